@@ -1,0 +1,142 @@
+"""The configuration model (pydantic): what each key means and which values it takes."""
+from __future__ import annotations
+
+import hashlib
+import hmac
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+ValidationMode = Literal["strict", "lenient"]
+
+#: Parties of INTERFACES.md ("Parties"); every one must be named in the config.
+PARTY_IDS: tuple[str, ...] = (
+    "hospital",
+    "imaging_centre",
+    "province_index",
+    "province_cloud",
+    "gateway",
+    "regional_platform",
+    "jiwei",
+)
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class PartyConfig(_Strict):
+    """One party: simulated inside the sandbox, or an external system under test."""
+
+    mode: Literal["simulated", "external"] = "simulated"
+    base_url: str | None = None
+    ae_title: str | None = Field(default=None, max_length=16)
+    host: str | None = None
+    port: int | None = Field(default=None, ge=1, le=65535)
+
+    @model_validator(mode="after")
+    def _external_needs_address(self) -> PartyConfig:
+        if self.mode == "external" and not (self.base_url or (self.host and self.port)):
+            raise ValueError("an external party needs base_url, or host and port")
+        return self
+
+
+class InstitutionConfig(_Strict):
+    """A demo institution the sandbox issues credentials to."""
+
+    code: str = Field(min_length=1, max_length=30)
+    name: str
+    kind: Literal["hospital", "imaging_centre", "city_platform"]
+    uscc: str = Field(min_length=18, max_length=18)
+    admdvs: str = Field(pattern=r"^\d{6}$")
+    hosp_lv: str = "11"
+    #: Field profile of the national index family (``reference/profiles/*.yaml``).
+    profile: str = "default"
+    #: Overrides ``validation.mode`` for this institution.
+    validation: ValidationMode | None = None
+    #: The secret (``key``); derived from the seed when not given.
+    secret: str | None = None
+
+
+class ValidationConfig(_Strict):
+    mode: ValidationMode = "strict"
+
+
+class StorageConfig(_Strict):
+    #: SQLAlchemy URL; default SQLite file in the data home.
+    url: str | None = None
+
+
+class ListenConfig(_Strict):
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=0, le=65535)
+    #: The base URL peers use to reach this sandbox; default from host and port.
+    public_url: str | None = None
+
+
+class ExchangeLogConfig(_Strict):
+    #: Bodies larger than this are kept as size + sha256 + head.
+    body_limit: int = Field(default=64 * 1024, ge=256)
+    head_bytes: int = Field(default=1024, ge=0)
+
+
+class Config(_Strict):
+    seed: int = 20251122
+    home: Path = Path(".imgcloud")
+    storage: StorageConfig = StorageConfig()
+    validation: ValidationConfig = ValidationConfig()
+    listen: ListenConfig = ListenConfig()
+    exchange_log: ExchangeLogConfig = ExchangeLogConfig()
+    parties: dict[str, PartyConfig]
+    institutions: list[InstitutionConfig]
+
+    @field_validator("parties")
+    @classmethod
+    def _every_party_named(cls, parties: dict[str, PartyConfig]) -> dict[str, PartyConfig]:
+        unknown = sorted(set(parties) - set(PARTY_IDS))
+        if unknown:
+            raise ValueError(f"unknown party {unknown[0]!r}; parties are {', '.join(PARTY_IDS)}")
+        missing = [p for p in PARTY_IDS if p not in parties]
+        if missing:
+            raise ValueError(f"party {missing[0]!r} is not configured")
+        return parties
+
+    @field_validator("institutions")
+    @classmethod
+    def _unique_codes(cls, institutions: list[InstitutionConfig]) -> list[InstitutionConfig]:
+        seen: set[str] = set()
+        for inst in institutions:
+            if inst.code in seen:
+                raise ValueError(f"institution code {inst.code!r} is listed twice")
+            seen.add(inst.code)
+        return institutions
+
+    # -- derived values -------------------------------------------------------
+    @property
+    def storage_url(self) -> str:
+        return self.storage.url or f"sqlite:///{(self.home / 'sandbox.db').resolve()}"
+
+    @property
+    def blob_dir(self) -> Path:
+        return self.home / "blobs"
+
+    @property
+    def public_url(self) -> str:
+        if self.listen.public_url:
+            return self.listen.public_url.rstrip("/")
+        return f"http://{self.listen.host}:{self.listen.port}"
+
+    def institution(self, code: str) -> InstitutionConfig | None:
+        return next((i for i in self.institutions if i.code == code), None)
+
+    def mode_for(self, code: str | None) -> ValidationMode:
+        inst = self.institution(code) if code else None
+        return (inst.validation if inst and inst.validation else None) or self.validation.mode
+
+    def secret_for(self, inst: InstitutionConfig) -> str:
+        """The institution's ``key``: configured, or derived from the seed (reproducible)."""
+        if inst.secret:
+            return inst.secret
+        digest = hmac.new(str(self.seed).encode(), inst.code.encode(), hashlib.sha256)
+        return digest.hexdigest()[:20].upper()

@@ -1,0 +1,48 @@
+"""The national family's envelopes (seeds/000 §1.1.2 (7) 返回值; INTERFACES.md §1).
+
+Success ``{"code":0,"type":"success","message":"成功","data":[…]}``; envelope or auth
+failure ``{"code":-1,"type":"error","message":"…","data":null}``, HTTP 200 as the
+national platform answers.  ``message`` holds every finding (3000 characters at most,
+the seed's length of ``message``); the exchange log keeps them all.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from reference.rules import Finding
+
+MESSAGE_LIMIT = 3000
+
+
+def join_findings(findings: Sequence[Finding], lead: str = "", *, within: str = "") -> str:
+    """Findings as one message; paths inside a row are shown relative to it (``within``)."""
+    text = lead + "；".join(f.text(relative_to=within) for f in findings)
+    if len(text) <= MESSAGE_LIMIT:
+        return text
+    tail = f"…（共 {len(findings)} 条，详见 /_sandbox/exchanges / {len(findings)} findings, see /_sandbox/exchanges）"
+    return text[: MESSAGE_LIMIT - len(tail)] + tail
+
+
+def success(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"code": 0, "type": "success", "message": "成功", "data": rows}
+
+
+def error(findings: Sequence[Finding]) -> tuple[int, dict[str, Any]]:
+    errors = [f for f in findings if f.is_error] or list(findings)
+    rest = [f for f in findings if f not in errors]
+    return 200, {"code": -1, "type": "error", "message": join_findings([*errors, *rest]), "data": None}
+
+
+def row_result(hi_img_indx: str | None, findings: Sequence[Finding], *, path: str, done: str,
+               failed: str) -> dict[str, Any]:
+    """Per-row answer: succFlag 1 clean, 0 done with warnings, -1 rejected."""
+    errors = [f for f in findings if f.is_error]
+    if errors:
+        ordered = [*errors, *(f for f in findings if not f.is_error)]
+        flag, message = "-1", join_findings(ordered, f"{failed}：", within=path)
+    elif findings:
+        flag, message = "0", join_findings(findings, f"{done}（有警告 / with warnings）：", within=path)
+    else:
+        flag, message = "1", done
+    return {"hiImgIndx": hi_img_indx, "succFlag": flag, "message": message}

@@ -1,0 +1,39 @@
+"""msgid idempotency (INTERFACES.md §1): a processed msgid is remembered with its response.
+
+The same msgid with an identical body replays the stored response; with a different
+body it is rejected.  The digest covers the normalised body, so a resend that differs
+only in key order or whitespace is still identical.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from reference.rules import RULES, Finding
+from reference.storage.models import Message
+
+
+def body_digest(body: Any) -> str:
+    canonical = json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def previous(session: Session, msgid: str, digest: str, operation: str) -> tuple[dict[str, Any] | None, Finding | None]:
+    """``(stored response, replay finding)``; raises nothing, returns a conflict finding instead."""
+    seen = session.get(Message, msgid)
+    if seen is None:
+        return None, None
+    when = seen.created_at.isoformat(sep=" ", timespec="seconds")
+    if seen.body_sha256 == digest and seen.operation == operation:
+        return seen.response, RULES.finding("NIDX-MSGID-REPLAY", msgid=msgid, when=when)
+    return None, RULES.finding("NIDX-MSGID-CONFLICT", msgid=msgid, when=when)
+
+
+def remember(session: Session, *, msgid: str, inf_code: str, operation: str, digest: str,
+             response: dict[str, Any], now: datetime) -> None:
+    session.add(Message(msgid=msgid, inf_code=inf_code, operation=operation, body_sha256=digest,
+                        response=response, created_at=now))

@@ -1,0 +1,120 @@
+"""What the provincial index module does with a checked request (seeds/000 §1.1–1.2).
+
+Rows are judged one by one and the good ones upserted by ``hiImgIndx`` in a single
+transaction together with the msgid record: a failure anywhere rolls back everything,
+so a failed request never changes what is stored.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from reference.exchanges import ExchangeDraft
+from reference.http.errors import NativeError
+from reference.rules import RULES, Finding
+from reference.sandbox import Sandbox
+from reference.storage.models import IndexRecord
+from reference.validation import BodyReport
+
+from . import envelope, idempotency
+from .envelope_check import Envelope, open_envelope
+from .row_rules import check_row
+
+RowHandler = Callable[[Session, Envelope, BodyReport, int, Any], tuple[dict[str, Any], list[Finding]]]
+
+
+def _save_row(session: Session, env: Envelope, report: BodyReport, i: int, row: Any,
+              sandbox: Sandbox, seen: dict[str, int]) -> tuple[dict[str, Any], list[Finding]]:
+    path = f"{env.node}[{i}]"
+    if not isinstance(row, dict):
+        finding = RULES.finding("NIDX-ROW-TYPE", mode=report.mode, path=path, expected="object / JSON 对象")
+        return envelope.row_result(None, [finding], path=path, done="保存数据成功", failed="保存失败"), [finding]
+    findings = report.row_findings(env.node, i)
+    findings += check_row(row, path=path, mode=report.mode, today=sandbox.clock.now().date())
+    hi = row.get("hiImgIndx") if isinstance(row.get("hiImgIndx"), str) else None
+    if hi and hi in seen:
+        findings.append(RULES.finding("NIDX-DUPLICATE-ROW", mode=report.mode, path=path, hi=hi, first=seen[hi]))
+    existing = session.get(IndexRecord, hi) if hi else None
+    code = env.institution.code
+    if existing is not None and existing.inf_code != code:
+        findings.append(RULES.finding("NIDX-FOREIGN-INDEX", mode=report.mode, path=f"{path}.hiImgIndx",
+                                      hi=hi, owner=existing.inf_code, code=code))
+    if hi and not any(f.is_error for f in findings):
+        seen[hi] = i
+        _upsert(session, existing, hi, row, env, report, sandbox)
+    return envelope.row_result(hi, findings, path=path, done="保存数据成功", failed="保存失败"), findings
+
+
+def _upsert(session: Session, existing: IndexRecord | None, hi: str, row: dict[str, Any],
+            env: Envelope, report: BodyReport, sandbox: Sandbox) -> None:
+    now = sandbox.clock.now()
+    if existing is None:
+        existing = IndexRecord(hi_img_indx=hi, created_at=now)
+        session.add(existing)
+    existing.inf_code = env.institution.code
+    existing.fixmedins_code = row.get("fixmedinsCode")
+    existing.profile = report.profile
+    existing.row = row
+    existing.msgid = env.msgid
+    existing.updated_at = now
+    existing.deleted_at = None
+    session.flush()
+
+
+def _delete_row(session: Session, env: Envelope, report: BodyReport, i: int, hi: Any,
+                sandbox: Sandbox) -> tuple[dict[str, Any], list[Finding]]:
+    path = f"{env.node}[{i}]"
+    findings = report.row_findings(env.node, i)
+    if not isinstance(hi, str):
+        findings = findings or [RULES.finding("NIDX-ROW-TYPE", mode=report.mode, path=path, expected="string / 字符串")]
+        return envelope.row_result(None, findings, path=path, done="删除数据成功", failed="删除失败"), findings
+    record = session.get(IndexRecord, hi)
+    if record is None or record.deleted_at is not None:
+        findings.append(RULES.finding("NIDX-DELETE-UNKNOWN", mode=report.mode, path=path, hi=hi))
+    elif record.inf_code != env.institution.code:
+        findings.append(RULES.finding("NIDX-FOREIGN-INDEX", mode=report.mode, path=path, hi=hi,
+                                      owner=record.inf_code, code=env.institution.code))
+    if not any(f.is_error for f in findings) and record is not None:
+        record.deleted_at = sandbox.clock.now()
+    return envelope.row_result(hi, findings, path=path, done="删除数据成功", failed="删除失败"), findings
+
+
+def handle(sandbox: Sandbox, report: BodyReport, draft: ExchangeDraft, operation: str) -> dict[str, Any]:
+    """Run ``operation`` on a checked body; the response envelope, or ``NativeError``."""
+    draft.operation = operation
+    body = report.body
+    draft.institution = body.get("infCode") if isinstance(body, dict) and isinstance(body.get("infCode"), str) else None
+    env = open_envelope(sandbox, report, operation)
+    draft.add(env.findings)
+    digest = idempotency.body_digest(body)
+    try:
+        return _process(sandbox, report, draft, operation, env, digest)
+    except IntegrityError:  # the same msgid committed concurrently: judge against it
+        return _process(sandbox, report, draft, operation, env, digest)
+
+
+def _process(sandbox: Sandbox, report: BodyReport, draft: ExchangeDraft, operation: str,
+             env: Envelope, digest: str) -> dict[str, Any]:
+    with sandbox.db.session() as session:
+        stored, finding = idempotency.previous(session, env.msgid, digest, operation)
+        if finding is not None:
+            draft.add([finding])
+            if stored is None:
+                raise NativeError([finding])
+            return stored
+        results: list[dict[str, Any]] = []
+        seen: dict[str, int] = {}
+        for i, row in enumerate(env.rows):
+            if operation == "saveExamRpotImgIndx":
+                result, findings = _save_row(session, env, report, i, row, sandbox, seen)
+            else:
+                result, findings = _delete_row(session, env, report, i, row, sandbox)
+            results.append(result)
+            draft.add(findings)
+        response = envelope.success(results)
+        idempotency.remember(session, msgid=env.msgid, inf_code=env.institution.code, operation=operation,
+                             digest=digest, response=response, now=sandbox.clock.now())
+    return response

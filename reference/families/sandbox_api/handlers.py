@@ -1,0 +1,30 @@
+"""Handlers of ``openapi/sandbox.yaml``, named after their operationId."""
+from __future__ import annotations
+
+from typing import Any
+
+from connexion.context import context
+from sqlalchemy.engine import make_url
+
+from reference.families import all_families
+
+
+def health() -> dict[str, Any]:
+    sandbox = context["sandbox"]
+    return {
+        "status": "ok",
+        "families": [f.name for f in all_families() if f.name != "sandbox"],
+        "storage": make_url(sandbox.config.storage_url).get_backend_name(),
+    }
+
+
+def exchanges(
+    operation: str | None = None,
+    institution: str | None = None,
+    family: str | None = None,
+    verdict: str | None = None,
+    limit: int = 50,
+) -> list[dict[str, Any]]:
+    return context["sandbox"].exchanges.query(
+        operation=operation, institution=institution, family=family, verdict=verdict, limit=limit
+    )

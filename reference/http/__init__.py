@@ -1,0 +1,1 @@
+"""The HTTP boundary: spec-driven body inspection, native error envelopes, exchange recording."""

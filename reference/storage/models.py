@@ -1,0 +1,78 @@
+"""Tables.  Every change here needs a migration under ``migrations/versions``."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, DateTime, Index, Integer, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Exchange(Base):
+    """One request/response a simulated party received or a simulator sent."""
+
+    __tablename__ = "exchanges"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    time: Mapped[datetime] = mapped_column(DateTime, index=True)
+    direction: Mapped[str] = mapped_column(String(8))  # inbound | outbound
+    transport: Mapped[str] = mapped_column(String(8))  # http | soap | dicom
+    party: Mapped[str | None] = mapped_column(String(32))
+    family: Mapped[str | None] = mapped_column(String(32))
+    operation: Mapped[str | None] = mapped_column(String(64), index=True)
+    institution: Mapped[str | None] = mapped_column(String(64), index=True)
+    method: Mapped[str | None] = mapped_column(String(16))
+    url: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[int | None] = mapped_column(Integer)
+    verdict: Mapped[str] = mapped_column(String(8), index=True)  # pass | warn | fail | error
+    duration_ms: Mapped[float | None]
+    request: Mapped[dict[str, Any]] = mapped_column(JSON)
+    response: Mapped[dict[str, Any]] = mapped_column(JSON)
+    findings: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+
+
+class IndexRecord(Base):
+    """A row of ``saveExamRpotImgIndx`` held by the provincial index module."""
+
+    __tablename__ = "index_records"
+
+    hi_img_indx: Mapped[str] = mapped_column(String(100), primary_key=True)
+    inf_code: Mapped[str] = mapped_column(String(30), index=True)
+    fixmedins_code: Mapped[str | None] = mapped_column(String(30))
+    profile: Mapped[str] = mapped_column(String(32))
+    row: Mapped[dict[str, Any]] = mapped_column(JSON)
+    msgid: Mapped[str] = mapped_column(String(50))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+    deleted_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class Message(Base):
+    """A processed ``msgid``: idempotent replay of the stored response."""
+
+    __tablename__ = "messages"
+
+    msgid: Mapped[str] = mapped_column(String(50), primary_key=True)
+    inf_code: Mapped[str] = mapped_column(String(30))
+    operation: Mapped[str] = mapped_column(String(64))
+    body_sha256: Mapped[str] = mapped_column(String(64))
+    response: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class Blob(Base):
+    """A file in the blob store, addressed by the sha256 of its content."""
+
+    __tablename__ = "blobs"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    size: Mapped[int] = mapped_column(Integer)
+    media_type: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+Index("ix_exchanges_family_time", Exchange.family, Exchange.time)

@@ -1,0 +1,61 @@
+"""``inspect_body``: one call that normalises, validates and reports a request body."""
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from typing import Any
+
+from reference import profiles
+from reference.config import ValidationMode
+from reference.rules import Finding
+
+from .normalise import Normaliser
+from .paths import json_path
+from .schema import compile_schema, validate
+
+__all__ = ["BodyReport", "inspect_body", "json_path"]
+
+
+@dataclass
+class BodyReport:
+    """A normalised body and everything found in it, each finding with its path."""
+
+    body: Any
+    findings: list[Finding] = field(default_factory=list)
+    #: Nodes holding rows answered one by one (``x-imgcloud-rows`` and its aliases).
+    rows_nodes: tuple[str, ...] = ()
+    mode: ValidationMode = "strict"
+    profile: str = "default"
+
+    def envelope_findings(self) -> list[Finding]:
+        """Findings outside the rows."""
+        return [f for f in self.findings if not any(f.path.startswith(f"{n}[") for n in self.rows_nodes)]
+
+    def row_findings(self, node: str, index: int) -> list[Finding]:
+        prefix = f"{node}[{index}]"
+        return [f for f in self.findings if f.path == prefix or f.path.startswith((prefix + ".", prefix + "["))]
+
+
+_compiled: dict[tuple[int, str, str], tuple[dict[str, Any], Any]] = {}
+
+
+def _schema_for(schema: dict[str, Any], operation: str, profile: str) -> tuple[dict[str, Any], Any]:
+    """The operation's schema with the profile's patches applied, compiled once."""
+    key = (id(schema), operation, profile)
+    if key not in _compiled:
+        patched = profiles.apply(copy.deepcopy(schema), profile=profile, operation=operation)
+        _compiled[key] = (patched, compile_schema(patched, profile))
+    return _compiled[key]
+
+
+def inspect_body(
+    body: Any, schema: dict[str, Any], *, operation: str, mode: ValidationMode = "strict", profile: str = "default"
+) -> BodyReport:
+    """Normalise ``body`` in place against ``schema`` and validate it; never raises on bad input."""
+    patched, validator = _schema_for(schema, operation, profile)
+    normaliser = Normaliser(mode)
+    body = normaliser.walk(body, patched, "$")
+    rows = patched.get("x-imgcloud-rows")
+    nodes = (rows, *(k for k, v in patched.get("x-imgcloud-aliases", {}).items() if v == rows)) if rows else ()
+    findings = normaliser.findings + validate(validator, body, mode)
+    return BodyReport(body=body, findings=findings, rows_nodes=nodes, mode=mode, profile=profile)

@@ -1,0 +1,123 @@
+"""The ``imgcloud`` command line: serve the sandbox, show credentials, generate data."""
+from __future__ import annotations
+
+import json
+import os
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from reference.config import Config, ConfigError, load_config
+
+app = typer.Typer(help="imgcloud-sandbox: 医保影像云 interface sandbox", no_args_is_help=True, add_completion=False)
+fake_app = typer.Typer(help="Generate deterministic fake data (zh_CN).", no_args_is_help=True)
+app.add_typer(fake_app, name="fake")
+console = Console(stderr=True)
+
+ConfigOption = Annotated[Optional[Path], typer.Option("--config", "-c", help="YAML merged over the built-in default.")]
+
+
+def _load(config: Path | None, **overrides: object) -> Config:
+    try:
+        return load_config(config, **overrides)
+    except ConfigError as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from None
+
+
+@app.command()
+def serve(
+    config: ConfigOption = None,
+    host: Annotated[Optional[str], typer.Option(help="Listen address (default from config).")] = None,
+    port: Annotated[Optional[int], typer.Option(help="Listen port (default from config).")] = None,
+    workers: Annotated[int, typer.Option(min=1, help="uvicorn worker processes.")] = 1,
+) -> None:
+    """Serve every simulated party's interfaces on one HTTP listener."""
+    import uvicorn
+
+    from reference.app import CONFIG_ENV, OVERRIDES_ENV
+    from reference.sandbox import Sandbox
+
+    listen = {k: v for k, v in (("host", host), ("port", port)) if v is not None}
+    overrides = {"listen": listen} if listen else {}
+    cfg = _load(config, **overrides)
+    Sandbox.open(cfg).close()  # migrate once, before any worker starts
+    _print_banner(cfg, workers)
+    os.environ[CONFIG_ENV] = str(config.resolve()) if config else ""
+    os.environ[OVERRIDES_ENV] = json.dumps(overrides)
+    uvicorn.run("reference.app:asgi_factory", factory=True, host=cfg.listen.host, port=cfg.listen.port,
+                workers=workers, log_level="warning")
+
+
+def _print_banner(cfg: Config, workers: int) -> None:
+    from sim.parties import credentials
+
+    base = cfg.public_url
+    out = Console()
+    out.print(f"[bold]imgcloud-sandbox[/bold] listening on {base} ({workers} worker{'s' * (workers > 1)})")
+    out.print(f"  storage       {cfg.storage_url}")
+    out.print(f"  health        {base}/_sandbox/health")
+    out.print(f"  exchanges     {base}/_sandbox/exchanges")
+    for party, entry in credentials(cfg).items():
+        for name, url in entry.get("endpoints", {}).items():
+            out.print(f"  {party:<14}{name:<24}{url}")
+    out.print("  credentials   imgcloud credentials" + (" --config …" if cfg else "") + "   (codes and keys per institution)")
+
+
+@app.command()
+def credentials(
+    config: ConfigOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON keyed by party.")] = False,
+) -> None:
+    """Each demo institution's codes and secrets, per party it may call."""
+    from sim.parties import credentials as build
+
+    cfg = _load(config)
+    data = build(cfg)
+    if as_json:
+        typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        return
+    table = Table(title="imgcloud-sandbox credentials")
+    for column in ("party", "mode", "base URL", "infCode", "key", "name", "profile", "validation"):
+        table.add_column(column)
+    for party, entry in data.items():
+        creds = entry["credentials"] or [{}]
+        for c in creds:
+            table.add_row(party, entry["mode"], entry["base_url"], c.get("infCode", "—"), c.get("key", ""),
+                          c.get("name", ""), c.get("profile", ""), c.get("validation", ""))
+    Console().print(table)
+
+
+@fake_app.command("index-rows")
+def fake_index_rows(
+    n: Annotated[int, typer.Option("-n", min=1, help="How many rows.")] = 1,
+    seed: Annotated[Optional[int], typer.Option(help="Random seed (default from config).")] = None,
+    centre: Annotated[Optional[str], typer.Option(help="Storing centre's code (default: first imaging centre).")] = None,
+    envelope: Annotated[bool, typer.Option(help="Wrap the rows in a complete request with credentials.")] = False,
+    config: ConfigOption = None,
+) -> None:
+    """Complete, valid saveExamRpotImgIndx rows as JSON, ready to post."""
+    from reference.clock import Clock
+    from sim.demo import demo_index_rows
+    from sim.clients.nhsa_index import envelope as make_envelope
+
+    cfg = _load(config)
+    inst, rows = demo_index_rows(cfg, n, seed=seed, centre=centre, on=date.today())
+    out = make_envelope(cfg, inst, "saveExamRpotImgIndx", rows, now=Clock().now()) if envelope else rows
+    typer.echo(json.dumps(out, ensure_ascii=False, indent=2))
+
+
+def main() -> None:
+    try:
+        app()
+    except BrokenPipeError:  # `imgcloud … | head`
+        sys.stderr.close()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Clients the simulated parties use to call their peers (simulated or external)."""

@@ -1,0 +1,53 @@
+"""An HTTP client that records every call it makes in the exchange log (direction outbound)."""
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import httpx
+
+from reference.exchanges import ExchangeDraft, body_record
+from reference.rules import Finding
+from reference.sandbox import Sandbox
+
+#: ``(response) -> findings`` about the peer's answer.
+Judge = Callable[[httpx.Response], Sequence[Finding]]
+
+
+class RecordingClient:
+    def __init__(self, sandbox: Sandbox | None, *, party: str, family: str,
+                 timeout: float = 30.0, transport: httpx.BaseTransport | None = None) -> None:
+        self.sandbox = sandbox
+        self.party, self.family = party, family
+        self.http = httpx.Client(timeout=timeout, transport=transport)
+
+    def post_json(self, url: str, body: Any, *, operation: str, institution: str | None = None,
+                  judge: Judge | None = None) -> httpx.Response:
+        started, t0 = (self.sandbox.clock.now() if self.sandbox else None), time.perf_counter()
+        response = self.http.post(url, json=body)
+        if self.sandbox is not None:
+            draft = ExchangeDraft(direction="outbound", party=self.party, family=self.family,
+                                  operation=operation, institution=institution)
+            draft.add(list(judge(response)) if judge else [])
+            self._record(draft, url, started, t0, response)
+        return response
+
+    def _record(self, draft: ExchangeDraft, url: str, started: Any, t0: float, response: httpx.Response) -> None:
+        assert self.sandbox is not None
+        cfg = self.sandbox.config.exchange_log
+        req = response.request
+        self.sandbox.exchanges.record(
+            draft,
+            time=started,
+            method=req.method,
+            url=url,
+            status=response.status_code,
+            request=body_record(req.content, req.headers.get("content-type"), limit=cfg.body_limit, head=cfg.head_bytes),
+            response=body_record(response.content, response.headers.get("content-type"),
+                                 limit=cfg.body_limit, head=cfg.head_bytes),
+            duration_ms=round((time.perf_counter() - t0) * 1000, 3),
+        )
+
+    def close(self) -> None:
+        self.http.close()

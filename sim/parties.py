@@ -1,0 +1,64 @@
+"""The parties as the sandbox presents them: where each listens and who may call it.
+
+``credentials()`` is what `imgcloud credentials` prints: per party, its mode, its
+endpoints and the codes and secrets the sandbox issued to the institutions that call
+it (INTERFACES.md, Parties and Families).
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from reference.config import Config, InstitutionConfig
+
+#: Which institution kinds call which provider party (INTERFACES.md, flows A and C).
+CALLERS: dict[str, tuple[str, ...]] = {
+    "province_index": ("imaging_centre",),
+    "imaging_centre": ("hospital",),
+    "province_cloud": ("hospital", "city_platform"),
+}
+
+#: Endpoints per provider party, relative to its base URL (the seeds' own paths).
+ENDPOINTS: dict[str, dict[str, str]] = {
+    "province_index": {
+        "saveExamRpotImgIndx": "/mie/api/mie/saveExamRpotImgIndx",
+        "deleteExamRpotImgIndx": "/mie/api/mie/deleteExamRpotImgIndx",
+        "docs": "/_sandbox/docs/nhsa-index/",
+    },
+}
+
+
+def base_url(config: Config, party: str) -> str:
+    """Where ``party`` is reached: this sandbox when simulated, else its configured address."""
+    cfg = config.parties[party]
+    if cfg.mode == "external":
+        return (cfg.base_url or f"http://{cfg.host}:{cfg.port}").rstrip("/")
+    return config.public_url
+
+
+def institution_credentials(config: Config, inst: InstitutionConfig) -> dict[str, Any]:
+    return {
+        "infCode": inst.code,
+        "key": config.secret_for(inst),
+        "name": inst.name,
+        "kind": inst.kind,
+        "uscc": inst.uscc,
+        "admdvs": inst.admdvs,
+        "hospLv": inst.hosp_lv,
+        "profile": inst.profile,
+        "validation": config.mode_for(inst.code),
+    }
+
+
+def credentials(config: Config) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for party, cfg in config.parties.items():
+        url = base_url(config, party)
+        entry: dict[str, Any] = {"mode": cfg.mode, "base_url": url}
+        if party in ENDPOINTS:
+            entry["endpoints"] = {op: url + path for op, path in ENDPOINTS[party].items()}
+        kinds = CALLERS.get(party, ())
+        entry["credentials"] = [
+            institution_credentials(config, inst) for inst in config.institutions if inst.kind in kinds
+        ]
+        out[party] = entry
+    return out

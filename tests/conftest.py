@@ -1,0 +1,125 @@
+"""Shared fixtures: a sandbox per test on a fresh data home, SQLite or PostgreSQL."""
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import create_engine, text
+from starlette.testclient import TestClient
+
+from reference.app import create_app
+from reference.clock import FrozenClock
+from reference.config import Config, load_config
+from reference.sandbox import Sandbox
+
+ROOT = Path(__file__).resolve().parents[1]
+SEEDS = Path(os.environ.get("IMGCLOUD_SEEDS", ROOT.parent / "shared" / "seeds"))
+PG_URL = os.environ.get("IMGCLOUD_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+#: The sandbox's clock in tests: the generated data is dated relative to it.
+NOW = datetime(2026, 11, 20, 10, 30, 0)
+
+
+def _pg_available() -> bool:
+    try:
+        with create_engine(PG_URL).connect() as conn:
+            conn.execute(text("select 1"))
+        return True
+    except Exception:
+        return False
+
+
+@pytest.fixture(scope="session")
+def pg_schema_url() -> Iterator[str]:
+    """A PostgreSQL URL whose search_path is a fresh schema, dropped at the end."""
+    if not _pg_available():
+        if os.environ.get("CI"):
+            pytest.fail(f"PostgreSQL is required in CI and not reachable at {PG_URL}")
+        pytest.skip(f"PostgreSQL not reachable at {PG_URL}")
+    schema = f"imgcloud_test_{uuid.uuid4().hex[:10]}"
+    engine = create_engine(PG_URL)
+    with engine.begin() as conn:
+        conn.execute(text(f'create schema "{schema}"'))
+    yield f"{PG_URL}?options=-csearch_path%3D{schema}"
+    with engine.begin() as conn:
+        conn.execute(text(f'drop schema "{schema}" cascade'))
+    engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def storage_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """Both storage backends; each PostgreSQL test gets its own schema."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'sandbox.db'}"
+        return
+    base = request.getfixturevalue("pg_schema_url")
+    schema = f"t_{uuid.uuid4().hex[:10]}"
+    engine = create_engine(PG_URL)
+    with engine.begin() as conn:
+        conn.execute(text(f'create schema "{schema}"'))
+    yield base.rsplit("%3D", 1)[0] + f"%3D{schema}"
+    with engine.begin() as conn:
+        conn.execute(text(f'drop schema "{schema}" cascade'))
+    engine.dispose()
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    return FrozenClock(NOW)
+
+
+@pytest.fixture
+def make_config(tmp_path: Path) -> Callable[..., Config]:
+    def make(**overrides: Any) -> Config:
+        overrides.setdefault("home", str(tmp_path / "home"))
+        return load_config(None, **overrides)
+
+    return make
+
+
+@pytest.fixture
+def config(make_config: Callable[..., Config]) -> Config:
+    return make_config()
+
+
+class Running:
+    """A sandbox app with its test client; ``restart()`` re-opens it on the same storage."""
+
+    def __init__(self, config: Config, clock: FrozenClock) -> None:
+        self.config, self.clock = config, clock
+        self._open()
+
+    def _open(self) -> None:
+        self.sandbox = Sandbox.open(self.config, clock=self.clock)
+        self.client = TestClient(create_app(sandbox=self.sandbox))
+
+    def restart(self) -> None:
+        self.close()
+        self._open()
+
+    def close(self) -> None:
+        self.client.close()
+        self.sandbox.close()
+
+
+@pytest.fixture
+def make_running(clock: FrozenClock) -> Iterator[Callable[[Config], Running]]:
+    opened: list[Running] = []
+
+    def make(config: Config) -> Running:
+        running = Running(config, clock)
+        opened.append(running)
+        return running
+
+    yield make
+    for running in opened:
+        running.close()
+
+
+@pytest.fixture
+def running(make_running: Callable[[Config], Running], config: Config) -> Running:
+    return make_running(config)
