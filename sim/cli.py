@@ -82,15 +82,18 @@ def credentials(
     if as_json:
         typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
         return
-    table = Table(title="imgcloud-sandbox credentials")
-    for column in ("party", "mode", "base URL", "infCode", "key", "name", "profile", "validation"):
-        table.add_column(column)
+    out = Console()
+    table = Table(title="imgcloud-sandbox: issued credentials (infCode / key)")
+    for column in ("infCode", "key", "name", "calls", "profile", "mode"):
+        table.add_column(column, no_wrap=column != "name")
+    for inst in cfg.institutions:
+        calls = ", ".join(p for p, entry in data.items() if any(c["infCode"] == inst.code for c in entry["credentials"]))
+        table.add_row(inst.code, cfg.secret_for(inst), inst.name, calls, inst.profile, cfg.mode_for(inst.code))
+    out.print(table)
     for party, entry in data.items():
-        creds = entry["credentials"] or [{}]
-        for c in creds:
-            table.add_row(party, entry["mode"], entry["base_url"], c.get("infCode", "—"), c.get("key", ""),
-                          c.get("name", ""), c.get("profile", ""), c.get("validation", ""))
-    Console().print(table)
+        out.print(f"[bold]{party}[/bold] ({entry['mode']}) {entry['base_url']}")
+        for name, url in entry.get("endpoints", {}).items():
+            out.print(f"    {name:<24}{url}")
 
 
 @fake_app.command("index-rows")
@@ -99,6 +102,7 @@ def fake_index_rows(
     seed: Annotated[Optional[int], typer.Option(help="Random seed (default from config).")] = None,
     centre: Annotated[Optional[str], typer.Option(help="Storing centre's code (default: first imaging centre).")] = None,
     envelope: Annotated[bool, typer.Option(help="Wrap the rows in a complete request with credentials.")] = False,
+    on: Annotated[Optional[str], typer.Option(help="Reference date yyyy-MM-dd the exams are dated before (default today).")] = None,
     config: ConfigOption = None,
 ) -> None:
     """Complete, valid saveExamRpotImgIndx rows as JSON, ready to post."""
@@ -107,7 +111,12 @@ def fake_index_rows(
     from sim.clients.nhsa_index import envelope as make_envelope
 
     cfg = _load(config)
-    inst, rows = demo_index_rows(cfg, n, seed=seed, centre=centre, on=date.today())
+    try:
+        day = date.fromisoformat(on) if on else date.today()
+        inst, rows = demo_index_rows(cfg, n, seed=seed, centre=centre, on=day)
+    except (KeyError, ValueError) as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from None
     out = make_envelope(cfg, inst, "saveExamRpotImgIndx", rows, now=Clock().now()) if envelope else rows
     typer.echo(json.dumps(out, ensure_ascii=False, indent=2))
 

@@ -81,6 +81,8 @@ class Indication:
     vars: Vars = ()
     min_age: int = 0
     sex: str | None = None
+    max_age: int = 200
+    depts: tuple[str, ...] = ()  # ordering departments, overriding the group's
 
 
 @dataclass(frozen=True)
@@ -139,7 +141,7 @@ def _indication(raw: dict) -> Indication:
     return Indication(
         diag=raw["diag"], disecode=raw["disecode"], onset=raw["onset"], chfcomp=raw["chfcomp"],
         symp=raw["symp"], vars=_vars(raw.get("vars")), min_age=int(raw.get("min_age", 0)),
-        sex=raw.get("sex"),
+        sex=raw.get("sex"), max_age=int(raw.get("max_age", 200)), depts=tuple(raw.get("depts", ())),
     )
 
 
@@ -237,12 +239,14 @@ _ROSTERS: Final = {
 }
 _CLINICAL_TITLES: Final = ("主任医师", "副主任医师", "主治医师", "住院医师")
 _SENIOR: Final = frozenset({"主任医师", "副主任医师"})
+_PAEDIATRICS: Final = "儿科"  # orders for children under 14 (except emergencies)
 
 
 @functools.cache
 def _dept_index(dept: str) -> int:
     catalogue = load_catalogue()
-    depts = set(_ROSTERS) | {d for depts, _ in catalogue.groups.values() for d in depts}
+    depts = set(_ROSTERS) | {_PAEDIATRICS} | {d for depts, _ in catalogue.groups.values() for d in depts}
+    depts |= {d for _, indications in catalogue.groups.values() for x in indications for d in x.depts}
     return sorted(depts).index(dept)
 
 
@@ -413,7 +417,8 @@ def _onset(stream: random.Random, onset: str) -> tuple[str, timedelta]:
 
 
 def _fits(entry: ExamItem | Indication, patient: Patient, years: int) -> bool:
-    return years >= entry.min_age and entry.sex in (None, patient.gend)
+    too_old = isinstance(entry, Indication) and years > entry.max_age
+    return years >= entry.min_age and entry.sex in (None, patient.gend) and not too_old
 
 
 def _choose_item(stream: random.Random, hospital: Institution, patient: Patient, years: int) -> ExamItem:
@@ -453,7 +458,22 @@ def _exam_time(stream: random.Random, on: date, emergency: bool) -> datetime:
     return datetime.combine(day, time(minute // 60, minute % 60, stream.randrange(60)))
 
 
-_APPLY_LEAD: Final = {"emergency": (10, 60), "inpatient": (120, 2880), "outpatient": (20, 180)}
+def _apply_time(stream: random.Random, exam_time: datetime, patient_class: str, appointment: bool) -> datetime:
+    """When the exam was ordered: minutes before for emergencies, earlier the same morning
+    for outpatients, during working hours 0-2 days before for inpatients and 1-7 days
+    before for outpatient appointments (MR, NM, PT)."""
+    if patient_class == "emergency":
+        return exam_time - _minutes(stream, (10, 60))
+    if patient_class == "outpatient" and not appointment:
+        opening = datetime.combine(exam_time.date(), time(7, 30))
+        return max(exam_time - _minutes(stream, (20, 180)), min(opening, exam_time))
+    days = stream.randint(1, 7) if appointment and patient_class == "outpatient" else stream.randint(0, 2)
+    minute = stream.randrange(8 * 60, 17 * 60 + 30)
+    ordered = datetime.combine(exam_time.date() - timedelta(days=days), time(minute // 60, minute % 60, stream.randrange(60)))
+    return ordered if ordered <= exam_time - timedelta(minutes=30) else ordered - timedelta(days=1)
+
+
+
 _REPORT_DELAY: Final = {"US": (3, 25), "DX": (20, 240), "CR": (20, 240), "DR": (20, 240), "MG": (60, 1440),
                         "CT": (30, 360), "MR": (60, 1200), "NM": (120, 1440), "PT": (180, 1440)}
 
@@ -511,11 +531,14 @@ def make_exam(
     roll = stream.random()
     patient_class = ("emergency" if item.emergency and roll < 0.15
                      else "inpatient" if roll < 0.45 else "outpatient")
+    depts = indication.depts or apply_depts
     if patient_class == "emergency":
         apply_dept = "急诊医学科"
+    elif years < 14 and item.indication_group != "oncology":
+        apply_dept = _PAEDIATRICS
     else:
-        wards = [d for d in apply_depts if d not in {"急诊医学科", "体检中心"}]
-        apply_dept = stream.choice(wards if patient_class == "inpatient" else apply_depts)
+        wards = [d for d in depts if d not in {"急诊医学科", "体检中心"}] or ["全科医学科"]
+        apply_dept = stream.choice(wards if patient_class == "inpatient" else depts)
     ward_code, ward_name = _ward(apply_dept, stream) if patient_class == "inpatient" else ("", "")
 
     side = stream.choice(("左", "右"))
@@ -526,14 +549,11 @@ def make_exam(
     _fill(stream, ctx, report.vars)
 
     exam_time = _exam_time(stream, on, patient_class == "emergency")
-    lead = _APPLY_LEAD[patient_class]
-    if patient_class == "outpatient" and item.modality in {"MR", "NM", "PT"}:
-        lead = (1440, 7 * 1440)  # appointment a few days ahead
-    apply_time = exam_time - _minutes(stream, lead)
+    apply_time = _apply_time(stream, exam_time, patient_class, item.modality in {"MR", "NM", "PT"})
     report_time = exam_time + _minutes(stream, _REPORT_DELAY[item.modality])
-    audit_time = report_time + _minutes(stream, (1, 20) if item.modality == "US" else (10, 180))
-    second_audit_time = audit_time + _minutes(stream, (10, 360))
-    publish_time = second_audit_time + _minutes(stream, (1, 30))
+    audit_time = report_time + _minutes(stream, (1, 20) if item.modality == "US" else (10, 120))
+    second_audit_time = audit_time + _minutes(stream, (5, 90))
+    publish_time = second_audit_time + _minutes(stream, (1, 20))
 
     dept = _roster_dept(item.modality)
     reporter = _pick(stream, hospital, dept, {"主治医师", "住院医师"}, ())

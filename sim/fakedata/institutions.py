@@ -258,7 +258,14 @@ def _name_candidates(seed: object, kind: InstitutionKind, admdvs: str) -> tuple[
             for brand in brands:
                 keyed.append((stream.random() ** (1 / weight), (template, district, brand)))
     keyed.sort(key=lambda pair: pair[0], reverse=True)
-    return tuple(candidate for _key, candidate in keyed)
+    seen: set[str] = set()
+    ordered = []
+    for _key, (template, district, brand) in keyed:
+        name = template[0].format(city=where.name, district=district[1], brand=brand)
+        if name not in seen:  # "{city}{brand}医院" exists for two ownerships
+            seen.add(name)
+            ordered.append((template, district, brand, name))
+    return tuple(ordered)
 
 
 def _landline(stream: random.Random, where: City) -> str:
@@ -282,9 +289,10 @@ def make_institution(
     # so names do not repeat within a city (until its candidates are used up).
     position = i if admdvs else sum(_drawn_city(seed, kind, j) is where for j in range(i))
     candidates = _name_candidates(seed, kind, where.admdvs)
-    (template, level, ownership, levels, _weight), district, brand = candidates[position % len(candidates)]
+    (_template, level, ownership, levels, _weight), district, _brand, name = candidates[
+        position % len(candidates)
+    ]
     district_code, district_name = district if district[0] else stream.choice(where.districts)
-    name = template.format(city=where.name, district=district_name, brand=brand)
     dept, org_type = _USCC_KIND[ownership]
     registered_at = where.admdvs if level == "city" else district_code
     uscc = uscc_mod.make(dept, org_type, registered_at, _org_code_body(stream, ownership))

@@ -24,8 +24,10 @@ def join_findings(findings: Sequence[Finding], lead: str = "", *, within: str = 
     return text[: MESSAGE_LIMIT - len(tail)] + tail
 
 
-def success(rows: list[dict[str, Any]]) -> dict[str, Any]:
-    return {"code": 0, "type": "success", "message": "成功", "data": rows}
+def success(rows: list[dict[str, Any]], warnings: Sequence[Finding] = ()) -> dict[str, Any]:
+    """code 0; envelope-level warnings (e.g. the node name) are named in ``message``."""
+    message = join_findings(warnings, "成功（有警告 / with warnings）：") if warnings else "成功"
+    return {"code": 0, "type": "success", "message": message, "data": rows}
 
 
 def error(findings: Sequence[Finding]) -> tuple[int, dict[str, Any]]:

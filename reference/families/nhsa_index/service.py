@@ -114,7 +114,7 @@ def _process(sandbox: Sandbox, report: BodyReport, draft: ExchangeDraft, operati
                 result, findings = _delete_row(session, env, report, i, row, sandbox)
             results.append(result)
             draft.add(findings)
-        response = envelope.success(results)
+        response = envelope.success(results, env.findings)
         idempotency.remember(session, msgid=env.msgid, inf_code=env.institution.code, operation=operation,
                              digest=digest, response=response, now=sandbox.clock.now())
     return response
