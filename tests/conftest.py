@@ -25,12 +25,15 @@ NOW = datetime(2026, 11, 20, 10, 30, 0)
 
 
 def _pg_available() -> bool:
+    engine = create_engine(PG_URL)
     try:
-        with create_engine(PG_URL).connect() as conn:
+        with engine.connect() as conn:
             conn.execute(text("select 1"))
         return True
     except Exception:
         return False
+    finally:
+        engine.dispose()
 
 
 @pytest.fixture(scope="session")
@@ -74,8 +77,11 @@ def clock() -> FrozenClock:
 
 @pytest.fixture
 def make_config(tmp_path: Path) -> Callable[..., Config]:
+    homes = iter(range(1000))
+
     def make(**overrides: Any) -> Config:
-        overrides.setdefault("home", str(tmp_path / "home"))
+        """A config over the built-in default; each call gets its own data home."""
+        overrides.setdefault("home", str(tmp_path / f"home{next(homes)}"))
         return load_config(None, **overrides)
 
     return make

@@ -482,6 +482,18 @@ def _minutes(stream: random.Random, span: tuple[int, int]) -> timedelta:
     return timedelta(minutes=stream.randint(*span), seconds=stream.randrange(60))
 
 
+def _report_time(stream: random.Random, exam_time: datetime, modality: str, emergency: bool) -> datetime:
+    """Emergency reports within the hour; routine ones after the modality's usual delay,
+    moved to the next morning when that falls outside 08:00-21:00."""
+    if emergency:
+        return exam_time + _minutes(stream, (10, 60))
+    reported = exam_time + _minutes(stream, _REPORT_DELAY[modality])
+    if 8 <= reported.hour < 21:
+        return reported
+    morning = reported.date() + timedelta(days=1 if reported.hour >= 21 else 0)
+    return datetime.combine(morning, time(8)) + _minutes(stream, (0, 180))
+
+
 def _pick(stream: random.Random, hospital: Institution, dept: str, want: set[str], avoid: Sequence[Staff]) -> Staff:
     titles = _titles(dept)
     choices = [k for k, t in enumerate(titles) if t in want]
@@ -550,7 +562,7 @@ def make_exam(
 
     exam_time = _exam_time(stream, on, patient_class == "emergency")
     apply_time = _apply_time(stream, exam_time, patient_class, item.modality in {"MR", "NM", "PT"})
-    report_time = exam_time + _minutes(stream, _REPORT_DELAY[item.modality])
+    report_time = _report_time(stream, exam_time, item.modality, patient_class == "emergency")
     audit_time = report_time + _minutes(stream, (1, 20) if item.modality == "US" else (10, 120))
     second_audit_time = audit_time + _minutes(stream, (5, 90))
     publish_time = second_audit_time + _minutes(stream, (1, 20))

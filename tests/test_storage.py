@@ -1,0 +1,73 @@
+"""Storage on both backends: SQLite (WAL) and PostgreSQL, migrations, restart, rollback, blobs."""
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from sqlalchemy import select, text
+
+from reference.storage import BlobStore, Database
+from reference.storage.models import IndexRecord
+from tests.families.nhsa_helpers import SAVE, request, rows, rules_in
+
+
+def _stored(running: Any) -> dict[str, dict[str, Any]]:
+    with running.sandbox.db.session() as session:
+        return {r.hi_img_indx: r.row for r in session.scalars(select(IndexRecord))}
+
+
+def test_migrations_are_idempotent(storage_url):
+    db = Database(storage_url)
+    db.migrate()
+    db.migrate()
+    with db.engine.connect() as conn:
+        assert conn.execute(text("select version_num from alembic_version")).scalar() == "0001"
+    db.dispose()
+
+
+def test_sqlite_runs_in_wal_mode(tmp_path):
+    db = Database(f"sqlite:///{tmp_path / 'x.db'}")
+    with db.engine.connect() as conn:
+        assert conn.execute(text("pragma journal_mode")).scalar() == "wal"
+    db.dispose()
+
+
+def test_rows_survive_a_restart(storage_url, make_config, make_running):
+    running = make_running(make_config(storage={"url": storage_url}))
+    saved = rows(running.config, 3)
+    body = request(running.config, "saveExamRpotImgIndx", saved)
+    first = running.client.post(SAVE, json=body).json()
+    assert [r["succFlag"] for r in first["data"]] == ["1", "1", "1"]
+    running.restart()
+    assert _stored(running) == {r["hiImgIndx"]: r for r in saved}
+    assert running.client.post(SAVE, json=body).json() == first  # the msgid record survived too
+    assert any(e["operation"] == "saveExamRpotImgIndx" for e in running.client.get("/_sandbox/exchanges").json())
+
+
+def test_a_failed_request_changes_nothing(storage_url, make_config, make_running, monkeypatch):
+    running = make_running(make_config(storage={"url": storage_url}))
+    row = rows(running.config)[0]
+    running.client.post(SAVE, json=request(running.config, "saveExamRpotImgIndx", [row]))
+    before = _stored(running)
+
+    wrong_key = request(running.config, "saveExamRpotImgIndx", [dict(row, diagRslt="x")], key="NOPE")
+    assert running.client.post(SAVE, json=wrong_key).json()["code"] == -1
+
+    from reference.families.nhsa_index import idempotency
+
+    monkeypatch.setattr(idempotency, "remember", lambda *a, **k: (_ for _ in ()).throw(RuntimeError("boom")))
+    later = request(running.config, "saveExamRpotImgIndx", [dict(row, diagRslt="y"), rows(running.config, 2)[1]])
+    reply = running.client.post(SAVE, json=later).json()
+    assert "SANDBOX-INTERNAL" in rules_in(reply["message"])
+    assert _stored(running) == before
+
+
+def test_blob_store_is_content_addressed(tmp_path):
+    store = BlobStore(tmp_path / "blobs")
+    digest = store.put(b"DICM")
+    assert store.put(b"DICM") == digest
+    assert store.get(digest) == b"DICM"
+    assert store.path(digest).parent.name == digest[:2]
+    assert not list((tmp_path / "blobs").rglob(".tmp-*"))
+    with pytest.raises(ValueError):
+        store.path("../etc/passwd")
