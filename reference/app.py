@@ -16,12 +16,14 @@ import connexion
 from connexion.exceptions import ProblemException
 from connexion.jsonifier import Jsonifier
 from connexion.options import SwaggerUIOptions
+from starlette.routing import Mount, Router
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp
 
 from reference.clock import Clock
 from reference.config import Config, load_config
 from reference.families import all_families
+from reference.http.docs import docs_app
 from reference.http.errors import NativeError, make_error_handler
 from reference.http.recorder import ExchangeRecorder
 from reference.http.validation import make_body_validator
@@ -42,10 +44,7 @@ def build_connexion_app(sandbox: Sandbox) -> connexion.AsyncApp:
         app.add_api(
             family.spec,
             validator_map={"body": {"application/json": validator}},
-            swagger_ui_options=SwaggerUIOptions(
-                swagger_ui_path=f"/_sandbox/docs/{family.name}",
-                spec_path=f"/_sandbox/docs/{family.name}/openapi.json",
-            ),
+            swagger_ui_options=SwaggerUIOptions(swagger_ui=False, serve_spec=False),
             name=family.name,
         )
     handler = make_error_handler(families, fallback=families[-1])
@@ -57,7 +56,9 @@ def build_connexion_app(sandbox: Sandbox) -> connexion.AsyncApp:
 def create_app(config: Config | None = None, *, clock: Clock | None = None, sandbox: Sandbox | None = None) -> ASGIApp:
     """The ASGI app serving every family, recording every exchange."""
     sandbox = sandbox or Sandbox.open(config or load_config(), clock=clock)
-    return ExchangeRecorder(build_connexion_app(sandbox), sandbox, all_families())
+    families = all_families()
+    router = Router(routes=[Mount("/_sandbox/docs", docs_app(SPEC_DIR, families))], default=build_connexion_app(sandbox))
+    return ExchangeRecorder(router, sandbox, families)
 
 
 def asgi_factory() -> ASGIApp:

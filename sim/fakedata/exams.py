@@ -433,10 +433,13 @@ def _choose_item(stream: random.Random, hospital: Institution, patient: Patient,
 
 
 def _choose_report(stream: random.Random, item: ExamItem, years: int) -> ReportTemplate:
+    """A report fitting the patient's age: 45 % normal findings (rslt 1), 55 % the others."""
     reports = [r for r in item.reports if years >= r.min_age]
-    normal = [r for r in reports if r.rslt == "1"]
-    weights = [0.45 / len(normal) if r.rslt == "1" else 0.55 / (len(reports) - len(normal)) for r in reports]
-    return stream.choices(reports, weights=weights)[0] if normal and len(normal) < len(reports) else stream.choice(reports)
+    normal = sum(r.rslt == "1" for r in reports)
+    if normal in (0, len(reports)):
+        return stream.choice(reports)
+    weights = [0.45 / normal if r.rslt == "1" else 0.55 / (len(reports) - normal) for r in reports]
+    return stream.choices(reports, weights=weights)[0]
 
 
 def _weighted_text(stream: random.Random, entries: Sequence[tuple], years: int) -> str:

@@ -82,7 +82,7 @@ class RowChecker:
             if problems:
                 detail = RULES.from_problems(problems[:1], path=self.at(key))[0]
                 yield RULES.finding("NIDX-STAFF-IDCARD", mode=self.mode, path=self.at(key),
-                                    label=label, field=key, detail=detail.zh, detail_en=detail.en)
+                                    label=label, field=key, detail_zh=detail.zh, detail_en=detail.en)
 
     def institution_codes(self) -> Iterator[Finding]:
         if (value := _text(self.row, "stogInsUscc")) is not None:

@@ -1,0 +1,54 @@
+"""Real sandbox processes for tests that need real sockets (`imgcloud serve`)."""
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+
+IMGCLOUD = [sys.executable, "-c", "from sim.cli import main; main()"]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def serve(home: Path, *args: str, port: int | None = None, timeout: float = 30.0) -> Iterator[tuple[str, str]]:
+    """Run ``imgcloud serve`` until the block ends; yields ``(base_url, banner)``."""
+    port = port or free_port()
+    env = {**os.environ, "IMGCLOUD_HOME": str(home)}
+    log = home.parent / f"serve-{port}.log"
+    home.mkdir(parents=True, exist_ok=True)
+    with log.open("wb") as out:
+        proc = subprocess.Popen([*IMGCLOUD, "serve", "--port", str(port), *args], env=env, stdout=out,
+                                stderr=subprocess.STDOUT, start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                if httpx.get(f"{base}/_sandbox/health", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"imgcloud serve did not start:\n{log.read_text(errors='replace')}")
+            time.sleep(0.2)
+        yield base, log.read_text(errors="replace")
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
