@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import time
 from datetime import datetime
 
 import httpx
@@ -72,6 +73,10 @@ def test_serve_with_two_workers_shares_state(tmp_path):
             assert [r["succFlag"] for r in first["data"]] == ["1", "1"]
             replays = [http.post("/mie/api/mie/saveExamRpotImgIndx", json=body).json() for _ in range(12)]
             assert all(r == first for r in replays)
-            exchanges = http.get("/_sandbox/exchanges", params={"operation": "saveExamRpotImgIndx"}).json()
-            assert len(exchanges) == 13
+            # each exchange is written just after its response is sent: wait for the last one
+            deadline = time.monotonic() + 10
+            while len(logged := http.get("/_sandbox/exchanges", params={"operation": "saveExamRpotImgIndx"}).json()) < 13:
+                assert time.monotonic() < deadline, len(logged)
+                time.sleep(0.05)
+            assert len(logged) == 13
             assert http.get("/_sandbox/docs/nhsa-index/").status_code == 200

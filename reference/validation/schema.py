@@ -85,6 +85,14 @@ def _to_finding(error: ValidationError, mode: ValidationMode) -> Finding:
     return RULES.finding("SCHEMA-INVALID", mode=mode, path=path, detail=error.message)
 
 
+#: Findings that explain a value (its layout, its code list); a length error on the same
+#: value is a consequence and is not reported again (``chkDate`` sent as a datetime where
+#: 000 has yyyyMMdd of length 8: one DRIFT-DATE-FORMAT, not also SCHEMA-MAXLENGTH).
+_EXPLAINING = frozenset({"DRIFT-DATE-FORMAT", "SCHEMA-FORMAT", "SCHEMA-DICTIONARY", "SCHEMA-PATTERN"})
+
+
 def validate(validator: Any, body: Any, mode: ValidationMode) -> list[Finding]:
     errors = sorted(validator.iter_errors(body), key=lambda e: [str(p) for p in e.absolute_path])
-    return [_to_finding(error, mode) for error in errors]
+    findings = [_to_finding(error, mode) for error in errors]
+    explained = {f.path for f in findings if f.rule in _EXPLAINING}
+    return [f for f in findings if not (f.rule == "SCHEMA-MAXLENGTH" and f.path in explained)]

@@ -76,5 +76,6 @@ def open_envelope(sandbox: Sandbox, report: BodyReport, operation: str) -> Envel
     if node and isinstance(rows, list) and not rows:
         findings.append(RULES.finding("NIDX-EMPTY", mode=report.mode, path=node, node=node))
     if inst is None or not node or not isinstance(rows, list) or any(f.is_error for f in findings):
-        raise NativeError(findings)
+        # the rows' own findings too, so the sender sees every mistake in one round trip
+        raise NativeError(findings + [f for f in report.findings if f not in findings])
     return Envelope(institution=inst, msgid=str(msgid), node=node, rows=rows, findings=findings)
