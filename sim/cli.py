@@ -47,26 +47,30 @@ def serve(
     overrides = {"listen": listen} if listen else {}
     cfg = _load(config, **overrides)
     Sandbox.open(cfg).close()  # migrate once, before any worker starts
-    _print_banner(cfg, workers)
+    _print_banner(cfg, workers, config)
     os.environ[CONFIG_ENV] = str(config.resolve()) if config else ""
     os.environ[OVERRIDES_ENV] = json.dumps(overrides)
     uvicorn.run("reference.app:asgi_factory", factory=True, host=cfg.listen.host, port=cfg.listen.port,
                 workers=workers, log_level="warning")
 
 
-def _print_banner(cfg: Config, workers: int) -> None:
+def _print_banner(cfg: Config, workers: int, config: Path | None) -> None:
     from sim.parties import credentials
 
     base = cfg.public_url
-    out = Console()
-    out.print(f"[bold]imgcloud-sandbox[/bold] listening on {base} ({workers} worker{'s' * (workers > 1)})")
-    out.print(f"  storage       {cfg.storage_url}")
-    out.print(f"  health        {base}/_sandbox/health")
-    out.print(f"  exchanges     {base}/_sandbox/exchanges")
+    lines = [
+        f"imgcloud-sandbox listening on {base} ({workers} worker{'s' * (workers > 1)})",
+        f"  storage      {cfg.storage_url}",
+        f"  health       {base}/_sandbox/health",
+        f"  exchanges    {base}/_sandbox/exchanges",
+        f"  docs         {base}/_sandbox/docs/",
+    ]
     for party, entry in credentials(cfg).items():
         for name, url in entry.get("endpoints", {}).items():
-            out.print(f"  {party:<14}{name:<24}{url}")
-    out.print("  credentials   imgcloud credentials" + (" --config …" if cfg else "") + "   (codes and keys per institution)")
+            lines.append(f"  {party} {name}: {url}")
+    lines.append("  credentials  imgcloud credentials" + (f" --config {config}" if config else "")
+                 + "   (institution codes and keys)")
+    typer.echo("\n".join(lines))
 
 
 @app.command()

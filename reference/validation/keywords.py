@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -43,10 +43,12 @@ def check_format(validator: Any, fmt: str, instance: Any, schema: dict[str, Any]
             yield _error("SCHEMA-FORMAT", expected=problem.params.get("expected", fmt), value=instance)
 
 
-def _allowed(name: str, codes: frozenset[str]) -> str:
-    labels = dictionaries.get(name).codes
-    shown = [f"{c} {labels.get(c, '')}".strip() for c in sorted(codes)[:20]]
-    return "、".join(shown) + ("…" if len(codes) > 20 else "")
+def describe_codes(name: str, codes: Iterable[str], profile: str = "default") -> str:
+    """``1 男、2 女…``: the allowed codes with their labels, for a message."""
+    labels = dictionaries.get(name).labels(profile)
+    ordered = sorted(codes)
+    shown = [f"{c} {labels.get(c, '')}".strip() for c in ordered[:20]]
+    return "、".join(shown) + ("…" if len(ordered) > 20 else "")
 
 
 def make_check_dictionary(profile: str):  # type: ignore[no-untyped-def]
@@ -57,7 +59,7 @@ def make_check_dictionary(profile: str):  # type: ignore[no-untyped-def]
         codes = dictionaries.codes(name, profile)
         for part in instance.split(sep) if sep else [instance]:
             if part not in codes:
-                yield _error("SCHEMA-DICTIONARY", value=part, dictionary=dictionaries.get(name).title_zh, allowed=_allowed(name, codes))
+                yield _error("SCHEMA-DICTIONARY", value=part, dictionary=dictionaries.get(name).title_zh, allowed=describe_codes(name, codes, profile))
 
     return check_dictionary
 

@@ -19,6 +19,7 @@ from .keywords import (
     check_format,
     check_max_json_length,
     check_pattern_each,
+    describe_codes,
     make_check_dictionary,
 )
 from .paths import json_path
@@ -71,8 +72,11 @@ def _to_finding(error: ValidationError, mode: ValidationMode) -> Finding:
         return RULES.finding("SCHEMA-MAXLENGTH", mode=mode, path=path, length=len(error.instance), limit=error.validator_value)
     if keyword == "enum":
         name = error.schema.get("x-imgcloud-dictionary")
-        title = dictionaries.get(name).title_zh if isinstance(name, str) else path
-        allowed = "、".join(str(v) for v in error.validator_value[:20])
+        values = [str(v) for v in error.validator_value]
+        if isinstance(name, str):
+            title, allowed = dictionaries.get(name).title_zh, describe_codes(name, values)
+        else:
+            title, allowed = path, "、".join(values)
         return RULES.finding("SCHEMA-ENUM", mode=mode, path=path, value=error.instance, dictionary=title, allowed=allowed)
     if keyword == "type":
         actual = _JSON_TYPES.get(type(error.instance), type(error.instance).__name__)
