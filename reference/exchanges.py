@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -54,6 +55,7 @@ class ExchangeDraft:
 
     direction: str = "inbound"
     transport: str = "http"
+    uid: str = field(default_factory=lambda: uuid.uuid4().hex)
     party: str | None = None
     family: str | None = None
     operation: str | None = None
@@ -82,6 +84,7 @@ class ExchangeLog:
         duration_ms: float | None,
     ) -> int:
         row = Exchange(
+            uid=draft.uid,
             time=time,
             direction=draft.direction,
             transport=draft.transport,
@@ -110,10 +113,14 @@ class ExchangeLog:
         institution: str | None = None,
         verdict: str | None = None,
         family: str | None = None,
+        uid: str | None = None,
+        direction: str | None = None,
         limit: int = 50,
     ) -> list[dict[str, Any]]:
         stmt = select(Exchange).order_by(Exchange.id.desc()).limit(limit)
         for column, value in (
+            (Exchange.uid, uid),
+            (Exchange.direction, direction),
             (Exchange.operation, operation),
             (Exchange.institution, institution),
             (Exchange.verdict, verdict),
@@ -128,6 +135,7 @@ class ExchangeLog:
 def _as_dict(row: Exchange) -> dict[str, Any]:
     return {
         "id": row.id,
+        "uid": row.uid,
         "time": row.time.isoformat(sep=" ", timespec="milliseconds"),
         "direction": row.direction,
         "transport": row.transport,

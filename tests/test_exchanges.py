@@ -71,3 +71,10 @@ class _AsgiTransport(httpx.BaseTransport):
         reply = self.client.request(request.method, request.url.path, content=request.content,
                                     headers={"content-type": request.headers.get("content-type", "")})
         return httpx.Response(reply.status_code, headers=dict(reply.headers), content=reply.content)
+
+
+def test_response_names_its_exchange(running):
+    reply = running.client.post(SAVE, json=request(running.config, "saveExamRpotImgIndx", rows(running.config)))
+    uid = reply.headers["x-imgcloud-exchange"]
+    entry = running.client.get(f"/_sandbox/exchanges?uid={uid}").json()
+    assert len(entry) == 1 and entry[0]["uid"] == uid and entry[0]["operation"] == "saveExamRpotImgIndx"

@@ -22,6 +22,8 @@ from reference.families import Family, family_for_path
 from reference.sandbox import Sandbox
 
 UNRECORDED_PREFIXES = ("/_sandbox",)
+#: Response header naming the exchange record, so a caller can fetch its findings.
+EXCHANGE_HEADER = b"x-imgcloud-exchange"
 
 
 class _Capture:
@@ -89,7 +91,9 @@ class ExchangeRecorder:
         async def send_(message: Message) -> None:
             if message["type"] == "http.response.start":
                 meta["status"] = message["status"]
-                meta["headers"] = Headers(raw=message.get("headers", []))
+                headers = [*message.get("headers", []), (EXCHANGE_HEADER, draft.uid.encode())]
+                message = {**message, "headers": headers}
+                meta["headers"] = Headers(raw=headers)
             elif message["type"] == "http.response.body":
                 response.feed(message.get("body", b""))
             await send(message)

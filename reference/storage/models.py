@@ -18,6 +18,7 @@ class Exchange(Base):
     __tablename__ = "exchanges"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    uid: Mapped[str | None] = mapped_column(String(32), unique=True, index=True)
     time: Mapped[datetime] = mapped_column(DateTime, index=True)
     direction: Mapped[str] = mapped_column(String(8))  # inbound | outbound
     transport: Mapped[str] = mapped_column(String(8))  # http | soap | dicom

@@ -23,8 +23,11 @@ def exchanges(
     institution: str | None = None,
     family: str | None = None,
     verdict: str | None = None,
+    uid: str | None = None,
+    direction: str | None = None,
     limit: int = 50,
 ) -> list[dict[str, Any]]:
     return context["sandbox"].exchanges.query(
-        operation=operation, institution=institution, family=family, verdict=verdict, limit=limit
+        operation=operation, institution=institution, family=family, verdict=verdict, uid=uid,
+        direction=direction, limit=limit,
     )
