@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-from pathlib import Path
-
 import connexion
 from connexion.exceptions import ProblemException
 from connexion.jsonifier import Jsonifier
@@ -26,10 +24,10 @@ from reference.families import all_families
 from reference.http.docs import docs_app
 from reference.http.errors import NativeError, make_error_handler
 from reference.http.recorder import ExchangeRecorder
+from reference.http.specs import SPEC_DIR, joined_spec
 from reference.http.validation import make_body_validator
 from reference.sandbox import Sandbox
 
-SPEC_DIR = Path(__file__).resolve().parents[1] / "openapi"
 CONFIG_ENV = "IMGCLOUD_CONFIG"
 OVERRIDES_ENV = "IMGCLOUD_OVERRIDES"  # JSON merged over the config file (``imgcloud serve`` flags)
 
@@ -37,16 +35,12 @@ OVERRIDES_ENV = "IMGCLOUD_OVERRIDES"  # JSON merged over the config file (``imgc
 def build_connexion_app(sandbox: Sandbox) -> connexion.AsyncApp:
     families = all_families()
     validator = make_body_validator(sandbox.config)
-    app = connexion.AsyncApp(
-        __name__, specification_dir=str(SPEC_DIR), jsonifier=Jsonifier(json, ensure_ascii=False)
+    app = connexion.AsyncApp(__name__, jsonifier=Jsonifier(json, ensure_ascii=False))
+    app.add_api(
+        joined_spec(families, SPEC_DIR),
+        validator_map={"body": {"application/json": validator}},
+        swagger_ui_options=SwaggerUIOptions(swagger_ui=False, serve_spec=False),
     )
-    for family in families:
-        app.add_api(
-            family.spec,
-            validator_map={"body": {"application/json": validator}},
-            swagger_ui_options=SwaggerUIOptions(swagger_ui=False, serve_spec=False),
-            name=family.name,
-        )
     handler = make_error_handler(families, fallback=families[-1])
     for exc in (NativeError, ProblemException, HTTPException, Exception):
         app.add_error_handler(exc, handler)

@@ -6,11 +6,16 @@ so several server workers agree on state.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy.orm import Session
 
 from reference.clock import Clock
 from reference.config import Config
 from reference.exchanges import ExchangeLog
+from reference.jobs import Jobs
 from reference.storage import BlobStore, Database
+from reference.storage.models import Blob
 
 
 @dataclass
@@ -19,6 +24,7 @@ class Sandbox:
     db: Database
     blobs: BlobStore
     clock: Clock = field(default_factory=Clock)
+    jobs: Jobs = field(default_factory=Jobs)
 
     @classmethod
     def open(cls, config: Config, *, clock: Clock | None = None, migrate: bool = True) -> Sandbox:
@@ -31,5 +37,17 @@ class Sandbox:
     def exchanges(self) -> ExchangeLog:
         return ExchangeLog(self.db)
 
+    def store_blob(self, session: Session, data: bytes, media_type: str) -> str:
+        """Put ``data`` in the blob store and record it; returns its sha256."""
+        digest = self.blobs.put(data)
+        if session.get(Blob, digest) is None:
+            session.add(Blob(sha256=digest, size=len(data), media_type=media_type, created_at=self.now()))
+        return digest
+
+    def now(self) -> datetime:
+        return self.clock.now()
+
     def close(self) -> None:
+        self.jobs.drain(timeout=30)
+        self.jobs.shutdown()
         self.db.dispose()

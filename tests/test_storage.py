@@ -21,7 +21,7 @@ def test_migrations_are_idempotent(storage_url):
     db.migrate()
     db.migrate()
     with db.engine.connect() as conn:
-        assert conn.execute(text("select version_num from alembic_version")).scalar() == "0002"
+        assert conn.execute(text("select version_num from alembic_version")).scalar() == "0003"
     db.dispose()
 
 

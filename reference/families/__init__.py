@@ -26,10 +26,11 @@ class Family:
 
 
 def _families() -> tuple[Family, ...]:
+    from .hospital import FAMILY as HOSPITAL
     from .nhsa_index import FAMILY as NHSA_INDEX
     from .sandbox_api import FAMILY as SANDBOX
 
-    return (NHSA_INDEX, SANDBOX)
+    return (NHSA_INDEX, HOSPITAL, SANDBOX)
 
 
 def all_families() -> tuple[Family, ...]:

@@ -8,12 +8,8 @@ from __future__ import annotations
 
 import html
 from collections.abc import Sequence
-from functools import lru_cache
 from pathlib import Path
-from typing import Any
 
-import yaml
-from connexion.json_schema import resolve_refs
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
@@ -22,6 +18,7 @@ from starlette.staticfiles import StaticFiles
 from swagger_ui_bundle import swagger_ui_path
 
 from reference.families import Family
+from reference.http.specs import resolved_spec
 
 _PAGE = """<!DOCTYPE html>
 <html lang="zh-CN"><head><meta charset="utf-8"><title>{title}</title>
@@ -30,12 +27,6 @@ _PAGE = """<!DOCTYPE html>
 <script src="/_sandbox/docs/static/swagger-ui-bundle.js"></script>
 <script>window.ui = SwaggerUIBundle({{url: "{spec}", dom_id: "#swagger-ui"}});</script>
 </body></html>"""
-
-
-@lru_cache(maxsize=None)
-def resolved_spec(path: Path) -> dict[str, Any]:
-    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    return resolve_refs(raw, base_uri=path.as_uri())
 
 
 def docs_app(spec_dir: Path, families: Sequence[Family]) -> Starlette:

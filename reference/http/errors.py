@@ -46,7 +46,7 @@ def _findings_for(request: ConnexionRequest, exc: Exception) -> list[Finding]:
     if status == 405:
         return [RULES.finding("HTTP-METHOD", method=method)]
     if isinstance(exc, (ProblemException, HTTPException)) and status < 500:
-        detail = getattr(exc, "detail", None) or str(exc)
+        detail = str(getattr(exc, "detail", None) or exc).strip().splitlines()[0]  # not the schema dump
         return [RULES.finding("HTTP-PARAMETER", detail=detail)]
     logger.exception("unhandled error serving %s %s", method, url, exc_info=exc)
     return [RULES.finding("SANDBOX-INTERNAL", error=type(exc).__name__)]

@@ -8,8 +8,11 @@ from reference.families import Family
 from reference.rules import Finding
 
 
+NOT_FOUND = frozenset({"HTTP-NOT-FOUND", "HOSP-FILE-UNKNOWN", "HOSP-WADO-UNKNOWN"})
+
+
 def error(findings: Sequence[Finding]) -> tuple[int, dict[str, Any]]:
-    status = 404 if any(f.rule == "HTTP-NOT-FOUND" for f in findings) else 400
+    status = 404 if any(f.rule in NOT_FOUND for f in findings) else 400
     if any(f.rule == "SANDBOX-INTERNAL" for f in findings):
         status = 500
     return status, {

@@ -1,0 +1,38 @@
+"""Handlers of ``openapi/hospital.yaml``: files and WADO-URI of a simulated hospital."""
+from __future__ import annotations
+
+from connexion.context import context
+from sqlalchemy import select
+from starlette.responses import Response
+
+from reference.http.errors import NativeError
+from reference.rules import RULES
+from reference.sandbox import Sandbox
+from reference.storage.models import Blob, PacsInstance
+
+MEDIA_TYPES = {"pdf": "application/pdf", "dcm": "application/dicom", "zip": "application/zip"}
+
+
+def getFile(hospitalCode: str, fileName: str) -> Response:
+    """A stored file by content address (sandbox-defined; INTERFACES.md §2)."""
+    sandbox: Sandbox = context["sandbox"]
+    digest, _, ext = fileName.partition(".")
+    with sandbox.db.session() as session:
+        known = session.get(Blob, digest)
+    if known is None or not sandbox.blobs.exists(digest):
+        raise NativeError([RULES.finding("HOSP-FILE-UNKNOWN", hospital=hospitalCode, name=fileName)])
+    return Response(sandbox.blobs.get(digest), media_type=MEDIA_TYPES[ext])
+
+
+def wado(hospitalCode: str, requestType: str, studyUID: str, seriesUID: str, objectUID: str,
+         contentType: str = "application/dicom") -> Response:
+    """WADO-URI retrieval of one instance — DICOM PS3.18 §6.2; seeds/001 §4.2."""
+    sandbox: Sandbox = context["sandbox"]
+    with sandbox.db.session() as session:
+        instance = session.scalar(select(PacsInstance).where(
+            PacsInstance.hospital_code == hospitalCode, PacsInstance.study_uid == studyUID,
+            PacsInstance.series_uid == seriesUID, PacsInstance.sop_uid == objectUID))
+    if instance is None:
+        raise NativeError([RULES.finding("HOSP-WADO-UNKNOWN", hospital=hospitalCode, studyUID=studyUID,
+                                         seriesUID=seriesUID, objectUID=objectUID)])
+    return Response(sandbox.blobs.get(instance.sha256), media_type="application/dicom")
