@@ -62,6 +62,8 @@ class ExchangeDraft:
     institution: str | None = None
     findings: list[Finding] = field(default_factory=list)
     verdict: str | None = None  # derived from the findings unless set (``error``)
+    #: ``(sha256, size)`` of a response body the handler already knows (prebuilt replies)
+    response_digest: tuple[str, int] | None = None
 
     def add(self, findings: list[Finding]) -> None:
         self.findings.extend(findings)

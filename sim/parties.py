@@ -24,6 +24,15 @@ ENDPOINTS: dict[str, dict[str, str]] = {
         "deleteExamRpotImgIndx": "/mie/api/mie/deleteExamRpotImgIndx",
         "docs": "/_sandbox/docs/nhsa-index/",
     },
+    "imaging_centre": {
+        "saveExamRpotImgInfo": "/mie/api/mie/saveExamRpotImgInfo",
+        "imgDld (per centre)": "/centre/{centre}/imgDld",
+        "docs": "/_sandbox/docs/imaging-centre/",
+    },
+    "hospital": {
+        "files (per hospital)": "/hospital/{hospital}/files/{sha256}.pdf|dcm|zip",
+        "wado (per hospital)": "/hospital/{hospital}/wado?requestType=WADO&studyUID=&seriesUID=&objectUID=",
+    },
 }
 
 

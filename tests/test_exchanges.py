@@ -16,13 +16,13 @@ def test_filters_and_newest_first(running):
     good = request(running.config, "saveExamRpotImgIndx", rows(running.config))
     running.client.post(SAVE, json=good)
     running.client.post(SAVE, json=dict(good, key="bad", msgid=good["msgid"][:-1] + "9"))
-    log = running.client.get("/_sandbox/exchanges").json()
+    log = running.client.get("/_sandbox/exchanges?direction=inbound").json()  # not the province's pull
     assert [e["verdict"] for e in log[:2]] == ["fail", "pass"]
     assert log[0]["id"] > log[1]["id"]
-    assert [e["verdict"] for e in running.client.get("/_sandbox/exchanges?verdict=pass").json()] == ["pass"]
+    assert [e["verdict"] for e in running.client.get("/_sandbox/exchanges?verdict=pass&direction=inbound").json()] == ["pass"]
     by_inst = running.client.get("/_sandbox/exchanges?institution=S51080200001&operation=saveExamRpotImgIndx").json()
-    assert len(by_inst) == 2 and all(e["party"] == "province_index" for e in by_inst)
-    assert running.client.get("/_sandbox/exchanges?limit=1").json()[0]["id"] == log[0]["id"]
+    assert len(by_inst) == 2 and all(e["party"] == "province_index" for e in by_inst), by_inst
+    assert running.client.get("/_sandbox/exchanges?limit=1&direction=inbound").json()[0]["id"] == log[0]["id"]
     assert log[1]["request"]["json"]["infno"] == "saveExamRpotImgIndx"
     assert log[1]["response"]["json"]["code"] == 0
 
@@ -38,7 +38,7 @@ def test_large_bodies_are_kept_as_size_sha256_and_head(make_config, make_running
     body = request(running.config, "saveExamRpotImgIndx", rows(running.config, 3))
     raw = json.dumps(body).encode()
     running.client.post(SAVE, content=raw, headers={"content-type": "application/json"})
-    entry = running.client.get("/_sandbox/exchanges?limit=1").json()[0]
+    entry = running.client.get("/_sandbox/exchanges?limit=1&direction=inbound").json()[0]
     assert entry["request"]["truncated"] is True
     assert entry["request"]["size"] == len(raw)
     assert entry["request"]["sha256"] == hashlib.sha256(raw).hexdigest()

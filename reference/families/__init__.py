@@ -27,10 +27,11 @@ class Family:
 
 def _families() -> tuple[Family, ...]:
     from .hospital import FAMILY as HOSPITAL
+    from .imaging_centre import FAMILY as IMAGING_CENTRE
     from .nhsa_index import FAMILY as NHSA_INDEX
     from .sandbox_api import FAMILY as SANDBOX
 
-    return (NHSA_INDEX, HOSPITAL, SANDBOX)
+    return (NHSA_INDEX, IMAGING_CENTRE, HOSPITAL, SANDBOX)
 
 
 def all_families() -> tuple[Family, ...]:

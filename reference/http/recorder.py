@@ -33,11 +33,18 @@ class _Capture:
         self.limit = limit
         self.kept = bytearray()
         self.size = 0
-        self.sha = hashlib.sha256()
+        self.sha: Any = hashlib.sha256()
+        self.known: tuple[str, int] | None = None
+
+    def know(self, digest: tuple[str, int] | None) -> None:
+        """The body's digest is already known: stop hashing it."""
+        if digest is not None:
+            self.known, self.sha = digest, None
 
     def feed(self, chunk: bytes) -> None:
         self.size += len(chunk)
-        self.sha.update(chunk)
+        if self.sha is not None:
+            self.sha.update(chunk)
         room = self.limit + 1 - len(self.kept)
         if room > 0:
             self.kept.extend(chunk[:room])
@@ -48,7 +55,7 @@ class _Capture:
         return {
             "size": self.size,
             "media_type": media_type,
-            "sha256": self.sha.hexdigest(),
+            "sha256": self.known[0] if self.known else self.sha.hexdigest(),
             "truncated": True,
             "head": bytes(self.kept[:head]).decode("utf-8", errors="replace"),
         }
@@ -90,6 +97,7 @@ class ExchangeRecorder:
 
         async def send_(message: Message) -> None:
             if message["type"] == "http.response.start":
+                response.know(draft.response_digest)
                 meta["status"] = message["status"]
                 headers = [*message.get("headers", []), (EXCHANGE_HEADER, draft.uid.encode())]
                 message = {**message, "headers": headers}

@@ -13,6 +13,7 @@ import json
 from typing import Any
 
 from connexion.validators import JSONRequestBodyValidator
+from starlette.datastructures import Headers
 from starlette.types import Scope
 
 from reference.config import Config
@@ -43,6 +44,11 @@ def make_body_validator(config: Config) -> type[JSONRequestBodyValidator]:
 
     class ReportingBodyValidator(JSONRequestBodyValidator):
         MUTABLE_VALIDATION = True
+
+        async def wrap_receive(self, receive, *, scope: Scope):  # type: ignore[no-untyped-def,override]
+            if not int(Headers(scope=scope).get("content-length") or 1):  # before Connexion's own refusal
+                raise NativeError([RULES.finding("HTTP-EMPTY-BODY")])
+            return await super().wrap_receive(receive, scope=scope)
 
         async def _parse(self, stream, scope: Scope) -> Any:  # type: ignore[no-untyped-def,override]
             self._scope = scope

@@ -41,6 +41,12 @@ def names() -> list[str]:
     return sorted(p.stem for p in PROFILE_DIR.glob("*.yaml"))
 
 
+def row_node(profile: str, operation: str, default: str) -> str:
+    """The node an institution of ``profile`` sends ``operation``'s rows under."""
+    found = get(profile)
+    return (found.row_node if operation in found.operations else None) or default
+
+
 def _rename(row: dict[str, Any], renames: dict[str, str]) -> None:
     """``{old: new}``: the profile's own name for a field; the old name becomes its alias."""
     properties = row.get("properties", {})

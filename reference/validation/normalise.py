@@ -31,8 +31,9 @@ class Normaliser:
         elif isinstance(value, list) and isinstance(schema.get("items"), dict):
             for i, item in enumerate(value):
                 value[i] = self.walk(item, schema["items"], join(path, i))
-        elif isinstance(value, str) and value != value.strip() and value.strip():
-            self._add("DRIFT-VALUE-SPACE", path, actual=value)
+        elif isinstance(value, str) and value != value.strip():
+            if value.strip():  # a blank value is simply empty (and missing, if required)
+                self._add("DRIFT-VALUE-SPACE", path, actual=value)
             return value.strip()
         return value
 

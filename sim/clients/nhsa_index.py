@@ -55,7 +55,8 @@ class NhsaIndexClient:
     def url(self, operation: str) -> str:
         return base_url(self.config, "province_index") + ENDPOINTS["province_index"][operation]
 
-    def call(self, inst: InstitutionConfig, operation: str, rows: list[Any], *, now: datetime) -> httpx.Response:
-        body = envelope(self.config, inst, operation, rows, now=now)
+    def call(self, inst: InstitutionConfig, operation: str, rows: list[Any], *, now: datetime,
+             node: str = "input") -> httpx.Response:
+        body = envelope(self.config, inst, operation, rows, now=now, node=node)
         return self.client.post_json(self.url(operation), body, operation=operation,
                                      institution=inst.code, judge=judge_reply)

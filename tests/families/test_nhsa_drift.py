@@ -33,7 +33,7 @@ def _post(make_config: Any, make_running: Any, mode: str) -> tuple[dict[str, Any
     body = request(running.config, "saveExamRpotImgIndx", [_drifted_row(running.config)])
     body[" infno"] = body.pop("infno")
     reply = running.client.post(SAVE, json=body).json()
-    findings = running.client.get("/_sandbox/exchanges?limit=1").json()[0]["findings"]
+    findings = running.client.get("/_sandbox/exchanges?limit=1&direction=inbound").json()[0]["findings"]
     return reply, findings
 
 

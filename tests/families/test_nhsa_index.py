@@ -46,7 +46,7 @@ def test_both_node_names_are_accepted(running):
 
 
 def _exchange_rules(running: Any) -> set[str]:
-    latest = running.client.get("/_sandbox/exchanges?limit=1").json()[0]
+    latest = running.client.get("/_sandbox/exchanges?limit=1&direction=inbound").json()[0]
     return {f["rule"] for f in latest["findings"]}
 
 
@@ -101,7 +101,7 @@ def test_bad_row_is_rejected_with_a_named_finding(running, case):
     assert field in result["message"]
     assert good["hiImgIndx"] in stored(running)
     assert bad.get("hiImgIndx") not in stored(running) or bad["hiImgIndx"] == good["hiImgIndx"]
-    findings = running.client.get("/_sandbox/exchanges?operation=saveExamRpotImgIndx&limit=1").json()[0]["findings"]
+    findings = running.client.get("/_sandbox/exchanges?operation=saveExamRpotImgIndx&limit=1&direction=inbound").json()[0]["findings"]
     assert any(f["rule"] == rule and f["path"].startswith("input[1]") for f in findings)
 
 
@@ -137,7 +137,7 @@ def test_bad_envelope_is_rejected_natively(running, case):
     assert reply["code"] == -1 and reply["type"] == "error" and reply["data"] is None
     assert rule in rules_in(reply["message"])
     assert stored(running) == {}
-    latest = running.client.get("/_sandbox/exchanges?limit=1").json()[0]
+    latest = running.client.get("/_sandbox/exchanges?limit=1&direction=inbound").json()[0]
     assert latest["verdict"] == "fail" and rule in {f["rule"] for f in latest["findings"]}
 
 
@@ -157,7 +157,7 @@ def test_wrong_content_type(running):
 
 def test_empty_body(running):
     reply = _with_body(running, SAVE, content=b"", headers={"content-type": "application/json"})
-    assert reply["code"] == -1
+    assert reply["code"] == -1 and "HTTP-EMPTY-BODY" in rules_in(reply["message"])
 
 
 def test_repeated_msgid(running):
@@ -209,7 +209,7 @@ def test_failed_request_changes_nothing(running, monkeypatch):
     assert reply["code"] == -1 and "SANDBOX-INTERNAL" in rules_in(reply["message"])
     assert "Traceback" not in response.text
     assert stored(running) == before
-    assert running.client.get("/_sandbox/exchanges?limit=1").json()[0]["verdict"] == "error"
+    assert running.client.get("/_sandbox/exchanges?limit=1&direction=inbound").json()[0]["verdict"] == "error"
 
 
 def test_delete_path_has_its_own_envelope(running):

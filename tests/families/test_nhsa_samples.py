@@ -35,7 +35,7 @@ def _post_sample(make_config: Any, make_running: Any, mode: str) -> tuple[dict[s
     body = sample_requests("000")[0]
     body.update(infCode=inst.code, key=running.config.secret_for(inst), msgid=make_msgid(inst.code, NOW, 1))
     reply = running.client.post(SAVE, json=body).json()
-    latest = running.client.get("/_sandbox/exchanges?limit=1").json()[0]
+    latest = running.client.get("/_sandbox/exchanges?limit=1&direction=inbound").json()[0]
     return reply, {(f["rule"], f["path"], f["severity"]) for f in latest["findings"]}
 
 

@@ -11,14 +11,11 @@ from typing import Any
 
 from reference.config import InstitutionConfig
 from reference.http.errors import NativeError
-from reference.profiles import get as get_profile
+from reference.profiles import row_node
 from reference.rules import RULES, Finding
 from reference.sandbox import Sandbox
 from reference.validation import BodyReport
 from reference.validators import codes
-
-NODES = ("input", "data")
-
 
 @dataclass
 class Envelope:
@@ -29,14 +26,21 @@ class Envelope:
     findings: list[Finding] = field(default_factory=list)
 
 
-def _node(body: dict[str, Any], report: BodyReport, profile: str) -> tuple[str | None, list[Finding]]:
-    present = [n for n in NODES if n in body]
+def _expected_node(report: BodyReport, operation: str) -> str:
+    """The node this institution's document names: its profile's, else the spec's."""
+    return row_node(report.profile, operation, report.rows_nodes[0])
+
+
+def _node(body: dict[str, Any], report: BodyReport, operation: str) -> tuple[str | None, list[Finding]]:
+    present = [n for n in report.rows_nodes if n in body]
+    expected = _expected_node(report, operation)
+    other = next(n for n in report.rows_nodes if n != expected)
     if not present:
-        return None, [RULES.finding("NIDX-NODE-MISSING", mode=report.mode)]
-    if len(present) == 2:
-        return None, [RULES.finding("NIDX-NODE-BOTH", mode=report.mode)]
+        return None, [RULES.finding("NIDX-NODE-MISSING", mode=report.mode, path=expected, expected=expected, other=other)]
+    if len(present) > 1:
+        return None, [RULES.finding("NIDX-NODE-BOTH", mode=report.mode, path=expected, expected=expected, other=other)]
     node = present[0]
-    expected = get_profile(profile).row_node or "input"
+    profile = report.profile
     if node != expected:
         return node, [RULES.finding("DRIFT-NODE", mode=report.mode, path=node, actual=node, expected=expected, profile=profile)]
     return node, []
@@ -65,7 +69,7 @@ def open_envelope(sandbox: Sandbox, report: BodyReport, operation: str) -> Envel
     infno = body.get("infno")
     if isinstance(infno, str) and infno and infno != operation:
         findings.append(RULES.finding("NIDX-INFNO", mode=report.mode, expected=operation, actual=infno))
-    node, node_findings = _node(body, report, report.profile)
+    node, node_findings = _node(body, report, operation)
     inst, auth_findings = _institution(sandbox, body, report.mode)
     findings += node_findings + auth_findings
     msgid = body.get("msgid")

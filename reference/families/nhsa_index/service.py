@@ -21,6 +21,7 @@ from reference.validation import BodyReport
 
 from . import envelope, idempotency
 from .envelope_check import Envelope, open_envelope
+from .pull import drop_images, pull_images
 from .row_rules import check_row
 
 RowHandler = Callable[[Session, Envelope, BodyReport, int, Any], tuple[dict[str, Any], list[Finding]]]
@@ -61,6 +62,8 @@ def _upsert(session: Session, existing: IndexRecord | None, hi: str, row: dict[s
     existing.msgid = env.msgid
     existing.updated_at = now
     existing.deleted_at = None
+    existing.pull_status = "pending"
+    existing.pull_findings = None
     session.flush()
 
 
@@ -79,6 +82,7 @@ def _delete_row(session: Session, env: Envelope, report: BodyReport, i: int, hi:
                                       owner=record.inf_code, code=env.institution.code))
     if not any(f.is_error for f in findings) and record is not None:
         record.deleted_at = sandbox.clock.now()
+        drop_images(session, hi)
     return envelope.row_result(hi, findings, path=path, done="删除数据成功", failed="删除失败"), findings
 
 
@@ -91,20 +95,24 @@ def handle(sandbox: Sandbox, report: BodyReport, draft: ExchangeDraft, operation
     draft.add(env.findings)
     digest = idempotency.body_digest(body)
     try:
-        return _process(sandbox, report, draft, operation, env, digest)
+        response, saved = _process(sandbox, report, draft, operation, env, digest)
     except IntegrityError:  # the same msgid committed concurrently: judge against it
-        return _process(sandbox, report, draft, operation, env, digest)
+        response, saved = _process(sandbox, report, draft, operation, env, digest)
+    for hi in saved:  # after the commit: the simulated province pulls the images (flow A)
+        sandbox.jobs.submit(f"pull {hi}", pull_images, sandbox, hi)
+    return response
 
 
 def _process(sandbox: Sandbox, report: BodyReport, draft: ExchangeDraft, operation: str,
-             env: Envelope, digest: str) -> dict[str, Any]:
+             env: Envelope, digest: str) -> tuple[dict[str, Any], list[str]]:
+    """The response, and the indexes saved by it (to pull their images once committed)."""
     with sandbox.db.session() as session:
         stored, finding = idempotency.previous(session, env.msgid, digest, operation)
         if finding is not None:
             draft.add([finding])
             if stored is None:
                 raise NativeError([finding])
-            return stored
+            return stored, []
         results: list[dict[str, Any]] = []
         seen: dict[str, int] = {}
         for i, row in enumerate(env.rows):
@@ -117,4 +125,5 @@ def _process(sandbox: Sandbox, report: BodyReport, draft: ExchangeDraft, operati
         response = envelope.success(results, env.findings)
         idempotency.remember(session, msgid=env.msgid, inf_code=env.institution.code, operation=operation,
                              digest=digest, response=response, now=sandbox.clock.now())
-    return response
+    saved = [r["hiImgIndx"] for r in results if operation == "saveExamRpotImgIndx" and r["succFlag"] != "-1"]
+    return response, saved

@@ -1,0 +1,101 @@
+"""Scenario names of flow A (INTERFACES.md flow A): the simulated hospital's uploads,
+the centre's and the province's state, the province's pull, the centre's deletion, and
+the centre's interfaces.  Everything goes through the sandbox's HTTP control API, so a
+scenario drives a sandbox in this process or one running elsewhere."""
+from __future__ import annotations
+
+from typing import Any
+
+from sim.clients.nhsa_index import envelope as make_envelope
+
+from .registry import StepContext, action, envelope
+
+
+def _list(value: Any) -> list[str]:
+    return [value] if isinstance(value, str) else list(value)
+
+
+def _get(ctx: StepContext, path: str) -> Any:
+    reply = ctx.http.get(f"{ctx.base_url}{path}")
+    reply.raise_for_status()
+    return reply.json()
+
+
+def _post(ctx: StepContext, path: str, body: dict[str, Any]) -> Any:
+    reply = ctx.http.post(f"{ctx.base_url}{path}", json=body, timeout=600)
+    reply.raise_for_status()
+    ctx.exchange_uid = reply.headers.get("x-imgcloud-exchange")
+    return reply.json()
+
+
+@action("hospital.upload_exams")
+def upload_exams(ctx: StepContext, params: dict[str, Any]) -> Any:
+    """``{hospital, count, seed?, centre?, batch?, dicomForm?}``: generate and upload exams."""
+    return _post(ctx, "/_sandbox/actions/hospital-upload", params)
+
+
+@action("imaging_centre.exams")
+def centre_exams(ctx: StepContext, params: dict[str, Any]) -> list[Any]:
+    """``{centre, hiImgIndx: one or a list}``: what the centre holds for each."""
+    return [_get(ctx, f"/_sandbox/state/centre/{params['centre']}/exams/{hi}") for hi in _list(params["hiImgIndx"])]
+
+
+@action("province_index.indexes")
+def province_indexes(ctx: StepContext, params: dict[str, Any]) -> list[Any]:
+    """``{hiImgIndx: one or a list}``: the province's record and cached images for each."""
+    return [_get(ctx, f"/_sandbox/state/province/indexes/{hi}") for hi in _list(params["hiImgIndx"])]
+
+
+@action("province_index.pull")
+def province_pull(ctx: StepContext, params: dict[str, Any]) -> list[Any]:
+    """``{hiImgIndx: one or a list}``: pull now (on demand), the states afterwards."""
+    return [_post(ctx, "/_sandbox/actions/province-pull", {"hiImgIndx": hi}) for hi in _list(params["hiImgIndx"])]
+
+
+@action("imaging_centre.delete_exams")
+def delete_exams(ctx: StepContext, params: dict[str, Any]) -> list[Any]:
+    """``{centre, hiImgIndx: one or a list}``: delete at the centre, withdraw upstream."""
+    return [_post(ctx, "/_sandbox/actions/centre-delete", {"centreCode": params["centre"], "hiImgIndx": hi})
+            for hi in _list(params["hiImgIndx"])]
+
+
+@action("flow_a.verify_images")
+def verify_images(ctx: StepContext, params: dict[str, Any]) -> dict[str, Any]:
+    """``{exams: the upload result's exams}``: every image the province cached is byte-identical
+    (same sha256) to the file the hospital stored, and none is missing."""
+    checked, problems = 0, []
+    for exam in params["exams"]:
+        hi = exam["hiImgIndx"]
+        cached = {i["sopUid"]: i["sha256"] for i in _get(ctx, f"/_sandbox/state/province/indexes/{hi}")["images"]}
+        for inst in exam["instances"]:
+            checked += 1
+            if cached.get(inst["sopUid"]) != inst["sha256"]:
+                problems.append({"hiImgIndx": hi, "sopUid": inst["sopUid"], "expected": inst["sha256"],
+                                 "cached": cached.get(inst["sopUid"])})
+    return {"checked": checked, "problems": problems}
+
+
+@action("imaging_centre.pages")
+def pages(ctx: StepContext, params: dict[str, Any]) -> dict[str, Any]:
+    """``{links: an index row}``: open the report and image pages like a browser would."""
+    row = params["row"]
+    report = ctx.http.get(row["examRpotLinkUrl"])
+    images = ctx.http.get(row["imgInfoLinkUrl"])
+    return {"report_status": report.status_code, "report_has_name": row["psnName"] in report.text,
+            "report_has_conclusion": row["diagRslt"][:12] in report.text,
+            "image_status": images.status_code, "images": images.text.count("<img")}
+
+
+@envelope("imaging_centre.saveExamRpotImgInfo")
+def img_info_request(ctx: StepContext, institution: str, rows: list[Any], operation: str) -> dict[str, Any]:
+    """A hospital's complete request: its credentials, a fresh msgid, rows under ``data`` (002 §二)."""
+    inst = ctx.institution_config(institution)
+    return make_envelope(ctx.config, inst, operation, rows, now=ctx.clock.now(), sequence=ctx.next_sequence(), node="data")
+
+
+def _literal_only(ctx: StepContext, institution: str, rows: list[Any], operation: str) -> Any:
+    raise ValueError(f"{operation} has no envelope: give the step a body:")
+
+
+envelope("imaging_centre.queryImgCaheFileSn", path="/centre/{centre}/imgDld")(_literal_only)
+envelope("imaging_centre.queryImgCahe", path="/centre/{centre}/imgDld")(_literal_only)

@@ -1,0 +1,220 @@
+"""What scenario files may name: party actions, interfaces (envelope builders), data
+generators and value mutators, each registered under its name with a decorator.
+
+    @action("hospital.upload_exams")            # (ctx, params) -> JSON-able result
+    @envelope("province_index.saveExamRpotImgIndx")  # (ctx, institution_code, rows, operation) -> body
+    @generator("index_rows")                    # (ctx, params) -> rows
+    @mutator("wrong_check_char")                # (value, args) -> new value
+
+One module per family registers its names (``FAMILIES``, imported by ``load_families``);
+generic ones live at the end of this module.
+"""
+from __future__ import annotations
+
+import importlib
+import itertools
+import random
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+import httpx
+
+from reference.clock import Clock
+from reference.config import Config, InstitutionConfig
+from reference.sandbox import Sandbox
+from sim.parties import ENDPOINTS, base_url
+
+#: Modules registering a family's actions, envelopes and generators.
+FAMILIES: tuple[str, ...] = ("sim.scenario.nhsa_index", "sim.scenario.flow_a")
+
+F = TypeVar("F", bound=Callable[..., Any])
+#: msgid sequence numbers: process-wide, from a random start, so runs in one second differ.
+_SEQUENCE: Iterator[int] = itertools.count(random.randrange(9999))
+
+
+class StepSkipped(Exception):
+    """Raised by an action when the step cannot be judged here; the step is ``skip``."""
+
+
+@dataclass
+class StepContext:
+    """What an action, envelope builder or generator gets: the run's config, client and vars."""
+
+    config: Config
+    base_url: str
+    http: httpx.Client
+    vars: dict[str, Any]
+    clock: Clock
+    log: Callable[[str], None]
+    step_id: str = ""
+    #: The step's ``as:`` institution code, if any.
+    institution: str | None = None
+    #: The exchange uid the step's expectations read findings from; an action may set it.
+    exchange_uid: str | None = None
+    exchange_timeout: float = 5.0
+    #: Opens the sandbox's storage, when the runner may read it (it started the sandbox).
+    storage: Callable[[], Sandbox] | None = field(default=None, repr=False)
+
+    def party_url(self, party: str) -> str:
+        """Where ``party`` is reached: the sandbox under test when simulated, else its own address."""
+        return base_url(self.config, party)
+
+    def institution_config(self, code: str) -> InstitutionConfig:
+        inst = self.config.institution(code)
+        if inst is None:
+            known = ", ".join(i.code for i in self.config.institutions)
+            raise KeyError(f"institution {code!r} is not in the config (configured: {known})")
+        return inst
+
+    def next_sequence(self) -> int:
+        """A msgid sequence number, 1–9999."""
+        return next(_SEQUENCE) % 9999 + 1
+
+    def exchange(self, uid: str | None = None) -> dict[str, Any] | None:
+        """The sandbox's log entry for ``uid`` (default: this step's); polled briefly, since the
+        entry is written just after the response is sent."""
+        uid = uid or self.exchange_uid
+        if not uid:
+            return None
+        deadline = time.monotonic() + self.exchange_timeout
+        while True:
+            found = self.http.get(f"{self.base_url}/_sandbox/exchanges", params={"uid": uid}).json()
+            if found or time.monotonic() > deadline:
+                return found[0] if found else None
+            time.sleep(0.05)
+
+    def sandbox(self) -> Sandbox:
+        """The sandbox's storage (stored state), or ``StepSkipped`` when the runner cannot read it."""
+        if self.storage is None:
+            raise StepSkipped("stored state is readable only when the runner started the sandbox")
+        return self.storage()
+
+
+Action = Callable[[StepContext, dict[str, Any]], Any]
+EnvelopeBuilder = Callable[[StepContext, str, list[Any], str], Any]
+Generator = Callable[[StepContext, dict[str, Any]], Any]
+Mutator = Callable[[Any, dict[str, Any]], Any]
+
+
+@dataclass(frozen=True)
+class Interface:
+    """``party.operation``: where it is posted and how its request body is built."""
+
+    name: str
+    party: str
+    operation: str
+    build: EnvelopeBuilder
+    path: str | None = None
+    method: str = "POST"
+
+    def url(self, ctx: StepContext) -> str:
+        path = self.path or ENDPOINTS.get(self.party, {}).get(self.operation)
+        if path is None:
+            raise KeyError(f"{self.name}: no endpoint in sim.parties.ENDPOINTS and no path registered")
+        return ctx.party_url(self.party) + path.format_map(ctx.vars)  # e.g. /centre/{centre}/imgDld
+
+
+class Registry:
+    def __init__(self) -> None:
+        self.actions: dict[str, Action] = {}
+        self.interfaces: dict[str, Interface] = {}
+        self.generators: dict[str, Generator] = {}
+        self.mutators: dict[str, Mutator] = {}
+
+    def copy(self) -> Registry:
+        other = Registry()
+        for name in ("actions", "interfaces", "generators", "mutators"):
+            setattr(other, name, dict(getattr(self, name)))
+        return other
+
+    @staticmethod
+    def _add(table: dict[str, Any], kind: str, name: str, value: Any) -> None:
+        if name in table and table[name] is not value:
+            raise ValueError(f"{kind} {name!r} is registered twice")
+        table[name] = value
+
+    def action(self, name: str) -> Callable[[F], F]:
+        def register(fn: F) -> F:
+            self._add(self.actions, "action", name, fn)
+            return fn
+        return register
+
+    def envelope(self, name: str, *, path: str | None = None, method: str = "POST") -> Callable[[F], F]:
+        party, _, operation = name.partition(".")
+        if not operation:
+            raise ValueError(f"interface {name!r} must be party.operation")
+
+        def register(fn: F) -> F:
+            self._add(self.interfaces, "interface", name, Interface(name, party, operation, fn, path, method))
+            return fn
+        return register
+
+    def generator(self, name: str) -> Callable[[F], F]:
+        def register(fn: F) -> F:
+            self._add(self.generators, "generator", name, fn)
+            return fn
+        return register
+
+    def mutator(self, name: str) -> Callable[[F], F]:
+        def register(fn: F) -> F:
+            self._add(self.mutators, "mutator", name, fn)
+            return fn
+        return register
+
+
+REGISTRY = Registry()
+action = REGISTRY.action
+envelope = REGISTRY.envelope
+generator = REGISTRY.generator
+mutator = REGISTRY.mutator
+
+
+def load_families() -> Registry:
+    """Import every family module (registering its names) and return the shared registry."""
+    for module in FAMILIES:
+        importlib.import_module(module)
+    return REGISTRY
+
+
+# -- generic names ----------------------------------------------------------------------------
+
+@mutator("wrong_check_char")
+def wrong_check_char(value: Any, args: dict[str, Any]) -> str:
+    """Another last character of the same alphabet: a wrong GB 11643 / GB 32100 check character."""
+    text = str(value)
+    last = text[-1:]
+    return text[:-1] + (str((int(last) + 1) % 10) if last.isdigit() else "0")
+
+
+@mutator("replace_part")
+def replace_part(value: Any, args: dict[str, Any]) -> str:
+    """``{sep: "-", index: 1, value: "…"}``: one part of a separated value replaced."""
+    parts = str(value).split(args.get("sep", "-"))
+    parts[int(args["index"])] = str(args["value"])
+    return str(args.get("sep", "-")).join(parts)
+
+
+@mutator("fill")
+def fill(value: Any, args: dict[str, Any]) -> str:
+    """``{char: "张", length: 51}``: a string of ``length`` characters (too long for a field)."""
+    return str(args.get("char", "x")) * int(args["length"])
+
+
+@mutator("append")
+def append(value: Any, args: dict[str, Any]) -> str:
+    """``{text: " "}``: the value with text appended."""
+    return str(value) + str(args["text"])
+
+
+@action("sandbox.exchanges")
+def sandbox_exchanges(ctx: StepContext, params: dict[str, Any]) -> Any:
+    """The sandbox's exchange log (``GET /_sandbox/exchanges``), filtered by ``params``."""
+    return ctx.http.get(f"{ctx.base_url}/_sandbox/exchanges", params=params).json()
+
+
+@action("sandbox.health")
+def sandbox_health(ctx: StepContext, params: dict[str, Any]) -> Any:
+    return ctx.http.get(f"{ctx.base_url}/_sandbox/health").json()
+

@@ -1,0 +1,73 @@
+"""A real sandbox for a scenario run: uvicorn serving ``reference.app.create_app`` in a
+background thread on a free loopback port, started once and stopped cleanly."""
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+import uvicorn
+
+from reference.app import create_app
+from reference.clock import Clock
+from reference.config import Config, load_config
+from reference.sandbox import Sandbox
+
+
+class SandboxStartError(RuntimeError):
+    """The sandbox did not start, or cannot answer its health check."""
+
+
+def with_public_url(config: Config, url: str) -> Config:
+    """``config`` with ``listen.public_url`` set to ``url``."""
+    return config.model_copy(update={"listen": config.listen.model_copy(update={"public_url": url})})
+
+
+@contextmanager
+def running_sandbox(config: Config | str | os.PathLike[str] | None = None, *, host: str = "127.0.0.1",
+                    clock: Clock | None = None, timeout: float = 30.0) -> Iterator[str]:
+    """Serve the sandbox until the block ends; yields its base URL (``http://127.0.0.1:<port>``).
+
+    ``config`` is a loaded config or a config file (``None``: the built-in default); either
+    way its ``listen.public_url`` becomes the served URL.
+    """
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, 0))
+    url = f"http://{host}:{sock.getsockname()[1]}"
+    if isinstance(config, Config):
+        cfg = with_public_url(config, url)
+    else:
+        cfg = load_config(Path(config) if config is not None else None, listen={"public_url": url})
+    sandbox = Sandbox.open(cfg, clock=clock)
+    server = uvicorn.Server(uvicorn.Config(create_app(sandbox=sandbox), log_level="warning", access_log=False,
+                                           lifespan="off"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name=f"sandbox {url}", daemon=True)
+    try:
+        thread.start()
+        deadline = time.monotonic() + timeout
+        while not server.started:
+            if not thread.is_alive() or time.monotonic() > deadline:
+                raise SandboxStartError(f"the sandbox did not start at {url}")
+            time.sleep(0.02)
+        _warm_up(url)
+        yield url
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        sock.close()
+        sandbox.close()
+
+
+def _warm_up(url: str) -> None:
+    """One health request: Connexion builds its routes on the first request, and a sandbox that
+    cannot serve fails here, once, rather than in every step."""
+    response = httpx.get(f"{url}/_sandbox/health", timeout=30)
+    if response.status_code != 200:
+        raise SandboxStartError(f"the sandbox at {url} answers /_sandbox/health with {response.status_code}: "
+                           f"{response.text[:300]}")

@@ -1,0 +1,39 @@
+"""Synthetic imaging for the sandbox: DICOM studies and report PDFs for a generated exam.
+
+Typical use::
+
+    from sim.synth import make_study, make_report_pdf, render_png
+
+    instances = make_study(exam, seed=7)            # list[Instance], Part-10 bytes each
+    png = render_png(instances[0].data, max_size=256)
+    pdf = make_report_pdf(exam)
+
+Everything is deterministic: the same exam and seed give byte-identical files.
+"""
+
+from __future__ import annotations
+
+from sim.synth.dicom import (
+    IMPLEMENTATION_CLASS_UID,
+    IMPLEMENTATION_VERSION_NAME,
+    SOP_CLASSES,
+    Instance,
+    is_dicom,
+    make_study,
+    read_identity,
+)
+from sim.synth.pdf import make_report_pdf, report_font
+from sim.synth.render import render_png
+
+__all__ = [
+    "IMPLEMENTATION_CLASS_UID",
+    "IMPLEMENTATION_VERSION_NAME",
+    "SOP_CLASSES",
+    "Instance",
+    "is_dicom",
+    "make_report_pdf",
+    "make_study",
+    "read_identity",
+    "render_png",
+    "report_font",
+]

@@ -1,0 +1,1 @@
+"""The scenario runner: format, runner, writers, CLI."""
