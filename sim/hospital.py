@@ -19,7 +19,8 @@ from reference.storage.models import PacsInstance
 from sim.clients.nhsa_index import envelope
 from sim.clients.recording import RecordingClient
 from sim.demo import as_generator_institution, centre_for
-from sim.fakedata import Exam, make_exams
+from sim.fakedata import Exam
+from sim.fakedata.exams import make_exam
 from sim.fakedata.img_info_rows import img_info_row
 from sim.parties import base_url
 from sim.synth import make_report_pdf, make_study
@@ -102,17 +103,19 @@ def upload(sandbox: Sandbox, hospital: InstitutionConfig, prepared: list[Prepare
 
 
 def upload_exams(sandbox: Sandbox, *, hospital: str, count: int, centre: str | None = None, seed: int | None = None,
-                 form: DicomForm = "zip", on: date | None = None, batch: int = 1,
+                 form: DicomForm = "zip", on: date | None = None, batch: int = 1, start: int = 0,
                  progress: Callable[[int, int], None] | None = None) -> list[PreparedExam]:
-    """Generate ``count`` exams at ``hospital`` and upload them to the centre, ``batch`` per request."""
+    """Generate exams ``start`` … ``start + count - 1`` of ``seed`` at ``hospital`` and upload
+    them to the centre, ``batch`` per request (exam ``i`` is the same whatever the batching)."""
     config = sandbox.config
     hosp = config.institution(hospital)
     if hosp is None or hosp.kind != "hospital":
         raise KeyError(f"{hospital!r} is not a configured hospital")
     centre_cfg = centre_for(config, centre)
     seed = config.seed if seed is None else seed
-    exams = make_exams(seed, count, hospitals=[as_generator_institution(config, hosp)],
-                       centre=as_generator_institution(config, centre_cfg), on=on or sandbox.now().date())
+    hospitals, store = [as_generator_institution(config, hosp)], as_generator_institution(config, centre_cfg)
+    day = on or sandbox.now().date()
+    exams = [make_exam(seed, i, hospitals=hospitals, centre=store, on=day) for i in range(start, start + count)]
     done: list[PreparedExam] = []
     for start in range(0, count, batch):
         chunk = [prepare_exam(sandbox, hosp, exam, seed=seed, form=form) for exam in exams[start:start + batch]]

@@ -1,7 +1,8 @@
 """Scenario names of flow A (INTERFACES.md flow A): the simulated hospital's uploads,
 the centre's and the province's state, the province's pull, the centre's deletion, and
-the centre's interfaces.  Everything goes through the sandbox's HTTP control API, so a
-scenario drives a sandbox in this process or one running elsewhere."""
+the centre's interfaces.  Everything goes through the sandbox control API of the party
+concerned (``ctx.party_url``), so with ``imaging_centre: external`` pointing at a second
+sandbox the centre-side steps reach that sandbox, and the rest stay here."""
 from __future__ import annotations
 
 from typing import Any
@@ -15,47 +16,48 @@ def _list(value: Any) -> list[str]:
     return [value] if isinstance(value, str) else list(value)
 
 
-def _get(ctx: StepContext, path: str) -> Any:
-    reply = ctx.http.get(f"{ctx.base_url}{path}")
+def _get(ctx: StepContext, party: str, path: str) -> Any:
+    reply = ctx.http.get(f"{ctx.party_url(party)}{path}")
     reply.raise_for_status()
     return reply.json()
 
 
-def _post(ctx: StepContext, path: str, body: dict[str, Any]) -> Any:
-    reply = ctx.http.post(f"{ctx.base_url}{path}", json=body, timeout=600)
+def _post(ctx: StepContext, party: str, path: str, body: dict[str, Any]) -> Any:
+    reply = ctx.http.post(f"{ctx.party_url(party)}{path}", json=body, timeout=600)
     reply.raise_for_status()
-    ctx.exchange_uid = reply.headers.get("x-imgcloud-exchange")
     return reply.json()
 
 
 @action("hospital.upload_exams")
 def upload_exams(ctx: StepContext, params: dict[str, Any]) -> Any:
     """``{hospital, count, seed?, centre?, batch?, dicomForm?}``: generate and upload exams."""
-    return _post(ctx, "/_sandbox/actions/hospital-upload", params)
+    return _post(ctx, "hospital", "/_sandbox/actions/hospital-upload", params)
 
 
 @action("imaging_centre.exams")
 def centre_exams(ctx: StepContext, params: dict[str, Any]) -> list[Any]:
     """``{centre, hiImgIndx: one or a list}``: what the centre holds for each."""
-    return [_get(ctx, f"/_sandbox/state/centre/{params['centre']}/exams/{hi}") for hi in _list(params["hiImgIndx"])]
+    return [_get(ctx, "imaging_centre", f"/_sandbox/state/centre/{params['centre']}/exams/{hi}")
+            for hi in _list(params["hiImgIndx"])]
 
 
 @action("province_index.indexes")
 def province_indexes(ctx: StepContext, params: dict[str, Any]) -> list[Any]:
     """``{hiImgIndx: one or a list}``: the province's record and cached images for each."""
-    return [_get(ctx, f"/_sandbox/state/province/indexes/{hi}") for hi in _list(params["hiImgIndx"])]
+    return [_get(ctx, "province_index", f"/_sandbox/state/province/indexes/{hi}") for hi in _list(params["hiImgIndx"])]
 
 
 @action("province_index.pull")
 def province_pull(ctx: StepContext, params: dict[str, Any]) -> list[Any]:
     """``{hiImgIndx: one or a list}``: pull now (on demand), the states afterwards."""
-    return [_post(ctx, "/_sandbox/actions/province-pull", {"hiImgIndx": hi}) for hi in _list(params["hiImgIndx"])]
+    return [_post(ctx, "province_index", "/_sandbox/actions/province-pull", {"hiImgIndx": hi})
+            for hi in _list(params["hiImgIndx"])]
 
 
 @action("imaging_centre.delete_exams")
 def delete_exams(ctx: StepContext, params: dict[str, Any]) -> list[Any]:
     """``{centre, hiImgIndx: one or a list}``: delete at the centre, withdraw upstream."""
-    return [_post(ctx, "/_sandbox/actions/centre-delete", {"centreCode": params["centre"], "hiImgIndx": hi})
+    return [_post(ctx, "imaging_centre", "/_sandbox/actions/centre-delete", {"centreCode": params["centre"], "hiImgIndx": hi})
             for hi in _list(params["hiImgIndx"])]
 
 
@@ -66,7 +68,8 @@ def verify_images(ctx: StepContext, params: dict[str, Any]) -> dict[str, Any]:
     checked, problems = 0, []
     for exam in params["exams"]:
         hi = exam["hiImgIndx"]
-        cached = {i["sopUid"]: i["sha256"] for i in _get(ctx, f"/_sandbox/state/province/indexes/{hi}")["images"]}
+        state = _get(ctx, "province_index", f"/_sandbox/state/province/indexes/{hi}")
+        cached = {i["sopUid"]: i["sha256"] for i in state["images"]}
         for inst in exam["instances"]:
             checked += 1
             if cached.get(inst["sopUid"]) != inst["sha256"]:

@@ -53,6 +53,8 @@ class StepContext:
     institution: str | None = None
     #: The exchange uid the step's expectations read findings from; an action may set it.
     exchange_uid: str | None = None
+    #: where ``exchange_uid`` was logged: the sandbox serving the party called (default: base_url)
+    exchange_base: str | None = None
     exchange_timeout: float = 5.0
     #: Opens the sandbox's storage, when the runner may read it (it started the sandbox).
     storage: Callable[[], Sandbox] | None = field(default=None, repr=False)
@@ -80,7 +82,8 @@ class StepContext:
             return None
         deadline = time.monotonic() + self.exchange_timeout
         while True:
-            found = self.http.get(f"{self.base_url}/_sandbox/exchanges", params={"uid": uid}).json()
+            base = self.exchange_base or self.base_url
+            found = self.http.get(f"{base}/_sandbox/exchanges", params={"uid": uid}).json()
             if found or time.monotonic() > deadline:
                 return found[0] if found else None
             time.sleep(0.05)

@@ -159,6 +159,7 @@ class Run:
             content = json.dumps(request, ensure_ascii=False).encode("utf-8")
         response = ctx.http.request(interface.method, interface.url(ctx), content=content, headers=headers)
         ctx.exchange_uid = response.headers.get(EXCHANGE_HEADER)
+        ctx.exchange_base = ctx.party_url(interface.party)  # an external sandbox logs its own exchanges
         try:
             body: Any = response.json() if response.content else None
         except ValueError:

@@ -25,7 +25,8 @@ def hospitalUpload(body: dict[str, Any]) -> dict[str, Any]:
     from sim.hospital import upload_exams
 
     done = upload_exams(_sandbox(), hospital=body["hospital"], count=body["count"], centre=body.get("centre"),
-                        seed=body.get("seed"), form=body.get("dicomForm", "zip"), batch=body.get("batch", 1))
+                        seed=body.get("seed"), form=body.get("dicomForm", "zip"), batch=body.get("batch", 1),
+                        start=body.get("start", 0))
     return {"exams": [p.summary() for p in done]}
 
 
