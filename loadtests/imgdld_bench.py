@@ -36,10 +36,13 @@ end
 """
 
 
-def prepare(base: str) -> tuple[str, list[str]]:
-    """Upload one exam through the simulated hospital; the imgDld path and request bodies."""
+def prepare(base: str, start: int) -> tuple[str, list[str]]:
+    """Upload one exam through the simulated hospital; the imgDld path and request bodies.
+
+    Exam 2 of seed 7 is a head CT: 512x512 slices, ~514 KB files, ~690 KB base64 replies."""
     with httpx.Client(base_url=base, timeout=300) as http:
-        up = http.post("/_sandbox/actions/hospital-upload", json={"hospital": "H51080200011", "count": 1, "seed": 7}).json()
+        up = http.post("/_sandbox/actions/hospital-upload",
+                       json={"hospital": "H51080200011", "count": 1, "seed": 7, "start": start}).json()
         exam = up["exams"][0]
         hi = exam["hiImgIndx"]
         state = http.get(f"/_sandbox/state/centre/S51080200001/exams/{hi}").json()
@@ -47,8 +50,14 @@ def prepare(base: str) -> tuple[str, list[str]]:
         listing = http.post(path, json={"hiImgIndx": hi, "serviceName": "queryImgCaheFileSn"}).json()
     entries = listing["data"]["imgFileSnList"]
     bodies = [json.dumps({"hiImgIndx": hi, "imgFileSn": e, "serviceName": "queryImgCahe"}) for e in entries]
-    print(f"exam {hi}: {len(entries)} instances, status {state.get('status')}")
+    size = len(http_reply_example(base, path, bodies[0]))
+    print(f"exam {hi}: {len(entries)} instances, status {state.get('status')}, reply body {size / 1024:.0f} KB")
     return path, bodies
+
+
+def http_reply_example(base: str, path: str, body: str) -> bytes:
+    with httpx.Client(base_url=base, timeout=30) as http:
+        return http.post(path, content=body, headers={"content-type": "application/json"}).content
 
 
 def run_wrk(base: str, path: str, bodies: list[str], seconds: int, connections: int) -> None:
@@ -96,13 +105,14 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--python-client", action="store_true", help="use httpx threads even if wrk is installed")
+    parser.add_argument("--start", type=int, default=2, help="which exam of seed 7 (default 2: a head CT)")
     args = parser.parse_args()
     with ExitStack() as stack:
         base = args.target
         if base is None:
             home = stack.enter_context(tempfile.TemporaryDirectory())
             base = stack.enter_context(running_sandbox(load_config(None, home=home)))
-        path, bodies = prepare(base)
+        path, bodies = prepare(base, args.start)
         if shutil.which("wrk") and not args.python_client:
             run_wrk(base, path, bodies, args.seconds, args.connections)
         else:

@@ -9,18 +9,22 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import logging
+import queue
+import threading
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from reference.rules import Finding, verdict_of
 from reference.storage import Database
 from reference.storage.models import Exchange
 
 VERDICTS = ("pass", "warn", "fail", "error")
+logger = logging.getLogger("imgcloud.exchanges")
 
 
 def body_record(data: bytes, media_type: str | None, *, limit: int, head: int) -> dict[str, Any]:
@@ -70,8 +74,17 @@ class ExchangeDraft:
 
 
 class ExchangeLog:
+    """Records are queued and written by one writer thread in batches, off the request path;
+    ``query`` flushes this process's queue first, so a process always reads its own writes
+    (another worker's appear within a batch interval)."""
+
+    BATCH = 200
+
     def __init__(self, db: Database) -> None:
         self.db = db
+        self._queue: queue.Queue[dict[str, Any] | None] = queue.Queue()
+        self._writer = threading.Thread(target=self._write_batches, name="imgcloud-exchange-log", daemon=True)
+        self._writer.start()
 
     def record(
         self,
@@ -84,29 +97,46 @@ class ExchangeLog:
         request: dict[str, Any],
         response: dict[str, Any],
         duration_ms: float | None,
-    ) -> int:
-        row = Exchange(
-            uid=draft.uid,
-            time=time,
-            direction=draft.direction,
-            transport=draft.transport,
-            party=draft.party,
-            family=draft.family,
-            operation=draft.operation,
-            institution=draft.institution,
-            method=method,
-            url=url,
-            status=status,
-            verdict=draft.verdict or verdict_of(draft.findings),
-            duration_ms=duration_ms,
-            request=request,
-            response=response,
-            findings=[f.to_dict() for f in draft.findings],
-        )
-        with self.db.session() as session:
-            session.add(row)
-            session.flush()
-            return row.id
+    ) -> str:
+        """Queue the record; its ``uid`` (also sent to the caller as X-Imgcloud-Exchange)."""
+        self._queue.put({
+            "uid": draft.uid, "time": time, "direction": draft.direction, "transport": draft.transport,
+            "party": draft.party, "family": draft.family, "operation": draft.operation,
+            "institution": draft.institution, "method": method, "url": url, "status": status,
+            "verdict": draft.verdict or verdict_of(draft.findings), "duration_ms": duration_ms,
+            "request": request, "response": response, "findings": [f.to_dict() for f in draft.findings],
+        })
+        return draft.uid
+
+    def _write_batches(self) -> None:
+        while True:
+            first = self._queue.get()
+            batch = [first]
+            while len(batch) < self.BATCH:
+                try:
+                    batch.append(self._queue.get_nowait())
+                except queue.Empty:
+                    break
+            rows = [r for r in batch if r is not None]
+            try:
+                if rows:
+                    with self.db.engine.begin() as conn:
+                        conn.execute(insert(Exchange.__table__), rows)
+            except Exception:  # the log must never take the sandbox down
+                logger.exception("could not write %d exchange records", len(rows))
+            finally:
+                for _ in batch:
+                    self._queue.task_done()
+            if None in batch:
+                return
+
+    def flush(self) -> None:
+        """Wait until everything queued so far is written."""
+        self._queue.join()
+
+    def close(self) -> None:
+        self._queue.put(None)
+        self._writer.join(timeout=30)
 
     def query(
         self,
@@ -119,6 +149,7 @@ class ExchangeLog:
         direction: str | None = None,
         limit: int = 50,
     ) -> list[dict[str, Any]]:
+        self.flush()
         stmt = select(Exchange).order_by(Exchange.id.desc()).limit(limit)
         for column, value in (
             (Exchange.uid, uid),

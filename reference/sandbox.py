@@ -25,6 +25,10 @@ class Sandbox:
     blobs: BlobStore
     clock: Clock = field(default_factory=Clock)
     jobs: Jobs = field(default_factory=Jobs)
+    exchanges: ExchangeLog = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.exchanges = ExchangeLog(self.db)
 
     @classmethod
     def open(cls, config: Config, *, clock: Clock | None = None, migrate: bool = True) -> Sandbox:
@@ -32,10 +36,6 @@ class Sandbox:
         if migrate:
             db.migrate()
         return cls(config=config, db=db, blobs=BlobStore(config.blob_dir), clock=clock or Clock())
-
-    @property
-    def exchanges(self) -> ExchangeLog:
-        return ExchangeLog(self.db)
 
     def store_blob(self, session: Session, data: bytes, media_type: str) -> str:
         """Put ``data`` in the blob store and record it; returns its sha256."""
@@ -50,4 +50,5 @@ class Sandbox:
     def close(self) -> None:
         self.jobs.drain(timeout=30)
         self.jobs.shutdown()
+        self.exchanges.close()
         self.db.dispose()

@@ -71,3 +71,12 @@ def test_blob_store_is_content_addressed(tmp_path):
     assert not list((tmp_path / "blobs").rglob(".tmp-*"))
     with pytest.raises(ValueError):
         store.path("../etc/passwd")
+
+
+def test_blob_cache_is_bounded(tmp_path):
+    store = BlobStore(tmp_path / "blobs", cache_bytes=4000)
+    digests = [store.put(bytes([i]) * 900) for i in range(8)]
+    for d in digests:
+        assert store.get_cached(d) == store.get(d)
+    assert store._cached_bytes <= 4000 and len(store._cache) == 4
+    assert list(store._cache) == digests[-4:]

@@ -13,7 +13,6 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -111,7 +110,7 @@ class ExchangeRecorder:
             await self.app(scope, receive_, send_)
         finally:
             duration = (time.perf_counter() - t0) * 1000
-            await run_in_threadpool(self._write, scope, draft, request, response, meta, started_at, duration)
+            self._write(scope, draft, request, response, meta, started_at, duration)  # only queues the record
 
     def _write(self, scope: Scope, draft: ExchangeDraft, request: _Capture, response: _Capture,
                meta: dict[str, Any], started_at: datetime, duration: float) -> None:

@@ -23,8 +23,9 @@ def _summary(result) -> str:  # type: ignore[no-untyped-def]
 def test_flow_a_on_the_default_config(tmp_path):
     config = load_config(None, home=str(tmp_path))
     with running_sandbox(config) as url:
-        result = run_scenario(SCENARIOS / "flow-a-national.yaml", Targets(config, url))
-    assert result.result == "pass", _summary(result)
+        for name in ("flow-a-national.yaml", "imaging-centre-bad-input.yaml"):
+            result = run_scenario(SCENARIOS / name, Targets(config, url))
+            assert result.result == "pass", _summary(result)
 
 
 def test_flow_a_against_an_external_centre(tmp_path):

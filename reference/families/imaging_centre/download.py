@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from starlette.responses import Response
 
 from reference.exchanges import ExchangeDraft
@@ -16,7 +16,7 @@ from reference.families.nhsa_index.envelope import success
 from reference.http.errors import NativeError
 from reference.rules import RULES
 from reference.sandbox import Sandbox
-from reference.storage.models import CentreInstance
+from reference.storage.models import CentreExam, CentreInstance
 from reference.validation import BodyReport
 
 from .service import current_exam
@@ -43,19 +43,26 @@ def file_list(sandbox: Sandbox, centre_code: str, hi: str) -> dict[str, Any]:
     return reply
 
 
+#: One indexed query for the hot path (no ORM objects, no JSON columns loaded).
+_REPLY = (select(CentreInstance.reply_sha256, CentreInstance.reply_size)
+          .join(CentreExam, CentreExam.id == CentreInstance.exam_id)
+          .where(CentreExam.centre_code == bindparam("centre"), CentreExam.hi_img_indx == bindparam("hi"),
+                 CentreExam.deleted_at.is_(None), CentreInstance.sop_uid == bindparam("sop"),
+                 CentreInstance.series_uid == bindparam("series"), CentreInstance.study_uid == bindparam("study")))
+
+
 def file_content(sandbox: Sandbox, draft: ExchangeDraft, centre_code: str, hi: str, sn: Any) -> Response:
     if not isinstance(sn, dict):
         raise NativeError([RULES.finding("IMGDLD-FILESN-REQUIRED")])
-    exam_id = _exam_id(sandbox, centre_code, hi)
-    with sandbox.db.session() as session:
-        instance = session.scalar(select(CentreInstance).where(
-            CentreInstance.exam_id == exam_id, CentreInstance.sop_uid == sn.get("instUuid"),
-            CentreInstance.series_uid == sn.get("snUuid"), CentreInstance.study_uid == sn.get("examUuid")))
-        if instance is None:
-            raise NativeError([RULES.finding("IMGDLD-UNKNOWN-INSTANCE", hi=hi, **{k: sn.get(k) for k in ("examUuid", "snUuid", "instUuid")})])
-        digest, size = instance.reply_sha256, instance.reply_size
+    with sandbox.db.engine.connect() as conn:
+        found = conn.execute(_REPLY, {"centre": centre_code, "hi": hi, "sop": sn.get("instUuid"),
+                                      "series": sn.get("snUuid"), "study": sn.get("examUuid")}).first()
+    if found is None:
+        _exam_id(sandbox, centre_code, hi)  # unknown index, or else:
+        raise NativeError([RULES.finding("IMGDLD-UNKNOWN-INSTANCE", hi=hi, **{k: sn.get(k) for k in ("examUuid", "snUuid", "instUuid")})])
+    digest, size = found
     draft.response_digest = (digest, size)  # the recorder need not hash what we already know
-    return Response(sandbox.blobs.get(digest), media_type="application/json")
+    return Response(sandbox.blobs.get_cached(digest), media_type="application/json")
 
 
 def handle(sandbox: Sandbox, report: BodyReport, draft: ExchangeDraft, centre_code: str) -> Any:

@@ -21,8 +21,11 @@ def saveExamRpotImgInfo(body: Any) -> dict[str, Any]:
     return service.handle(context["sandbox"], context[REPORT_KEY], context["exchange"], _default_centre())
 
 
-def imgDld(centreCode: str, body: Any) -> Any:
-    """获取影像中心检查图像清单 / 获取影像中心图像 — seeds/000 §1.3.2, §1.4.2 (dispatch on serviceName)."""
+async def imgDld(centreCode: str, body: Any) -> Any:
+    """获取影像中心检查图像清单 / 获取影像中心图像 — seeds/000 §1.3.2, §1.4.2 (dispatch on serviceName).
+
+    A coroutine on the event loop, not a thread-pool function: the hot path is one indexed
+    query and bytes from memory, cheaper than the hop to a worker thread."""
     return download.handle(context["sandbox"], context[REPORT_KEY], context["exchange"], centreCode)
 
 

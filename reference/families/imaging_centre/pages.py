@@ -12,6 +12,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from reference import dictionaries
 from reference.http.errors import NativeError
 from reference.rules import RULES
 from reference.sandbox import Sandbox
@@ -22,6 +23,16 @@ _STYLE = """body{font-family:"WenQuanYi Micro Hei","Noto Sans CJK SC",sans-serif
 table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:4px 8px;text-align:left}
 .series{margin:1em 0}.thumbs img{margin:4px;border:1px solid #888;background:#000}
 h1{font-size:1.4em}.conclusion{font-weight:bold}"""
+
+
+#: Tells the reader (and a headless browser) how many images actually decoded.
+_STATUS_JS = """window.addEventListener('load', function () {
+  var imgs = Array.prototype.slice.call(document.images);
+  var ok = imgs.filter(function (i) { return i.complete && i.naturalWidth > 0; }).length;
+  var s = document.getElementById('status');
+  s.dataset.decoded = ok;
+  s.textContent = '已解码 ' + ok + '/' + imgs.length + ' 幅影像 / ' + ok + ' of ' + imgs.length + ' images decoded';
+});"""
 
 
 def _exam(sandbox: Sandbox, centre_code: str, accession: str) -> tuple[CentreExam, list[CentreInstance]]:
@@ -44,6 +55,7 @@ def report_page(sandbox: Sandbox, centre_code: str, accession: str) -> str:
     exam, _ = _exam(sandbox, centre_code, accession)
     row = exam.row
     e = {k: html.escape(str(row.get(k) or "")) for k in row}
+    e["gend"] = html.escape(dictionaries.label("gend", str(row.get("gend"))) or str(row.get("gend", "")))
     cells = [("姓名", "psnName"), ("性别", "gend"), ("年龄", "age"), ("检查日期", "examDate"),
              ("检查项目", "imgExamItem"), ("检查科室", "examDeptName"), ("报告医师", "rpotDrName"), ("审核医师", "chkDrName")]
     table = "".join(f"<tr><th>{label}</th><td>{e.get(key, '')}</td></tr>" for label, key in cells)
@@ -74,6 +86,7 @@ def image_page(sandbox: Sandbox, centre_code: str, accession: str) -> str:
                      f"<div class='thumbs'>{thumbs}</div></div>")
     if instances:
         parts.append(f"<h2>首幅影像 / first image</h2><img class='full' alt='full' src='{base}/{instances[0].sop_uid}.png'>")
+    parts.append(f"<p id='status' data-decoded='0'>正在加载影像… / loading images…</p><script>{_STATUS_JS}</script>")
     return _page(f"影像 {exam.row.get('psnName', '')}", "".join(parts))
 
 
