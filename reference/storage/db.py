@@ -49,7 +49,7 @@ class Database:
         cfg.set_main_option("script_location", str(MIGRATIONS))
         with self.engine.begin() as connection:
             cfg.attributes["connection"] = connection
-            command.upgrade(cfg, "head")
+            command.upgrade(cfg, "heads")  # families may add migrations on branches of their own
 
     @contextmanager
     def session(self) -> Iterator[Session]:
