@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from reference.exchanges import ExchangeDraft
 from reference.families.nhsa_index import envelope, idempotency
-from reference.families.nhsa_index.envelope_check import Envelope, open_envelope
+from reference.families.nhsa_index.envelope_check import Envelope, begin
 from reference.http.errors import NativeError
 from reference.rules import RULES, Finding
 from reference.sandbox import Sandbox
@@ -88,12 +88,7 @@ def _foreign(session: Session, centre: str, hi: str, hospital: str, path: str, m
 
 
 def handle(sandbox: Sandbox, report: BodyReport, draft: ExchangeDraft, centre_code: str) -> dict[str, Any]:
-    draft.operation = OPERATION
-    body = report.body
-    draft.institution = body.get("infCode") if isinstance(body, dict) and isinstance(body.get("infCode"), str) else None
-    env = open_envelope(sandbox, report, OPERATION)
-    draft.add(env.findings)
-    digest = idempotency.body_digest(body)
+    env, digest = begin(sandbox, report, draft, OPERATION)
     with sandbox.db.session() as session:
         stored, finding = idempotency.previous(session, env.msgid, digest, OPERATION)
     if finding is not None:

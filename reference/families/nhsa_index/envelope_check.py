@@ -10,12 +10,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from reference.config import InstitutionConfig
+from reference.exchanges import ExchangeDraft
 from reference.http.errors import NativeError
 from reference.profiles import row_node
 from reference.rules import RULES, Finding
 from reference.sandbox import Sandbox
 from reference.validation import BodyReport
 from reference.validators import codes
+
+from . import idempotency
 
 @dataclass
 class Envelope:
@@ -83,3 +86,15 @@ def open_envelope(sandbox: Sandbox, report: BodyReport, operation: str) -> Envel
         # the rows' own findings too, so the sender sees every mistake in one round trip
         raise NativeError(findings + [f for f in report.findings if f not in findings])
     return Envelope(institution=inst, msgid=str(msgid), node=node, rows=rows, findings=findings)
+
+
+def begin(sandbox: Sandbox, report: BodyReport, draft: ExchangeDraft, operation: str) -> tuple[Envelope, str]:
+    """What every national-envelope operation does first: name the exchange, check the
+    envelope, and digest the body for msgid idempotency."""
+    draft.operation = operation
+    body = report.body
+    code = body.get("infCode") if isinstance(body, dict) else None
+    draft.institution = code if isinstance(code, str) else None
+    env = open_envelope(sandbox, report, operation)
+    draft.add(env.findings)
+    return env, idempotency.body_digest(body)

@@ -20,7 +20,7 @@ from reference.storage.models import IndexRecord
 from reference.validation import BodyReport
 
 from . import envelope, idempotency
-from .envelope_check import Envelope, open_envelope
+from .envelope_check import Envelope, begin
 from .pull import drop_images, pull_images
 from .row_rules import check_row
 
@@ -88,12 +88,7 @@ def _delete_row(session: Session, env: Envelope, report: BodyReport, i: int, hi:
 
 def handle(sandbox: Sandbox, report: BodyReport, draft: ExchangeDraft, operation: str) -> dict[str, Any]:
     """Run ``operation`` on a checked body; the response envelope, or ``NativeError``."""
-    draft.operation = operation
-    body = report.body
-    draft.institution = body.get("infCode") if isinstance(body, dict) and isinstance(body.get("infCode"), str) else None
-    env = open_envelope(sandbox, report, operation)
-    draft.add(env.findings)
-    digest = idempotency.body_digest(body)
+    env, digest = begin(sandbox, report, draft, operation)
     try:
         response, saved = _process(sandbox, report, draft, operation, env, digest)
     except IntegrityError:  # the same msgid committed concurrently: judge against it
