@@ -155,3 +155,16 @@ def test_province_rejection_is_recorded_against_the_exam(tmp_path):
         assert any(f["rule"] == "CENTRE-REGISTER-FAILED" for f in state["findings"])
         outbound = http.get("/_sandbox/exchanges", params={"operation": "saveExamRpotImgIndx", "direction": "outbound"}).json()
         assert outbound and outbound[0]["verdict"] in ("fail", "error")
+
+
+def test_hospital_cli_uploads_with_a_progress_bar(live):
+    from typer.testing import CliRunner
+
+    from sim.cli import app
+
+    http, _ = live
+    result = CliRunner().invoke(app, ["hospital", "upload", "-n", "2", "--seed", "909", "--target", str(http.base_url)],
+                                env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    assert "2 exams uploaded by H51080200011" in result.stdout
+    assert "uploading" in result.output  # the progress bar (on stderr)
