@@ -19,6 +19,9 @@ fake_app = typer.Typer(help="Generate deterministic fake data (zh_CN).", no_args
 app.add_typer(fake_app, name="fake")
 hospital_app = typer.Typer(help="Drive the simulated hospital (flow A).", no_args_is_help=True)
 app.add_typer(hospital_app, name="hospital")
+from sim.dicom_cli import dicom_app  # noqa: E402
+
+app.add_typer(dicom_app, name="dicom")
 console = Console(stderr=True)
 
 ConfigOption = Annotated[Optional[Path], typer.Option("--config", "-c", help="YAML merged over the built-in default.")]
@@ -49,11 +52,26 @@ def serve(
     overrides = {"listen": listen} if listen else {}
     cfg = _load(config, **overrides)
     Sandbox.open(cfg).close()  # migrate once, before any worker starts
+    from reference.dicom.services import start_all
+
+    dicom_sandbox = Sandbox.open(cfg, migrate=False)  # the SCPs serve from this (parent) process only
+    try:
+        scps = start_all(dicom_sandbox)
+    except OSError as exc:  # a port in use: HTTP still serves, the banner says why DICOM does not
+        scps = []
+        console.print(f"[yellow]DICOM SCPs not started: {exc}[/yellow]")
     _print_banner(cfg, workers, config)
+    for scp in scps:
+        typer.echo(f"  dicom        {scp.party} SCP {scp.ae_title} at {scp.host}:{scp.port}")
     os.environ[CONFIG_ENV] = str(config.resolve()) if config else ""
     os.environ[OVERRIDES_ENV] = json.dumps(overrides)
-    uvicorn.run("reference.app:asgi_factory", factory=True, host=cfg.listen.host, port=cfg.listen.port,
-                workers=workers, log_level="warning")
+    try:
+        uvicorn.run("reference.app:asgi_factory", factory=True, host=cfg.listen.host, port=cfg.listen.port,
+                    workers=workers, log_level="warning")
+    finally:
+        for scp in scps:
+            scp.stop()
+        dicom_sandbox.close()
 
 
 def _print_banner(cfg: Config, workers: int, config: Path | None) -> None:

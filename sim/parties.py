@@ -29,6 +29,13 @@ ENDPOINTS: dict[str, dict[str, str]] = {
         "imgDld (per centre)": "/centre/{centre}/imgDld",
         "docs": "/_sandbox/docs/imaging-centre/",
     },
+    "province_cloud": {
+        **{op: f"/interface/{op}" for op in (
+            "getToken", "saveReminderCallRecord", "projectContrast", "savePatientExam", "uploadDicom", "saveExamPdf",
+            "getdigitalImageUrl", "queryFormerlyExam", "queryExamPdfData", "saveRecognExamRecord")},
+        "sm2 public key": "/_sandbox/province-cloud/sm2-public-key",
+        "docs": "/_sandbox/docs/province-cloud/",
+    },
     "hospital": {
         "files (per hospital)": "/hospital/{hospital}/files/{sha256}.pdf|dcm|zip",
         "wado (per hospital)": "/hospital/{hospital}/wado?requestType=WADO&studyUID=&seriesUID=&objectUID=",
@@ -65,9 +72,20 @@ def credentials(config: Config) -> dict[str, Any]:
         entry: dict[str, Any] = {"mode": cfg.mode, "base_url": url}
         if party in ENDPOINTS:
             entry["endpoints"] = {op: url + path for op, path in ENDPOINTS[party].items()}
+        if cfg.ae_title and cfg.port:
+            entry["dicom"] = {"ae_title": cfg.ae_title, "host": cfg.host or config.listen.host, "port": cfg.port,
+                              "allowed_callers": list(cfg.allowed_callers),
+                              "move_destinations": {ae: f"{d.host}:{d.port}" for ae, d in cfg.move_destinations.items()},
+                              "max_associations": cfg.max_associations}
+        if cfg.calling_ae_title:
+            entry.setdefault("dicom", {})["calling_ae_title"] = cfg.calling_ae_title
         kinds = CALLERS.get(party, ())
         entry["credentials"] = [
             institution_credentials(config, inst) for inst in config.institutions if inst.kind in kinds
         ]
+        if party == "province_cloud":  # getToken: uid = infCode, appSecret = key (INTERFACES.md §3)
+            from reference.sm2 import issued_key
+
+            entry["sm2_public_key"] = issued_key(config).public_key
         out[party] = entry
     return out

@@ -26,14 +26,32 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+class DicomPeerConfig(_Strict):
+    """Where a DICOM AE listens (a C-MOVE destination)."""
+
+    host: str = "127.0.0.1"
+    port: int = Field(ge=1, le=65535)
+
+
 class PartyConfig(_Strict):
     """One party: simulated inside the sandbox, or an external system under test."""
 
     mode: Literal["simulated", "external"] = "simulated"
     base_url: str | None = None
+    #: DICOM (reference/dicom): the AE title of the party's SCP (or of the external system)
     ae_title: str | None = Field(default=None, max_length=16)
     host: str | None = None
     port: int | None = Field(default=None, ge=1, le=65535)
+    #: province_cloud: answer with the HTTP status equal to the body's code (INTERFACES.md §3); default 200
+    mirror_status: bool = False
+    #: DICOM: the AE title the party calls others with (default: ``ae_title``)
+    calling_ae_title: str | None = Field(default=None, max_length=16)
+    #: DICOM SCP: calling AE titles granted association (empty: anyone)
+    allowed_callers: list[str] = Field(default_factory=list)
+    #: DICOM SCP: C-MOVE destinations by AE title
+    move_destinations: dict[str, DicomPeerConfig] = Field(default_factory=dict)
+    #: DICOM SCP: concurrent associations accepted; more are rejected (local limit exceeded)
+    max_associations: int = Field(default=10, ge=1)
 
     @model_validator(mode="after")
     def _external_needs_address(self) -> PartyConfig:

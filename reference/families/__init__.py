@@ -29,9 +29,10 @@ def _families() -> tuple[Family, ...]:
     from .hospital import FAMILY as HOSPITAL
     from .imaging_centre import FAMILY as IMAGING_CENTRE
     from .nhsa_index import FAMILY as NHSA_INDEX
+    from .province_cloud import FAMILY as PROVINCE_CLOUD
     from .sandbox_api import FAMILY as SANDBOX
 
-    return (NHSA_INDEX, IMAGING_CENTRE, HOSPITAL, SANDBOX)
+    return (NHSA_INDEX, IMAGING_CENTRE, HOSPITAL, PROVINCE_CLOUD, SANDBOX)
 
 
 def all_families() -> tuple[Family, ...]:

@@ -158,3 +158,128 @@ class ProvinceImage(Base):
 
 Index("ix_centre_instances_lookup", CentreInstance.exam_id, CentreInstance.sop_uid, unique=True)
 Index("ix_province_images_lookup", ProvinceImage.hi_img_indx, ProvinceImage.sop_uid, unique=True)
+
+
+class ArchiveExam(Base):
+    """An exam registered with the cloud archive before its images (seeds/004 §3.2.3.2)."""
+
+    __tablename__ = "archive_exams"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    study_uid: Mapped[str] = mapped_column(String(64), unique=True)
+    patient_id: Mapped[str] = mapped_column(String(64))
+    accession: Mapped[str] = mapped_column(String(64))
+    hospital_code: Mapped[str | None] = mapped_column(String(30))
+    details: Mapped[dict[str, Any]] = mapped_column(JSON)
+    registered_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class DicomStored(Base):
+    """An instance a sandbox storage SCP received (``store``: archive | gateway)."""
+
+    __tablename__ = "dicom_stored"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    store: Mapped[str] = mapped_column(String(32))
+    calling_ae: Mapped[str] = mapped_column(String(16))
+    patient_id: Mapped[str | None] = mapped_column(String(64))
+    accession: Mapped[str | None] = mapped_column(String(64))
+    study_uid: Mapped[str] = mapped_column(String(64))
+    series_uid: Mapped[str] = mapped_column(String(64))
+    sop_uid: Mapped[str] = mapped_column(String(64))
+    sop_class: Mapped[str] = mapped_column(String(64))
+    series_number: Mapped[int | None] = mapped_column(Integer)
+    instance_number: Mapped[int | None] = mapped_column(Integer)
+    transfer_syntax: Mapped[str] = mapped_column(String(64))
+    sha256: Mapped[str] = mapped_column(String(64))
+    received_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+Index("ix_dicom_stored_sop", DicomStored.store, DicomStored.sop_uid, unique=True)
+Index("ix_dicom_stored_study", DicomStored.store, DicomStored.study_uid)
+
+
+class ProvinceToken(Base):
+    """A token the provincial cloud issued (getToken, seeds/003): valid 7200 s."""
+
+    __tablename__ = "province_tokens"
+
+    token: Mapped[str] = mapped_column(String(64), primary_key=True)
+    uid: Mapped[str] = mapped_column(String(100), index=True)
+    issued_at: Mapped[datetime] = mapped_column(DateTime, index=True)
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class ProvinceAuth(Base):
+    """Consecutive wrong secrets of a uid and its lock (11001 / 11003)."""
+
+    __tablename__ = "province_auth"
+
+    uid: Mapped[str] = mapped_column(String(100), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class ProvinceExam(Base):
+    """An exam uploaded with savePatientExam: one per (hospital_code, access_number)."""
+
+    __tablename__ = "province_exams"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    exam_id: Mapped[str] = mapped_column(String(32), unique=True)
+    hospital_code: Mapped[str] = mapped_column(String(60))
+    access_number: Mapped[str] = mapped_column(String(100))
+    id_card_no: Mapped[str | None] = mapped_column(String(64), index=True)  # decrypted (synthetic data only)
+    patient_name: Mapped[str] = mapped_column(String(50))
+    study_uid: Mapped[str] = mapped_column(Text)
+    exam_project_code: Mapped[str] = mapped_column(String(20))
+    check_time: Mapped[datetime | None] = mapped_column(DateTime, index=True)
+    row: Mapped[dict[str, Any]] = mapped_column(JSON)
+    pdf_sha256: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class ProvinceInstance(Base):
+    """A DICOM instance uploaded with uploadDicom."""
+
+    __tablename__ = "province_instances"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    exam_pk: Mapped[int] = mapped_column(Integer, index=True)
+    study_uid: Mapped[str] = mapped_column(String(64))
+    series_uid: Mapped[str] = mapped_column(String(64))
+    sop_uid: Mapped[str] = mapped_column(String(64))
+    sha256: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class ProvinceProject(Base):
+    """A hospital's exam project and its standard projects (projectContrast)."""
+
+    __tablename__ = "province_projects"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    hospital_code: Mapped[str] = mapped_column(String(60))
+    project_item_code: Mapped[str] = mapped_column(String(50))
+    item: Mapped[dict[str, Any]] = mapped_column(JSON)
+    standard_codes: Mapped[list[str]] = mapped_column(JSON)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class ProvinceRecord(Base):
+    """A reminder/view record (saveReminderCallRecord) or a recognition decision (saveRecognExamRecord)."""
+
+    __tablename__ = "province_records"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(16))  # reminder | recognition
+    uid: Mapped[str] = mapped_column(String(100))
+    exam_id: Mapped[str] = mapped_column(String(99), index=True)
+    body: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+Index("ix_province_exams_key", ProvinceExam.hospital_code, ProvinceExam.access_number, unique=True)
+Index("ix_province_instances_sop", ProvinceInstance.exam_pk, ProvinceInstance.sop_uid, unique=True)
+Index("ix_province_projects_key", ProvinceProject.hospital_code, ProvinceProject.project_item_code, unique=True)

@@ -1,8 +1,8 @@
 """Fetching what a hospital references in ``saveExamRpotImgInfo`` (INTERFACES.md §2).
 
 ``examRpotPdfI`` and ``imgInfoDcm`` are references: an http(s) URL (a PDF; for DICOM
-one Part-10 file, a zip of them, or a WADO-URI), or ``dicom://AET@host:port?…`` which
-needs DICOM networking (a later issue).  Each fetch is an outbound exchange.
+one Part-10 file, a zip of them, or a WADO-URI), or ``dicom://AET@host:port?StudyInstanceUID=…``,
+retrieved by C-GET (``reference.dicom.client``).  Each fetch is an outbound exchange.
 """
 from __future__ import annotations
 
@@ -36,8 +36,6 @@ class Fetched:
 
 def _download(client: RecordingClient, url: str, field_name: str, institution: str) -> tuple[bytes | None, list[Finding]]:
     scheme = urlsplit(url).scheme.lower()
-    if scheme == "dicom":
-        return None, [RULES.finding("CENTRE-DICOM-NETWORK", url=url)]
     if scheme not in ("http", "https"):
         return None, [RULES.finding("CENTRE-REFERENCE-SCHEME", field=field_name, url=url)]
     try:
@@ -73,7 +71,38 @@ def _wado_findings(url: str, files: list[DicomFile]) -> list[Finding]:
             for param, attr in WADO_PARAMS if param in query and query[param] != getattr(identity, attr)]
 
 
+def fetch_dicom_network(client: RecordingClient, url: str) -> Fetched:
+    """``dicom://AET@host:port?StudyInstanceUID=…``: the study by C-GET at study level (an
+    outbound DICOM exchange), calling as the centre's configured AE."""
+    from reference.dicom.client import DicomClient, Peer, study_identifier
+
+    try:
+        peer, keys = Peer.parse(url)
+        study = keys["StudyInstanceUID"]
+    except (ValueError, KeyError) as exc:
+        return Fetched(findings=[RULES.finding("CENTRE-DICOM-NETWORK", url=url, detail=f"{type(exc).__name__}: {exc}")])
+    cfg = client.sandbox.config.parties["imaging_centre"] if client.sandbox else None
+    calling = (cfg.calling_ae_title or cfg.ae_title) if cfg else None
+    result = DicomClient(client.sandbox, calling=calling or "IMG_CENTRE", party="imaging_centre").get(
+        peer, study_identifier(study))
+    if not result.ok or not result.files:
+        detail = "; ".join(f.en for f in result.findings) or (
+            f"status 0x{result.status:04X}, {result.counts}" if result.status is not None else "no response")
+        return Fetched(findings=[RULES.finding("CENTRE-DICOM-NETWORK", url=url, detail=detail)])
+    files: list[DicomFile] = []
+    findings: list[Finding] = []
+    for data in result.files:
+        try:
+            ident = identify(data)
+            files.append(DicomFile(ident.sop_uid, data, ident))
+        except NotDicom:
+            findings.append(RULES.finding("CENTRE-NOT-DICOM", url=url, name="C-STORE"))
+    return Fetched(files=files, findings=findings)
+
+
 def fetch_dicom(client: RecordingClient, url: str, institution: str) -> Fetched:
+    if urlsplit(url).scheme.lower() == "dicom":
+        return fetch_dicom_network(client, url)
     data, findings = _download(client, url, "imgInfoDcm", institution)
     if data is None:
         return Fetched(findings=findings)

@@ -31,3 +31,12 @@ def exchanges(
         operation=operation, institution=institution, family=family, verdict=verdict, uid=uid,
         direction=direction, limit=limit,
     )
+
+
+def provinceCloudSm2PublicKey() -> dict[str, Any]:
+    """The provincial cloud's SM2 public key (seeds/003; INTERFACES.md §3)."""
+    from reference.sm2 import issued_key
+
+    key = issued_key(context["sandbox"].config)
+    return {"publicKey": key.public_key, "x": key.public_hex[:64], "y": key.public_hex[64:], "curve": "SM2 (GM/T 0003)",
+            "ciphertext": "C1C3C2, hex or base64, with or without the 04 prefix"}

@@ -1,0 +1,186 @@
+"""Handlers of ``openapi/province-cloud.yaml``, one per operationId (seeds/003).
+
+Each checks the token first (403), then the body's findings (400), then calls the
+operation in service.py; ``_answer`` is the one place a reply is built (the body's
+``code``, and the HTTP status: 200, or mirrored when configured).
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from connexion import request
+from connexion.context import context
+from connexion.lifecycle import ConnexionResponse
+from starlette.responses import HTMLResponse, Response
+
+from reference.http.errors import NativeError
+from reference.http.validation import REPORT_KEY
+from reference.rules import RULES, Finding
+from reference.sandbox import Sandbox
+
+from . import envelope, film, service, tokens
+
+OK, UPLOADED = "操作成功 / OK", "上传成功！ / uploaded"
+
+
+def _sandbox() -> Sandbox:
+    return context["sandbox"]
+
+
+def _reply(code: int, body: dict[str, Any]) -> ConnexionResponse:
+    import json
+
+    mirror = _sandbox().config.parties["province_cloud"].mirror_status
+    return ConnexionResponse(status_code=envelope.http_status(code, mirror), mimetype="application/json",
+                             body=json.dumps(body, ensure_ascii=False).encode("utf-8"))
+
+
+def _answer(operation: str, run: Callable[[list[Finding]], Any], msg: str = OK, *,
+            findings: list[Finding] | None = None) -> Any:
+    """Run an operation; its findings go to the exchange, a NativeError becomes the envelope."""
+    draft = context["exchange"]
+    draft.operation = operation
+    findings = findings if findings is not None else []
+    try:
+        datas = run(findings)
+    except NativeError as exc:
+        draft.add(exc.findings)
+        code, body = envelope.failure(exc.findings)
+        return _reply(code, body)
+    draft.add(findings)
+    if isinstance(datas, Response):
+        return datas
+    warnings = [f for f in findings if not f.is_error]
+    return _reply(200, envelope.ok(msg, datas, warnings))
+
+
+def _authorised(findings: list[Finding], body: dict[str, Any] | None, mode: str) -> str:
+    """The token's uid (X-Token header; the body's ``token`` is named drift), else 403."""
+    header = request.headers.get("x-token")
+    in_body = body.pop("token", None) if isinstance(body, dict) else None
+    if in_body is not None:
+        findings.append(RULES.finding("PCLOUD-TOKEN-IN-BODY", mode=mode, path="$.token"))  # type: ignore[arg-type]
+    uid, problems = tokens.holder(_sandbox(), header or (in_body if isinstance(in_body, str) else None))
+    if problems:
+        raise NativeError(problems)
+    context["exchange"].institution = uid
+    return uid  # type: ignore[return-value]
+
+
+def _json_operation(operation: str, op: Callable[[Sandbox, str, dict[str, Any], list[Finding]], Any], msg: str = OK) -> Any:
+    report = context[REPORT_KEY]
+    body = report.body if isinstance(report.body, dict) else {}
+
+    def run(findings: list[Finding]) -> Any:
+        uid = _authorised(findings, body, report.mode)
+        findings += report.findings
+        if any(f.is_error for f in findings):
+            raise NativeError(findings)
+        return op(_sandbox(), uid, body, findings)
+
+    return _answer(operation, run, msg)
+
+
+def getToken(body: Any) -> Any:
+    """权限鉴定接口 — seeds/003 公共类标准接口 (11001 / 11003 / 11004)."""
+    report = context[REPORT_KEY]
+
+    def run(findings: list[Finding]) -> Any:
+        findings += report.findings
+        if any(f.is_error for f in findings):
+            raise NativeError(findings)
+        uid = report.body["uid"]
+        context["exchange"].institution = uid
+        token, problems = tokens.issue(_sandbox(), uid, report.body["appSecret"])
+        if problems:
+            raise NativeError(problems)
+        return {"token": token}
+
+    return _answer("getToken", run)
+
+
+def savePatientExam(body: Any) -> Any:
+    """检查索引数据上传接口 — seeds/003 检查类标准接口 (upsert; datas = exam id)."""
+    return _json_operation("savePatientExam", service.save_patient_exam, UPLOADED)
+
+
+def saveReminderCallRecord(body: Any) -> Any:
+    """调阅记录上传接口 — seeds/003 公共类标准接口."""
+    return _json_operation("saveReminderCallRecord", lambda s, u, b, f: service.save_record(s, u, "reminder", b, f), UPLOADED)
+
+
+def saveRecognExamRecord(body: Any) -> Any:
+    """检查互认/引用结果上传接口 — seeds/003 检查类标准接口."""
+    return _json_operation("saveRecognExamRecord", lambda s, u, b, f: service.save_record(s, u, "recognition", b, f), UPLOADED)
+
+
+def projectContrast(body: Any) -> Any:
+    """检查项目编码上传接口 — seeds/003 公共类标准接口."""
+    return _json_operation("projectContrast", service.project_contrast)
+
+
+def getdigitalImageUrl(body: Any) -> Any:
+    """云胶片URL获取接口 — seeds/003 检查类标准接口 (504 for another hospital's exam)."""
+    return _json_operation("getdigitalImageUrl", service.digital_image_url)
+
+
+def queryFormerlyExam(body: Any) -> Any:
+    """检查结果数据查询接口 — seeds/003 检查类标准接口 (404, 409 ×2)."""
+    return _json_operation("queryFormerlyExam", service.query_formerly_exam, "请求成功 / OK")
+
+
+def queryExamPdfData(body: Any) -> Any:
+    """检查报告结果PDF查询接口 — seeds/003 检查类标准接口 (the PDF bytes)."""
+    def op(sandbox: Sandbox, uid: str, body: dict[str, Any], findings: list[Finding]) -> Response:
+        return Response(service.exam_pdf(sandbox, uid, body, findings), media_type="application/pdf")
+
+    return _json_operation("queryExamPdfData", op)
+
+
+async def _multipart(operation: str, form: Any, upload: Any, op: Callable[..., None]) -> Any:
+    fields = {k: v for k, v in dict(form or {}).items() if isinstance(v, str)}
+    data = upload or None
+    if upload is not None and not isinstance(upload, (str, bytes)):
+        try:
+            data = await upload.read()
+        finally:
+            await upload.close()
+    mode = _sandbox().config.mode_for(fields.get("hospitalCode"))
+
+    def run(findings: list[Finding]) -> Any:
+        uid = _authorised(findings, fields, mode)
+        if any(f.is_error for f in findings):
+            raise NativeError(findings)
+        return op(_sandbox(), uid, fields, data, findings)
+
+    return _answer(operation, run, UPLOADED)
+
+
+async def uploadDicom(body: Any = None, dicomFile: Any = None) -> Any:
+    """Dicom影像上传接口 — seeds/003 检查类标准接口 (multipart; UIDs checked against the file)."""
+    return await _multipart("uploadDicom", body, dicomFile, service.upload_dicom)
+
+
+async def saveExamPdf(body: Any = None, examPdf: Any = None) -> Any:
+    """检查报告结果PDF文件上传接口 — seeds/003 检查类标准接口 (a PDF of at most 2 MB)."""
+    return await _multipart("saveExamPdf", body, examPdf, service.save_exam_pdf)
+
+
+def filmPage(Info: str) -> Response:
+    """The cloud-film page of getdigitalImageUrl's URL (sandbox-defined)."""
+    context["exchange"].operation = "filmPage"
+    return HTMLResponse(film.film_page(_sandbox(), Info))
+
+
+def filmImage(Info: str, sop: str, size: int | None = None) -> Response:
+    """One uploaded image rendered with its own window/level."""
+    context["exchange"].operation = "filmImage"
+    return Response(film.film_png(_sandbox(), Info, sop, size), media_type="image/png",
+                    headers={"cache-control": "max-age=3600"})
+
+
+def filmPdf(Info: str) -> Response:
+    """The report PDF of the film page."""
+    context["exchange"].operation = "filmPdf"
+    return Response(film.film_pdf(_sandbox(), Info), media_type="application/pdf")

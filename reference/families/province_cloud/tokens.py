@@ -1,0 +1,75 @@
+"""getToken and the X-Token check (seeds/003 权限鉴定接口 ①–④; INTERFACES.md §3).
+
+- a token is valid 7200 s;
+- at most 30 tokens per uid per China-local day (the 31st: 11004);
+- a wrong uid/secret: 11001; the 6th wrong in a row locks the uid for 10 minutes (11003);
+- state is in the database (``province_tokens``, ``province_auth``), so it survives a
+  restart and every worker agrees; times come from the sandbox's (injectable) clock.
+"""
+from __future__ import annotations
+
+import hmac
+import secrets
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+
+from reference.rules import RULES, Finding
+from reference.sandbox import Sandbox
+from reference.storage.models import ProvinceAuth, ProvinceToken
+
+VALIDITY = timedelta(seconds=7200)
+DAILY_LIMIT = 30
+LOCK_AFTER = 6
+LOCK_FOR = timedelta(minutes=10)
+CALLER_KINDS = ("hospital", "city_platform")
+
+
+def _secret_ok(sandbox: Sandbox, uid: str, secret: str) -> bool:
+    inst = sandbox.config.institution(uid)
+    if inst is None or inst.kind not in CALLER_KINDS:
+        return False
+    return hmac.compare_digest(sandbox.config.secret_for(inst).encode(), secret.encode())
+
+
+def issue(sandbox: Sandbox, uid: str, secret: str) -> tuple[str | None, list[Finding]]:
+    """A new token for ``uid``, or the finding that refuses it."""
+    now = sandbox.now()
+    with sandbox.db.session() as session:
+        auth = session.get(ProvinceAuth, uid, with_for_update=True)
+        if auth is None:
+            auth = ProvinceAuth(uid=uid, failures=0, locked_until=None)
+            session.add(auth)
+            session.flush()
+        if auth.locked_until is not None:
+            if now < auth.locked_until:
+                return None, [RULES.finding("PCLOUD-AUTH-LOCKED", uid=uid, until=f"{auth.locked_until:%Y-%m-%d %H:%M:%S}")]
+            auth.locked_until, auth.failures = None, 0
+        if not _secret_ok(sandbox, uid, secret):
+            auth.failures += 1
+            if auth.failures >= LOCK_AFTER:
+                auth.locked_until = now + LOCK_FOR
+                return None, [RULES.finding("PCLOUD-AUTH-LOCKED", uid=uid, until=f"{auth.locked_until:%Y-%m-%d %H:%M:%S}")]
+            return None, [RULES.finding("PCLOUD-AUTH-SECRET", uid=uid, failures=auth.failures)]
+        auth.failures = 0
+        day = datetime(now.year, now.month, now.day)
+        issued = session.scalar(select(func.count()).select_from(ProvinceToken).where(
+            ProvinceToken.uid == uid, ProvinceToken.issued_at >= day, ProvinceToken.issued_at < day + timedelta(days=1)))
+        if issued >= DAILY_LIMIT:
+            return None, [RULES.finding("PCLOUD-AUTH-DAILY-LIMIT", uid=uid, day=f"{day:%Y-%m-%d}")]
+        token = secrets.token_urlsafe(32)
+        session.add(ProvinceToken(token=token, uid=uid, issued_at=now, expires_at=now + VALIDITY))
+        return token, []
+
+
+def holder(sandbox: Sandbox, token: str | None) -> tuple[str | None, list[Finding]]:
+    """The uid a live token was issued to, or the 403 finding."""
+    if not token:
+        return None, [RULES.finding("PCLOUD-TOKEN-MISSING")]
+    with sandbox.db.session() as session:
+        row = session.get(ProvinceToken, token)
+        if row is None:
+            return None, [RULES.finding("PCLOUD-TOKEN-UNKNOWN")]
+        if sandbox.now() >= row.expires_at:
+            return None, [RULES.finding("PCLOUD-TOKEN-EXPIRED", expired=f"{row.expires_at:%Y-%m-%d %H:%M:%S}")]
+        return row.uid, []
