@@ -19,6 +19,8 @@ fake_app = typer.Typer(help="Generate deterministic fake data (zh_CN).", no_args
 app.add_typer(fake_app, name="fake")
 hospital_app = typer.Typer(help="Drive the simulated hospital (flow A).", no_args_is_help=True)
 app.add_typer(hospital_app, name="hospital")
+sm2_app = typer.Typer(help="SM2 (GM/T 0003) helpers for the provincial cloud's idCardNo.", no_args_is_help=True)
+app.add_typer(sm2_app, name="sm2")
 from sim.dicom_cli import dicom_app  # noqa: E402
 
 app.add_typer(dicom_app, name="dicom")
@@ -304,6 +306,39 @@ def hospital_upload(
     Console().print(table)
     if any(e["result"].get("succFlag") == "-1" for e in results):
         raise typer.Exit(1)
+
+
+@sm2_app.command("encrypt")
+def sm2_encrypt(
+    plaintext: Annotated[str, typer.Argument(help="e.g. the resident ID number")],
+    public_key: Annotated[Optional[str], typer.Option(help="Hex public key (default: the sandbox cloud's, from the seed).")] = None,
+    layout: Annotated[str, typer.Option(help="C1C3C2 (GM/T 0003-2012, the default) or C1C2C3 (old order).")] = "C1C3C2",
+    encoding: Annotated[str, typer.Option(help="hex or base64")] = "hex",
+    prefix: Annotated[bool, typer.Option(help="Put the 04 point prefix before C1.")] = True,
+    config: ConfigOption = None,
+) -> None:
+    """Encrypt as an integrator should, to produce an idCardNo the sandbox accepts."""
+    from reference import sm2
+
+    key = public_key or sm2.issued_key(_load(config)).public_hex
+    typer.echo(sm2.encrypt(plaintext, key, layout=layout, encoding=encoding, prefix=prefix))  # type: ignore[arg-type]
+
+
+@sm2_app.command("decrypt")
+def sm2_decrypt(
+    ciphertext: Annotated[str, typer.Argument(help="hex or base64, with or without the 04 prefix")],
+    config: ConfigOption = None,
+) -> None:
+    """Decrypt with the sandbox cloud's private key, or say exactly why it cannot be."""
+    from reference import sm2
+
+    try:
+        found = sm2.decrypt(ciphertext, sm2.issued_key(_load(config)))
+    except sm2.SM2Error as exc:
+        console.print(f"[red]{exc.kind}[/red]: {exc.detail}")
+        raise typer.Exit(1) from None
+    typer.echo(found.plaintext)
+    console.print(f"({found.layout}, {found.encoding}, {'with' if found.prefixed else 'without'} the 04 prefix)")
 
 
 def main() -> None:
