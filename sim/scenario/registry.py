@@ -27,7 +27,7 @@ from reference.sandbox import Sandbox
 from sim.parties import ENDPOINTS, base_url
 
 #: Modules registering a family's actions, envelopes and generators.
-FAMILIES: tuple[str, ...] = ("sim.scenario.nhsa_index", "sim.scenario.flow_a")
+FAMILIES: tuple[str, ...] = ("sim.scenario.nhsa_index", "sim.scenario.flow_a", "sim.scenario.flow_c")
 
 F = TypeVar("F", bound=Callable[..., Any])
 #: msgid sequence numbers: process-wide, from a random start, so runs in one second differ.

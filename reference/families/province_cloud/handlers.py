@@ -33,6 +33,7 @@ def _reply(code: int, body: dict[str, Any]) -> ConnexionResponse:
 
     mirror = _sandbox().config.parties["province_cloud"].mirror_status
     return ConnexionResponse(status_code=envelope.http_status(code, mirror), mimetype="application/json",
+                             headers={"content-type": "application/json;charset=utf-8"},  # 003: application/json;charset=utf-8
                              body=json.dumps(body, ensure_ascii=False).encode("utf-8"))
 
 
