@@ -4,7 +4,9 @@ For every object whose schema declares ``properties``: keys with stray spaces ar
 stripped, aliases (``x-imgcloud-aliases``) are renamed to the canonical key, ``null``
 optional values are dropped (a sender's ``null`` means absent), string values are
 stripped of stray spaces, and keys the interface does not define are reported with
-the closest defined name.  Each change is a finding, so nothing is silently fixed.
+the closest defined name.  ``x-imgcloud-wrap: {node, when, rule}`` recognises one item's
+fields sent at the top level (a document's table read flat) and moves them into a
+one-item ``node`` array.  Each change is a finding, so nothing is silently fixed.
 """
 from __future__ import annotations
 
@@ -37,7 +39,19 @@ class Normaliser:
             return value.strip()
         return value
 
+    def _wrap(self, obj: dict[str, Any], schema: dict[str, Any], path: str) -> None:
+        spec = schema.get("x-imgcloud-wrap")
+        stripped = {k.strip() if isinstance(k, str) else k for k in obj}
+        if not spec or spec["node"] in stripped or spec["when"] not in stripped:
+            return
+        item_schema = schema["properties"][spec["node"]].get("items", {})
+        fields = set(item_schema.get("properties", {}))
+        item = {k: obj.pop(k) for k in list(obj) if isinstance(k, str) and k.strip() in fields}
+        obj[spec["node"]] = [item]
+        self._add(spec["rule"], join(path, spec["node"]))
+
     def _object(self, obj: dict[str, Any], schema: dict[str, Any], path: str) -> None:
+        self._wrap(obj, schema, path)
         properties: dict[str, Any] = schema["properties"]
         aliases: dict[str, str] = schema.get("x-imgcloud-aliases", {})
         required = set(schema.get("required", ()))
