@@ -30,15 +30,21 @@ def _line(name: str, seconds: float, size: int, count: int) -> None:
     print(f"{name:<34} {seconds:7.3f} s  {size / seconds / 1e6:8.1f} MB/s  {count / seconds:8.1f} inst/s")
 
 
+def _dcmtk(args: list[str], env: dict[str, str]) -> None:
+    done = subprocess.run(args, env=env, capture_output=True, text=True)
+    if done.returncode:
+        raise SystemExit(f"{args[0]} exited {done.returncode}:\n{done.stderr[-3000:]}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     root = Path(tempfile.mkdtemp(prefix="dicom-bench-"))
     dest = free_port()
+    (root / "scp").mkdir()  # before storescp starts: it exits when its output directory is missing
     storescp = subprocess.Popen(["storescp", "-aet", "DCMTK_STORE", "-od", str(root / "scp"), str(dest)],
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, "TCP_NODELAY": "1"})
-    (root / "scp").mkdir()
     config = dicom_config(root / "home", hospital={"move_destinations": {"DCMTK_STORE": {"port": dest}}})
     sandbox = Sandbox.open(config)
     scps = start_all(sandbox)
@@ -56,14 +62,14 @@ def main() -> None:
             out = root / f"get-{time.monotonic_ns()}"
             out.mkdir()
             t = time.perf_counter()
-            subprocess.run(["getscu", "-S", "-aet", "PORTAL", "-aec", "HOSP_PACS", *keys, "-od", str(out),
-                            "127.0.0.1", str(pacs.port)], env=env, check=True, capture_output=True)
+            _dcmtk(["getscu", "-S", "-aet", "PORTAL", "-aec", "HOSP_PACS", *keys, "-od", str(out),
+                    "127.0.0.1", str(pacs.port)], env)
             _line("C-GET  DCMTK getscu", time.perf_counter() - t, size, count)
             assert len(list(out.iterdir())) == count
             shutil.rmtree(out)
             t = time.perf_counter()
-            subprocess.run(["movescu", "-S", "-aet", "PORTAL", "-aec", "HOSP_PACS", "-aem", "DCMTK_STORE", *keys,
-                            "127.0.0.1", str(pacs.port)], env=env, check=True, capture_output=True)
+            _dcmtk(["movescu", "-S", "-aet", "PORTAL", "-aec", "HOSP_PACS", "-aem", "DCMTK_STORE", *keys,
+                    "127.0.0.1", str(pacs.port)], env)
             _line("C-MOVE DCMTK movescu -> storescp", time.perf_counter() - t, size, count)
             t = time.perf_counter()
             got = DicomClient(None, calling="PORTAL").get(peer, study_identifier(study))

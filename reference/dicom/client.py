@@ -27,7 +27,7 @@ from reference.rules import RULES, Finding
 from reference.sandbox import Sandbox
 
 from .log import COUNTS, as_json
-from .net import MAX_PDU, NODELAY_HANDLERS, STORAGE_CLASSES, UNCOMPRESSED
+from .net import MAX_PDU, NODELAY_HANDLERS, STORAGE_CLASSES, UNCOMPRESSED, part10
 
 MODELS = {
     "study": (StudyRootQueryRetrieveInformationModelFind, StudyRootQueryRetrieveInformationModelGet,
@@ -155,7 +155,7 @@ class DicomClient:
         received: list[bytes] = []
 
         def on_store(event: evt.Event) -> int:
-            received.append(event.encoded_dataset())
+            received.append(part10(event))
             return 0x0000
 
         def body(assoc: Any, result: Result) -> None:

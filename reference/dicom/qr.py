@@ -3,19 +3,23 @@ information models, levels PATIENT / STUDY / SERIES / IMAGE.
 
 Unique and indexed keys (PatientID, AccessionNumber and the UIDs) are matched in SQL; every
 other key is matched against the stored instance's header (single value, wildcard, UID
-list, date/time range; PS3.4 C.2.2.2).  Headers are read once per file and cached (the
-files are content-addressed, hence immutable)."""
+list, date/time range; PS3.4 C.2.2.2).  What a stored file holds besides its bulk data (file
+meta, where the data set starts, the elements before the pixel data) is read once and kept in
+memory by sha256: the files are content-addressed, so an entry never goes stale.  A retrieve
+sends each file's data set bytes as stored (``net.EncodedDataset``)."""
 from __future__ import annotations
 
 import fnmatch
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 from pydicom import dcmread
-from pydicom.dataset import Dataset
+from pydicom.dataelem import DataElement
+from pydicom.dataset import Dataset, FileMetaDataset
+from pydicom.filereader import read_dataset, read_preamble
 from pydicom.multival import MultiValue
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -23,6 +27,8 @@ from sqlalchemy.orm import Session
 from reference.rules import RULES, Finding
 from reference.sandbox import Sandbox
 from reference.storage.models import DicomStored, PacsInstance
+
+from .net import EncodedDataset
 
 #: Levels of each information model and the unique key of each level (PS3.4 C.3).
 LEVELS = {"study": ("STUDY", "SERIES", "IMAGE"), "patient": ("PATIENT", "STUDY", "SERIES", "IMAGE")}
@@ -33,6 +39,10 @@ COLUMNS = {"PatientID": "patient_id", "AccessionNumber": "accession", "StudyInst
            "SeriesInstanceUID": "series_uid", "SOPInstanceUID": "sop_uid"}
 GROUP_BY = {"PATIENT": "patient_id", "STUDY": "study_uid", "SERIES": "series_uid", "IMAGE": "sop_uid"}
 NOT_MATCHED = {"QueryRetrieveLevel", "SpecificCharacterSet", "RetrieveAETitle"}
+#: Keys answered from the catalogue rather than a header (``_computed``).
+COMPUTED = {"NumberOfStudyRelatedInstances", "NumberOfSeriesRelatedInstances", "NumberOfPatientRelatedInstances",
+            "NumberOfStudyRelatedSeries", "NumberOfPatientRelatedSeries", "NumberOfPatientRelatedStudies",
+            "ModalitiesInStudy", "SOPClassesInStudy"}
 
 
 @dataclass(frozen=True)
@@ -74,13 +84,53 @@ def stored_catalogue(store: str) -> Catalogue:
     return lambda session, filters: _entries(DicomStored, session, filters, DicomStored.store == store)
 
 
-@lru_cache(maxsize=8192)
-def _header(path: str) -> Dataset:
-    return dcmread(path, stop_before_pixels=True)
+@dataclass(frozen=True)
+class StoredFile:
+    """A stored instance's file without its bulk data: read once per content address."""
+
+    file_meta: FileMetaDataset
+    offset: int  # where the data set starts, after the preamble and the file meta group
+    header: Dataset  # the data set's elements before the pixel data (values decoded when used)
+
+
+class _StoredFiles:
+    """``sha256 -> StoredFile``, least recently used evicted past ``size`` entries (a CT header
+    is a few KB: 8192 entries stay well under 100 MB)."""
+
+    def __init__(self, size: int = 8192) -> None:
+        self.size = size
+        self._entries: OrderedDict[str, StoredFile] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, sha256: str, blobs: Any) -> StoredFile:
+        """The entry of ``sha256``, read from ``blobs`` (a ``BlobStore``) on a miss."""
+        with self._lock:
+            entry = self._entries.get(sha256)
+            if entry is not None:
+                self._entries.move_to_end(sha256)
+                return entry
+        with open(blobs.path(sha256), "rb") as fp:
+            head = dcmread(fp, stop_before_pixels=True)
+            fp.seek(0)
+            read_preamble(fp, False)
+            read_dataset(fp, is_implicit_VR=False, is_little_endian=True, stop_when=lambda tag, vr, length: tag.group != 2)
+            entry = StoredFile(head.file_meta, fp.tell(), head)
+        with self._lock:
+            self._entries[sha256] = entry
+            while len(self._entries) > self.size:
+                self._entries.popitem(last=False)
+        return entry
+
+
+STORED_FILES = _StoredFiles()
+
+
+def stored_file(sandbox: Sandbox, sha256: str) -> StoredFile:
+    return STORED_FILES.get(sha256, sandbox.blobs)
 
 
 def header(sandbox: Sandbox, sha256: str) -> Dataset:
-    return _header(str(sandbox.blobs.path(sha256)))
+    return stored_file(sandbox, sha256).header
 
 
 # -- matching (PS3.4 C.2.2.2) ----------------------------------------------------------------
@@ -155,30 +205,34 @@ def find(sandbox: Sandbox, catalogue: Catalogue, identifier: Dataset, level: str
     """Every match at ``level`` as a response identifier holding the keys asked for."""
     with sandbox.db.session() as session:
         entries = catalogue(session, _sql_filters(identifier))
+    # the query's keys, sorted out once: (tag, VR, keyword, value, matched against the header)
+    keys = [(elem.tag, elem.VR, elem.keyword, elem.value, elem.keyword not in COMPUTED)
+            for elem in identifier if elem.keyword not in NOT_MATCHED and elem.tag.group != 0x0002]
+    level_elem = DataElement(0x00080052, "CS", level)
+    ae_elem = DataElement(0x00080054, "AE", retrieve_ae)
     for members in _group(entries, level).values():
         first = header(sandbox, members[0].sha256)
         reply = Dataset()
-        reply.SpecificCharacterSet = first.get("SpecificCharacterSet", "ISO_IR 192")
-        reply.QueryRetrieveLevel = level
+        charset = first.get((0x0008, 0x0005))
+        reply.add(charset if charset is not None else DataElement(0x00080005, "CS", "ISO_IR 192"))
+        reply.add(level_elem)
         matched = True
-        for elem in identifier:
-            keyword = elem.keyword
-            if keyword in NOT_MATCHED or elem.tag.group == 0x0002:
-                continue
-            computed = _computed(sandbox, keyword, members)
-            if computed is not None:
-                setattr(reply, keyword, computed)
-                continue
-            held = first.get(elem.tag)
-            if elem.VR != "SQ" and not _matches(elem.value, elem.VR, held.value if held is not None else ""):
+        for tag, vr, keyword, value, from_header in keys:
+            if not from_header:
+                computed = _computed(sandbox, keyword, members)
+                if computed is not None:
+                    setattr(reply, keyword, computed)
+                    continue
+            held = first.get(tag)
+            if vr != "SQ" and value not in (None, "", "*") and not _matches(value, vr, held.value if held is not None else ""):
                 matched = False
                 break
-            if held is not None and elem.VR != "SQ":
-                reply.add(held)
+            if held is not None and vr != "SQ":
+                reply.add(held)  # the cached header's element (never modified)
             else:
-                reply.add_new(elem.tag, elem.VR, None)
+                reply.add_new(tag, vr, None)
         if matched:
-            reply.RetrieveAETitle = retrieve_ae
+            reply.add(ae_elem)
             yield reply
 
 
@@ -192,6 +246,13 @@ def to_retrieve(sandbox: Sandbox, catalogue: Catalogue, identifier: Dataset) -> 
         return catalogue(session, filters)
 
 
-def stored_dataset(sandbox: Sandbox, entry: Entry) -> Dataset:
-    """The stored file as a dataset to send: values stay raw (no decoding, written back as read)."""
-    return dcmread(Path(sandbox.blobs.path(entry.sha256)))
+def stored_dataset(sandbox: Sandbox, entry: Entry) -> EncodedDataset:
+    """The stored file's data set to send as stored: its bytes after the file meta group (sent
+    untouched when the accepted transfer syntax is the stored one; see ``net.EncodedDataset``)."""
+    stored = STORED_FILES.get(entry.sha256, sandbox.blobs)
+    with open(sandbox.blobs.path(entry.sha256), "rb") as fp:
+        fp.seek(stored.offset)
+        encoded = fp.read()
+    head = stored.header
+    return EncodedDataset(encoded, stored.file_meta, head.get("SOPClassUID", entry.sop_class),
+                          head.get("SOPInstanceUID", entry.sop_uid))

@@ -23,7 +23,7 @@ from reference.sandbox import Sandbox
 
 from . import qr
 from .log import DicomRecorder, as_json
-from .net import NODELAY_HANDLERS, STATUS, UNCOMPRESSED
+from .net import MAX_PDU, NODELAY_HANDLERS, STATUS, UNCOMPRESSED
 from .scp import Context, storage_contexts
 
 MODELS = {
@@ -112,7 +112,7 @@ def handle_move(event: evt.Event, rec: DicomRecorder, sandbox: Sandbox, catalogu
                                  known=", ".join(party.move_destinations) or "—")])
         yield None, None
         return
-    yield peer.host, peer.port, {"evt_handlers": NODELAY_HANDLERS, "max_pdu": 0}
+    yield peer.host, peer.port, {"evt_handlers": NODELAY_HANDLERS, "max_pdu": MAX_PDU}
     if problem:
         yield 1
         yield STATUS["identifier_mismatch"], None

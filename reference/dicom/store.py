@@ -1,6 +1,7 @@
 """Storage SCP handling (PS3.4 Annex B): a received instance is kept exactly as the peer
-encoded it (``event.encoded_dataset()``, no decode/re-encode) in the blob store and listed in
-``dicom_stored`` under the SCP's store name.  A ``check`` may refuse it first (the archive)."""
+encoded it (``net.part10``: the data set as received behind a file meta group, no
+decode/re-encode) in the blob store and listed in ``dicom_stored`` under the SCP's store
+name.  A ``check`` may refuse it first (the archive)."""
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -18,7 +19,7 @@ from reference.sandbox import Sandbox
 from reference.storage.models import DicomStored
 
 from .log import DicomRecorder
-from .net import STATUS
+from .net import STATUS, part10
 
 #: ``(sandbox, identity, header) -> (status, findings)``; status 0 stores the instance
 Check = Callable[[Sandbox, DicomIdentity, Dataset], tuple[int, list[Finding]]]
@@ -50,16 +51,16 @@ def keep(sandbox: Sandbox, store: str, calling: str, data: bytes, ident: DicomId
 def handle_store(event: evt.Event, rec: DicomRecorder, sandbox: Sandbox, store: str,
                  check: Check | None = None) -> int:
     """C-STORE — PS3.4 B.2 (and seeds/004 §3.2.3.2.1 through ``check``)."""
-    data = event.encoded_dataset()
+    data = part10(event)
     calling = rec.calling(event)
     try:
         ident = identify(data)
-        head = dcmread(BytesIO(data), stop_before_pixels=True)
+        head = dcmread(BytesIO(data), stop_before_pixels=True) if check else None  # only a check reads more
     except (NotDicom, ValueError, EOFError) as exc:
         rec.begin(event, "C-STORE", {"SOPInstanceUID": str(event.request.AffectedSOPInstanceUID)},
                   [RULES.finding("DICOM-STORE-UNREADABLE", detail=str(exc))])
         return STATUS["cannot_understand"]
-    status, findings = check(sandbox, ident, head) if check else (0, [])
+    status, findings = check(sandbox, ident, head) if check and head is not None else (0, [])
     rec.begin(event, "C-STORE", _request(ident), findings, size=len(data))
     if status:
         return status

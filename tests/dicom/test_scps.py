@@ -55,9 +55,12 @@ def _log(env: dict[str, Any], **query: Any) -> list[dict[str, Any]]:
 
 
 def _idle(env: dict[str, Any]) -> None:
-    """Wait until ended associations have left the SCP's list (it counts them for its limit)."""
-    for _ in range(300):
-        if not [a for a in env["pacs"].ae.active_associations if a.is_acceptor]:
+    """Wait until ended associations have left the SCP's list (it counts them for its limit):
+    none for half a second, so connections the server has yet to accept are not missed."""
+    quiet = 0
+    for _ in range(400):
+        quiet = 0 if [a for a in env["pacs"].ae.active_associations if a.is_acceptor] else quiet + 1
+        if quiet >= 10:
             return
         time.sleep(0.05)
 

@@ -1,0 +1,130 @@
+"""The pynetdicom patches of ``reference/dicom/net.py``: stored data sets sent as stored (and
+converted when the peer accepted another transfer syntax), command sets and file meta written
+byte for byte as pynetdicom/pydicom would, PDUs cut to the peer's limit."""
+from __future__ import annotations
+
+import shutil
+import struct
+from collections.abc import Iterator
+from io import BytesIO
+from typing import Any
+
+import pytest
+from pydicom import dcmread
+from pydicom.filereader import read_dataset, read_preamble
+from pydicom.uid import ExplicitVRLittleEndian, ImplicitVRLittleEndian
+from pynetdicom import AE, build_role, evt
+from pynetdicom import dimse_primitives as prim
+from pynetdicom.dimse import _RQ_TO_MESSAGE, _RSP_TO_MESSAGE
+from pynetdicom.dsutils import encode
+from pynetdicom.events import Event
+from pynetdicom.sop_class import MRImageStorage, StudyRootQueryRetrieveInformationModelGet
+
+from reference.dicom import qr
+from reference.dicom.client import study_identifier
+from reference.dicom.net import EncodedDataset, _encode_command, _frame, part10
+from tests.dicom.helpers import dicom_sandbox, same_dataset, study_in_pacs
+
+pytestmark = pytest.mark.skipif(shutil.which("echoscu") is None, reason="DCMTK is not installed")
+
+
+def _primitives() -> Iterator[Any]:
+    store = prim.C_STORE()
+    store.MessageID, store.Priority, store.AffectedSOPClassUID = 7, 0, MRImageStorage
+    store.AffectedSOPInstanceUID, store.DataSet = "1.2.3.4.5", BytesIO(b"\x08\x00\x16\x00")
+    store.MoveOriginatorApplicationEntityTitle, store.MoveOriginatorMessageID = "PORTAL", 3
+    yield store
+    get = prim.C_GET()
+    get.MessageIDBeingRespondedTo, get.AffectedSOPClassUID = 1, StudyRootQueryRetrieveInformationModelGet
+    get.Status, get.NumberOfRemainingSuboperations, get.NumberOfCompletedSuboperations = 0xFF00, 3, 1
+    get.NumberOfFailedSuboperations = get.NumberOfWarningSuboperations = 0
+    yield get
+    move = prim.C_MOVE()
+    move.MessageID, move.Priority, move.AffectedSOPClassUID = 2, 0, "1.2.840.10008.5.1.4.1.2.2.2"
+    move.MoveDestination, move.Identifier = "DCMTK_STORE", BytesIO(b"ab")
+    yield move
+    find = prim.C_FIND()
+    find.MessageIDBeingRespondedTo, find.AffectedSOPClassUID = 1, "1.2.840.10008.5.1.4.1.2.2.1"
+    find.Status, find.ErrorComment, find.OffendingElement = 0xA900, "bad level", [0x00080052]  # AT: pydicom's way
+    yield find
+    rsp = prim.C_STORE()
+    rsp.MessageIDBeingRespondedTo, rsp.AffectedSOPClassUID, rsp.AffectedSOPInstanceUID = 5, MRImageStorage, "1.2.3"
+    rsp.Status, rsp.ErrorComment = 0xB000, "odd"
+    yield rsp
+
+
+@pytest.mark.parametrize("primitive", list(_primitives()), ids=lambda p: type(p).__name__)
+def test_command_sets_are_encoded_as_pydicom_does(primitive):
+    table = _RQ_TO_MESSAGE if primitive.MessageIDBeingRespondedTo is None else _RSP_TO_MESSAGE
+    msg = table[type(primitive)]()
+    msg.primitive_to_message(primitive)
+    assert _encode_command(msg.command_set, True, True) == encode(msg.command_set, True, True)
+
+
+def test_part10_is_the_encoded_dataset_pynetdicom_builds():
+    class Context:
+        transfer_syntax = ExplicitVRLittleEndian
+
+    for uid in ("1.2.3.4", "1.2.3.45"):  # even and odd lengths (padding)
+        req = next(_primitives())
+        req.AffectedSOPInstanceUID = uid
+        event = Event(object(), evt.EVT_C_STORE, {"request": req, "context": Context()})  # type: ignore[arg-type]
+        assert part10(event) == event.encoded_dataset()
+
+
+def test_frames_respect_the_peer_limit():
+    parts: list[Any] = []
+    _frame(parts, 3, bytes(range(256)) * 100, command=False, max_pdu=4096)
+    stream = b"".join(bytes(p) for p in parts)
+    offset, payload, controls = 0, b"", []
+    while offset < len(stream):
+        kind, _, length, item, cx, control = struct.unpack(">BBLLBB", stream[offset:offset + 12])
+        assert kind == 4 and length <= 4096 and item == length - 4 and cx == 3
+        payload += stream[offset + 12: offset + 6 + length]
+        controls.append(control)
+        offset += 6 + length
+    assert payload == bytes(range(256)) * 100 and controls[-1] == 2 and set(controls[:-1]) == {0}
+
+
+def test_encoded_dataset_sent_as_stored_or_converted(tmp_path):
+    """Explicit VR files go out byte for byte; a requestor that accepts Implicit VR only gets
+    the same data set, converted by pydicom."""
+    with dicom_sandbox(tmp_path / "home") as (sandbox, scps):
+        _, instances = study_in_pacs(sandbox, "MR", 1)
+        with sandbox.db.session() as session:
+            entry = qr.pacs_catalogue(session, {"sop_uid": [instances[0].sop_instance_uid]})[0]
+        sent = qr.stored_dataset(sandbox, entry)
+        assert isinstance(sent, EncodedDataset)
+        assert instances[0].data.endswith(sent.encoded) and sent.SOPInstanceUID == instances[0].sop_instance_uid
+        for syntax in (ExplicitVRLittleEndian, ImplicitVRLittleEndian):
+            received: list[bytes] = []
+
+            def on_store(event: evt.Event) -> int:
+                received.append(event.encoded_dataset())
+                return 0
+
+            ae = AE(ae_title="PORTAL")
+            ae.add_requested_context(StudyRootQueryRetrieveInformationModelGet)
+            ae.add_requested_context(MRImageStorage, [syntax])
+            assoc = ae.associate("127.0.0.1", scps["hospital"].port, ae_title="HOSP_PACS",
+                                 ext_neg=[build_role(MRImageStorage, scp_role=True)],
+                                 evt_handlers=[(evt.EVT_C_STORE, on_store)])
+            assert assoc.is_established
+            for _ in assoc.send_c_get(study_identifier(instances[0].study_uid), StudyRootQueryRetrieveInformationModelGet):
+                pass
+            assoc.release()
+            assert len(received) == len(instances)
+            by_uid = {dcmread(BytesIO(r)).SOPInstanceUID: r for r in received}
+            for inst in instances:
+                got = by_uid[inst.sop_instance_uid]
+                assert dcmread(BytesIO(got)).file_meta.TransferSyntaxUID == syntax
+                assert same_dataset(got, inst.data)
+                if syntax == ExplicitVRLittleEndian:  # the very bytes stored, after the file meta
+                    assert _body(got) == _body(inst.data)
+
+
+def _body(data: bytes) -> bytes:
+    fp = BytesIO(data)
+    read_preamble(fp, False)
+    read_dataset(fp, is_implicit_VR=False, is_little_endian=True, stop_when=lambda tag, vr, length: tag.group != 2)
+    return data[fp.tell():]
