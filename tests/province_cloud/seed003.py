@@ -15,6 +15,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from tests.conftest import SEEDS
+from tests.test_spec_nhsa_index import parse_tab_table
 
 SEED_003 = "003_6c305e73ae8dc4ae.txt"
 CITY_EDITION_MARK = "二、接口方案"
@@ -42,22 +43,8 @@ class Operation:
 
 
 def _rows(lines: list[str], start: int) -> list[list[str]]:
-    rows: list[list[str]] = []
-    cur: list[str] = []
-    for line in lines[start:]:
-        if line.startswith("\t"):
-            cur.append(line[1:])
-        elif not line.strip():
-            if cur:
-                rows.append(cur)
-                cur = []
-        elif cur:
-            cur[-1] += "\n" + line
-        else:
-            break
-    if cur:
-        rows.append(cur)
-    return rows
+    """003's tables are flattened like 000's: one tab-led cell per line."""
+    return parse_tab_table(lines, start)
 
 
 def _joined(rows: list[list[str]]) -> list[list[str]]:
