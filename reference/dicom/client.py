@@ -12,29 +12,16 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from pydicom.dataset import Dataset
 from pynetdicom import AE, build_role, evt
-from pynetdicom.sop_class import (
-    PatientRootQueryRetrieveInformationModelFind,
-    PatientRootQueryRetrieveInformationModelGet,
-    PatientRootQueryRetrieveInformationModelMove,
-    StudyRootQueryRetrieveInformationModelFind,
-    StudyRootQueryRetrieveInformationModelGet,
-    StudyRootQueryRetrieveInformationModelMove,
-    Verification,
-)
+from pynetdicom.sop_class import Verification
 
 from reference.exchanges import ExchangeDraft
 from reference.rules import RULES, Finding
 from reference.sandbox import Sandbox
 
 from .log import COUNTS, as_json
-from .net import MAX_PDU, NODELAY_HANDLERS, STORAGE_CLASSES, UNCOMPRESSED, part10
+from .net import MAX_PDU, NODELAY_HANDLERS, QR_MODELS, STORAGE_CLASSES, UNCOMPRESSED, part10
 
-MODELS = {
-    "study": (StudyRootQueryRetrieveInformationModelFind, StudyRootQueryRetrieveInformationModelGet,
-              StudyRootQueryRetrieveInformationModelMove),
-    "patient": (PatientRootQueryRetrieveInformationModelFind, PatientRootQueryRetrieveInformationModelGet,
-                PatientRootQueryRetrieveInformationModelMove),
-}
+MODELS = QR_MODELS
 
 
 @dataclass(frozen=True)

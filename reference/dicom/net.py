@@ -38,6 +38,12 @@ from pynetdicom.sop_class import (
     MultiFrameGrayscaleByteSecondaryCaptureImageStorage,
     MultiFrameTrueColorSecondaryCaptureImageStorage,
     NuclearMedicineImageStorage,
+    PatientRootQueryRetrieveInformationModelFind,
+    PatientRootQueryRetrieveInformationModelGet,
+    PatientRootQueryRetrieveInformationModelMove,
+    StudyRootQueryRetrieveInformationModelFind,
+    StudyRootQueryRetrieveInformationModelGet,
+    StudyRootQueryRetrieveInformationModelMove,
     PositronEmissionTomographyImageStorage,
     SecondaryCaptureImageStorage,
     UltrasoundImageStorage,
@@ -57,6 +63,14 @@ _config.STORE_SEND_CHUNKED_DATASET = True
 #: Uncompressed, unencrypted transfer syntaxes: all the archive accepts (seeds/004 §3.2.3.2.1
 #: "DICOM文件不能经过特殊格式压缩、加密") and what our SCUs propose.
 UNCOMPRESSED = [ExplicitVRLittleEndian, ImplicitVRLittleEndian]
+
+#: Query/Retrieve information models (PS3.4 C.6): name -> (FIND, GET, MOVE) SOP classes.
+QR_MODELS: dict[str, tuple[str, str, str]] = {
+    "study": (StudyRootQueryRetrieveInformationModelFind, StudyRootQueryRetrieveInformationModelGet,
+              StudyRootQueryRetrieveInformationModelMove),
+    "patient": (PatientRootQueryRetrieveInformationModelFind, PatientRootQueryRetrieveInformationModelGet,
+                PatientRootQueryRetrieveInformationModelMove),
+}
 
 #: Storage SOP classes the sandbox generates (sim/synth/dicom.py) and those a PACS commonly
 #: sends: CT, MR, CR/DX/MG, US, NM, PET, XA/RF, endoscopy/photo, secondary capture for

@@ -7,15 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from pynetdicom import evt
-from pynetdicom.sop_class import (
-    PatientRootQueryRetrieveInformationModelFind,
-    PatientRootQueryRetrieveInformationModelGet,
-    PatientRootQueryRetrieveInformationModelMove,
-    StudyRootQueryRetrieveInformationModelFind,
-    StudyRootQueryRetrieveInformationModelGet,
-    StudyRootQueryRetrieveInformationModelMove,
-    Verification,
-)
+from pynetdicom.sop_class import Verification
 
 from reference.config import PartyConfig
 from reference.rules import RULES
@@ -23,14 +15,11 @@ from reference.sandbox import Sandbox
 
 from . import qr
 from .log import DicomRecorder, as_json
-from .net import MAX_PDU, NODELAY_HANDLERS, STATUS, UNCOMPRESSED
+from .net import MAX_PDU, NODELAY_HANDLERS, QR_MODELS, STATUS, UNCOMPRESSED
 from .scp import Context, storage_contexts
 
-MODELS = {
-    StudyRootQueryRetrieveInformationModelFind: "study", StudyRootQueryRetrieveInformationModelGet: "study",
-    StudyRootQueryRetrieveInformationModelMove: "study", PatientRootQueryRetrieveInformationModelFind: "patient",
-    PatientRootQueryRetrieveInformationModelGet: "patient", PatientRootQueryRetrieveInformationModelMove: "patient",
-}
+#: SOP class -> model name, for the abstract syntax an operation arrived on.
+MODELS = {sop: name for name, sops in QR_MODELS.items() for sop in sops}
 
 
 def qr_contexts(*, storage: bool = True) -> list[Context]:
@@ -88,16 +77,21 @@ def _send(event: evt.Event, sandbox: Sandbox, entries: list[qr.Entry]) -> Iterat
         yield STATUS["pending"], qr.stored_dataset(sandbox, entry)
 
 
-def handle_get(event: evt.Event, rec: DicomRecorder, sandbox: Sandbox,
-               catalogue: qr.Catalogue) -> Iterator[Any]:
-    """C-GET — PS3.4 C.4.3: the instances come back on the requestor's association."""
-    entries, (problem, _) = _retrieve(event, rec, sandbox, catalogue, "C-GET")
+def _sub_operations(event: evt.Event, sandbox: Sandbox, entries: list[qr.Entry], problem: Any) -> Iterator[Any]:
+    """What C-GET and C-MOVE yield once the peer is known: the count, then each instance."""
     if problem:
         yield 1
         yield STATUS["identifier_mismatch"], None
         return
     yield len(entries)
     yield from _send(event, sandbox, entries)
+
+
+def handle_get(event: evt.Event, rec: DicomRecorder, sandbox: Sandbox,
+               catalogue: qr.Catalogue) -> Iterator[Any]:
+    """C-GET — PS3.4 C.4.3: the instances come back on the requestor's association."""
+    entries, (problem, _) = _retrieve(event, rec, sandbox, catalogue, "C-GET")
+    yield from _sub_operations(event, sandbox, entries, problem)
 
 
 def handle_move(event: evt.Event, rec: DicomRecorder, sandbox: Sandbox, catalogue: qr.Catalogue,
@@ -113,12 +107,7 @@ def handle_move(event: evt.Event, rec: DicomRecorder, sandbox: Sandbox, catalogu
         yield None, None
         return
     yield peer.host, peer.port, {"evt_handlers": NODELAY_HANDLERS, "max_pdu": MAX_PDU}
-    if problem:
-        yield 1
-        yield STATUS["identifier_mismatch"], None
-        return
-    yield len(entries)
-    yield from _send(event, sandbox, entries)
+    yield from _sub_operations(event, sandbox, entries, problem)
 
 
 def qr_handlers(rec: DicomRecorder, sandbox: Sandbox, catalogue: qr.Catalogue, party: PartyConfig,

@@ -18,9 +18,7 @@ from sim.synth.dicom import (
     IMPLEMENTATION_VERSION_NAME,
     SOP_CLASSES,
     Instance,
-    is_dicom,
     make_study,
-    read_identity,
 )
 from sim.synth.pdf import make_report_pdf, report_font
 from sim.synth.render import render_png
@@ -30,10 +28,10 @@ __all__ = [
     "IMPLEMENTATION_VERSION_NAME",
     "SOP_CLASSES",
     "Instance",
-    "is_dicom",
+    
     "make_report_pdf",
     "make_study",
-    "read_identity",
+    
     "render_png",
     "report_font",
 ]

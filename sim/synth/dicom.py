@@ -23,7 +23,6 @@ from datetime import date, datetime, timedelta
 from typing import Final
 
 import numpy as np
-from pydicom import dcmread
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.filewriter import dcmwrite
 from pydicom.sequence import Sequence as DicomSequence
@@ -40,9 +39,7 @@ __all__ = [
     "SOP_CLASSES",
     "Instance",
     "default_instance_count",
-    "is_dicom",
     "make_study",
-    "read_identity",
     "subject_for",
 ]
 
@@ -129,28 +126,6 @@ def make_study(exam: Exam, *, seed: object, instances_per_series: int | None = N
             ds = _dataset(exam, series, frame, k, len(frames), sop_uid, sop_class, key)
             out.append(Instance(exam.study_uid, series.uid, sop_uid, sop_class, series.number, k, _encode(ds)))
     return out
-
-
-def read_identity(data: bytes) -> dict[str, str | int]:
-    """The identities the imaging centre checks an upload against: study, series and SOP
-    instance UIDs, SOP class, patient id, accession number, modality, series/instance number."""
-    ds = dcmread(io.BytesIO(data), stop_before_pixels=True)
-    return {
-        "study_uid": str(ds.StudyInstanceUID),
-        "series_uid": str(ds.SeriesInstanceUID),
-        "sop_instance_uid": str(ds.SOPInstanceUID),
-        "sop_class_uid": str(ds.SOPClassUID),
-        "patient_id": str(ds.get("PatientID", "")),
-        "accession_number": str(ds.get("AccessionNumber", "")),
-        "modality": str(ds.get("Modality", "")),
-        "series_number": int(ds.get("SeriesNumber", 0) or 0),
-        "instance_number": int(ds.get("InstanceNumber", 0) or 0),
-    }
-
-
-def is_dicom(data: bytes) -> bool:
-    """True for a DICOM Part-10 file: a 128-byte preamble followed by ``DICM``."""
-    return len(data) >= 132 and data[128:132] == b"DICM"
 
 
 def subject_for(exam: Exam) -> Subject:

@@ -17,15 +17,14 @@ from pydicom import dcmread
 from pydicom.uid import ExplicitVRLittleEndian
 
 from sim.fakedata import Exam, make_institutions
+from reference.dicomio import NotDicom, identify, looks_like_part10
 from sim.fakedata.exams import UID_ROOT, make_exam
 from sim.synth import (
     IMPLEMENTATION_CLASS_UID,
     IMPLEMENTATION_VERSION_NAME,
     SOP_CLASSES,
     Instance,
-    is_dicom,
     make_study,
-    read_identity,
     render_png,
 )
 from sim.synth.render import voi_linear
@@ -100,7 +99,7 @@ def _not_noise(image: np.ndarray) -> tuple[float, float]:
 def test_every_modality_of_the_catalogue_is_covered(studies: dict[str, list[Instance]]) -> None:
     assert set(studies) == set(MODALITIES)
     for modality, instances in studies.items():
-        assert instances and all(is_dicom(i.data) for i in instances), modality
+        assert instances and all(looks_like_part10(i.data) for i in instances), modality
 
 
 @pytest.mark.parametrize("modality", MODALITIES)
@@ -156,13 +155,12 @@ def test_uids_are_valid_unique_and_follow_the_exam(exams: dict[str, Exam],
             assert inst.sop_instance_uid.startswith(inst.series_uid + ".")
             assert inst.sop_instance_uid not in seen
             seen.add(inst.sop_instance_uid)
-            assert read_identity(inst.data) == {
-                "study_uid": exam.study_uid, "series_uid": inst.series_uid,
-                "sop_instance_uid": inst.sop_instance_uid, "sop_class_uid": inst.sop_class_uid,
-                "patient_id": exam.patient.patient_id, "accession_number": exam.accession_no,
-                "modality": dcmread(io.BytesIO(inst.data), stop_before_pixels=True).Modality,
-                "series_number": inst.series_number, "instance_number": inst.instance_number,
-            }
+            ident = identify(inst.data)  # what the centre reads of an upload
+            assert (ident.study_uid, ident.series_uid, ident.sop_uid, ident.sop_class) == (
+                exam.study_uid, inst.series_uid, inst.sop_instance_uid, inst.sop_class_uid)
+            assert (ident.patient_id, ident.accession) == (exam.patient.patient_id, exam.accession_no)
+            assert ident.modality == dcmread(io.BytesIO(inst.data), stop_before_pixels=True).Modality
+            assert (ident.series_number, ident.instance_number) == (inst.series_number, inst.instance_number)
         # the exam's own instance UIDs are the first images of each series
         for s in exam.series:
             listed = set(s.instance_uids[:PER_SERIES[modality]])
@@ -179,9 +177,11 @@ def test_sop_class_matches_the_modality(exams: dict[str, Exam], studies: dict[st
     assert SOP_CLASSES["US"] == "1.2.840.10008.5.1.4.1.1.6.1"
 
 
-def test_is_dicom_and_read_identity_reject_other_bytes() -> None:
-    assert not is_dicom(b"%PDF-1.4")
-    assert not is_dicom(b"\x00" * 128 + b"DICX")
+def test_other_bytes_are_not_part10() -> None:
+    assert not looks_like_part10(b"%PDF-1.4")
+    assert not looks_like_part10(b"\x00" * 128 + b"DICX")
+    with pytest.raises(NotDicom):
+        identify(b"%PDF-1.4")
 
 
 # --- pixels --------------------------------------------------------------------------------
