@@ -2,7 +2,7 @@
 PACS SCP, fetched over loopback by C-GET and C-MOVE with DCMTK (``TCP_NODELAY=1``) and with
 our own client; prints MB/s and instances/s.
 
-    /work/venv/bin/python loadtests/dicom_bench.py [--rounds 3]
+    .venv/bin/python loadtests/dicom_bench.py [--rounds 3]
 """
 from __future__ import annotations
 
@@ -10,20 +10,17 @@ import argparse
 import os
 import shutil
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from reference.dicom.client import DicomClient, Peer, study_identifier  # noqa: E402
-from reference.dicom.collector import collect_by_move  # noqa: E402
-from reference.sandbox import Sandbox  # noqa: E402
-from tests.dicom.helpers import dicom_config, find_exam, put_in_pacs  # noqa: E402
-from tests.servers import free_port  # noqa: E402
-from reference.dicom.services import start_all  # noqa: E402
-from sim.synth import make_study  # noqa: E402
+from reference.app import start_dicom
+from reference.families.gateway.collector import collect_by_move
+from reference.sandbox import Sandbox
+from reference.transports.dicom.client import DicomClient, Peer, study_identifier
+from sim.actors.hospital import keep_in_pacs
+from sim.localnet import dicom_config, exam_of_modality, free_port
+from sim.synth import make_study
 
 
 def _line(name: str, seconds: float, size: int, count: int) -> None:
@@ -47,11 +44,11 @@ def main() -> None:
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, "TCP_NODELAY": "1"})
     config = dicom_config(root / "home", hospital={"move_destinations": {"DCMTK_STORE": {"port": dest}}})
     sandbox = Sandbox.open(config)
-    scps = start_all(sandbox)
+    scps = start_dicom(sandbox)
     try:
-        exam = find_exam("CT")
+        exam = exam_of_modality("CT")
         instances = make_study(exam, seed=7, instances_per_series=100 // len(exam.series) + 1)[:100]
-        put_in_pacs(sandbox, exam, instances)
+        keep_in_pacs(sandbox, exam, instances, "H51080200011")
         size, count, study = sum(len(i.data) for i in instances), len(instances), instances[0].study_uid
         pacs = next(s for s in scps if s.party == "hospital")
         print(f"study: {count} instances, {size / 1e6:.1f} MB ({size / count / 1024:.0f} KB each), PACS {pacs.host}:{pacs.port}")

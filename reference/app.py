@@ -1,61 +1,74 @@
-"""The app factory: every enabled family's spec on one Connexion AsyncApp.
+"""The sandbox's front doors, assembled from the family records: every family's contract on one
+Connexion AsyncApp (HTTP), and every family's DICOM services (``start_dicom``).
 
 AsyncApp, not FlaskApp: measured on this machine, the same spec and validation answer
-~3,800 small requests/s per worker on AsyncApp against ~880 on FlaskApp, and the image
-download path (later issues) needs the headroom.  Handlers are plain sync functions;
-Connexion runs them in its thread pool.  The recorder wraps the whole app so even
-requests Connexion refuses are logged.
+~3,800 small requests/s per worker on AsyncApp against ~880 on FlaskApp.  Handlers are plain
+functions named after their ``operationId`` (sync ones run in Connexion's thread pool).  The
+recorder wraps the whole app so even requests Connexion refuses are logged.
 """
 from __future__ import annotations
 
 import json
-import os
+from collections.abc import Callable, Mapping
+from typing import Any
+
 import connexion
 from connexion.exceptions import ProblemException
 from connexion.jsonifier import Jsonifier
 from connexion.options import SwaggerUIOptions
-from starlette.routing import Mount, Router
 from starlette.exceptions import HTTPException
+from starlette.routing import Mount, Router
 from starlette.types import ASGIApp
 
 from reference.clock import Clock
 from reference.config import Config, load_config
-from reference.families import all_families
-from reference.http.docs import docs_app
-from reference.http.errors import NativeError, make_error_handler
-from reference.http.recorder import ExchangeRecorder
-from reference.http.specs import SPEC_DIR, joined_spec
-from reference.http.validation import make_body_validator
+from reference.errors import NativeError
+from reference.families import FamilyRouter, all_families
 from reference.sandbox import Sandbox
+from reference.transports.http.boundary import make_boundary
+from reference.transports.http.docs import docs_app
+from reference.transports.http.recorder import ExchangeRecorder
+from reference.transports.http.resolver import FamilyResolver
+from reference.transports.http.specs import joined_spec
+from reference.transports.http.validation import make_body_validator
 
+#: How ``imgcloud serve`` hands its configuration to each uvicorn worker (``sim.server.asgi_factory``).
 CONFIG_ENV = "IMGCLOUD_CONFIG"
 OVERRIDES_ENV = "IMGCLOUD_OVERRIDES"  # JSON merged over the config file (``imgcloud serve`` flags)
 
+#: What ``sim`` lends a sandbox: named actors (``sandbox.actors``) that control operations call.
+Actors = Mapping[str, Callable[..., Any]]
 
-def build_connexion_app(sandbox: Sandbox) -> connexion.AsyncApp:
+
+def build_connexion_app(sandbox: Sandbox, router: FamilyRouter) -> connexion.AsyncApp:
     families = all_families()
-    validator = make_body_validator(sandbox.config)
+    joined = joined_spec(families)
     app = connexion.AsyncApp(__name__, jsonifier=Jsonifier(json, ensure_ascii=False))
     app.add_api(
-        joined_spec(families, SPEC_DIR),
-        validator_map={"body": {"application/json": validator}},
+        joined.spec,
+        resolver=FamilyResolver(families, joined.owners),
+        validator_map={"body": {"application/json": make_body_validator(sandbox.config)}},
         swagger_ui_options=SwaggerUIOptions(swagger_ui=False, serve_spec=False),
     )
-    handler = make_error_handler(families, fallback=families[-1])
+    boundary = make_boundary(sandbox, router, joined.pages)
     for exc in (NativeError, ProblemException, HTTPException, Exception):
-        app.add_error_handler(exc, handler)
+        app.add_error_handler(exc, boundary)
     return app
 
 
-def create_app(config: Config | None = None, *, clock: Clock | None = None, sandbox: Sandbox | None = None) -> ASGIApp:
+def create_app(config: Config | None = None, *, clock: Clock | None = None, sandbox: Sandbox | None = None,
+               actors: Actors | None = None) -> ASGIApp:
     """The ASGI app serving every family, recording every exchange."""
     sandbox = sandbox or Sandbox.open(config or load_config(), clock=clock)
+    sandbox.actors.update(actors or {})
     families = all_families()
-    router = Router(routes=[Mount("/_sandbox/docs", docs_app(SPEC_DIR, families))], default=build_connexion_app(sandbox))
-    return ExchangeRecorder(router, sandbox, families)
+    router = FamilyRouter(families)
+    app = Router(routes=[Mount("/_sandbox/docs", docs_app(families))], default=build_connexion_app(sandbox, router))
+    return ExchangeRecorder(app, sandbox, router)
 
 
-def asgi_factory() -> ASGIApp:
-    """Entry point for ``uvicorn --factory`` (each worker): config from ``IMGCLOUD_CONFIG``."""
-    overrides = json.loads(os.environ.get(OVERRIDES_ENV) or "{}")
-    return create_app(load_config(os.environ.get(CONFIG_ENV) or None, **overrides))
+def start_dicom(sandbox: Sandbox) -> list[Any]:
+    """Start every family's DICOM services whose party is simulated (``RunningScp`` each)."""
+    from reference.transports.dicom.scp import start_all
+
+    return start_all(sandbox, [(s.party, s.start) for f in all_families() for s in f.dicom])

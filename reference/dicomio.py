@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from io import BytesIO
+from typing import Any
 
 from pydicom import dcmread
 from pydicom.errors import InvalidDicomError
@@ -36,9 +37,9 @@ def looks_like_part10(data: bytes) -> bool:
     return len(data) > PREAMBLE_MAGIC_AT + 4 and data[PREAMBLE_MAGIC_AT:PREAMBLE_MAGIC_AT + 4] == b"DICM"
 
 
-def _int(value: object) -> int | None:
+def _int(value: Any) -> int | None:
     try:
-        return int(value) if value not in (None, "") else None  # type: ignore[arg-type]
+        return int(value) if value not in (None, "") else None
     except (TypeError, ValueError):
         return None
 

@@ -5,8 +5,10 @@ so several server workers agree on state.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -25,6 +27,10 @@ class Sandbox:
     blobs: BlobStore
     clock: Clock = field(default_factory=Clock)
     jobs: Jobs = field(default_factory=Jobs)
+    #: What a simulated party does that needs ``sim`` (generated data): lent by ``sim`` when it
+    #: builds the app (``reference.app.create_app(actors=…)``), called by name from control
+    #: operations — so ``reference`` never imports ``sim``.
+    actors: dict[str, Callable[..., Any]] = field(default_factory=dict)
     exchanges: ExchangeLog = field(init=False)
 
     def __post_init__(self) -> None:
@@ -43,6 +49,17 @@ class Sandbox:
         if session.get(Blob, digest) is None:
             session.add(Blob(sha256=digest, size=len(data), media_type=media_type, created_at=self.now()))
         return digest
+
+    def actor(self, name: str) -> Callable[..., Any]:
+        """A lent actor, or ``NativeError`` (ACTOR-UNAVAILABLE) naming what this process lacks."""
+        found = self.actors.get(name)
+        if found is None:
+            from reference.errors import NativeError
+            from reference.rules import RULES
+
+            raise NativeError([RULES.finding("ACTOR-UNAVAILABLE", actor=name,
+                                             known=", ".join(sorted(self.actors)) or "—")])
+        return found
 
     def now(self) -> datetime:
         return self.clock.now()

@@ -25,7 +25,8 @@ def as_generator_institution(config: Config, inst: InstitutionConfig) -> Institu
         uscc=inst.uscc,
         hosp_lv=inst.hosp_lv,
         kind="imaging_centre" if inst.kind == "imaging_centre" else "hospital",
-        address=f"{prefecture.province}{prefecture.name}{stream.choice(('人民路', '解放路', '中山路'))}{stream.randint(1, 300)}号",
+        address=(f"{prefecture.province}{prefecture.name}"
+                 f"{stream.choice(('人民路', '解放路', '中山路'))}{stream.randint(1, 300)}号"),
         phone=f"{prefecture.area_code}-{stream.randint(2000000, 8999999)}",
         district=inst.admdvs,
         postcode=prefecture.postcode,

@@ -12,16 +12,22 @@ import pytest
 from sqlalchemy import create_engine, text
 from starlette.testclient import TestClient
 
-from reference.app import create_app
+from sim.server import create_app
 from reference.clock import FrozenClock
 from reference.config import Config, load_config
 from reference.sandbox import Sandbox
+from tests import seeds as seed_lookup
 
 ROOT = Path(__file__).resolve().parents[1]
-SEEDS = Path(os.environ.get("IMGCLOUD_SEEDS", ROOT.parent / "shared" / "seeds"))
 PG_URL = os.environ.get("IMGCLOUD_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 #: The sandbox's clock in tests: the generated data is dated relative to it.
 NOW = datetime(2026, 11, 20, 10, 30, 0)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """tests/seeds.py is also a plugin: its hooks skip (fail in CI) tests marked needs_seeds without their seeds."""
+    if not config.pluginmanager.is_registered(seed_lookup):
+        config.pluginmanager.register(seed_lookup, "imgcloud-seeds")
 
 
 def _pg_available() -> bool:

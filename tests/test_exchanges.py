@@ -6,8 +6,8 @@ import json
 
 import httpx
 
-from sim.clients.nhsa_index import NhsaIndexClient
-from sim.clients.recording import RecordingClient
+from reference.families.imaging_centre.index_client import NhsaIndexClient
+from reference.transports.http.client import RecordingClient
 from tests.conftest import NOW
 from tests.families.nhsa_helpers import SAVE, request, rows
 

@@ -60,7 +60,7 @@ def test_a_failed_request_changes_nothing(storage_url, make_config, make_running
     wrong_key = request(running.config, "saveExamRpotImgIndx", [dict(row, diagRslt="x")], key="NOPE")
     assert running.client.post(SAVE, json=wrong_key).json()["code"] == -1
 
-    from reference.families.nhsa_index import idempotency
+    from reference.national import idempotency
 
     monkeypatch.setattr(idempotency, "remember", lambda *a, **k: (_ for _ in ()).throw(RuntimeError("boom")))
     later = request(running.config, "saveExamRpotImgIndx", [dict(row, diagRslt="y"), rows(running.config, 2)[1]])

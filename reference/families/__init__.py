@@ -1,50 +1,154 @@
-"""The interface families this sandbox serves, each one spec, one provider party and its
-own native envelope (INTERFACES.md, Families and operations)."""
+"""The interface families, each declared in one place: its package's ``FAMILY`` record.
+
+A family is "a package plus data": its contract under ``openapi/`` (the spec users read; no
+Python names inside), its handlers (one function per ``operationId``), its native replies,
+the sandbox-control operations it implements, its DICOM services, the institution kinds
+that call it, and the names of the ``sim`` modules that drive it (scenario steps, CLI).
+Families are discovered by listing this package: adding one edits no shared list
+(``docs/adding-a-family.md``).
+"""
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from typing import Any
+import importlib
+import pkgutil
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
 
+from reference.config import Config
+from reference.resources import contract
 from reference.rules import Finding
 
-#: ``(findings) -> (http status, body)``: the family's own error reply.
-ErrorEnvelope = Callable[[Sequence[Finding]], tuple[int, dict[str, Any]]]
+if TYPE_CHECKING:
+    from reference.sandbox import Sandbox
+    from reference.transports.dicom.scp import RunningScp
+
+#: ``(findings, config) -> (HTTP status, body)``: the family's own error reply.
+ErrorReply = Callable[[Sequence[Finding], Config], "tuple[int, dict[str, Any]]"]
+METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
+
+
+@dataclass(frozen=True)
+class DicomService:
+    """One SCP a family runs for ``party`` (started when the party is simulated and has an AE
+    title and port; ``imgcloud serve`` starts them in its parent process)."""
+
+    party: str
+    start: Callable[[Sandbox], RunningScp]
 
 
 @dataclass(frozen=True)
 class Family:
-    name: str            # the spec's file stem under openapi/
+    name: str                    # the contract's stem under openapi/, and the exchange log's family
     title: str
-    party: str           # the provider party (INTERFACES.md, Parties)
-    prefixes: tuple[str, ...]  # URL prefixes answered in this family's envelope
-    error: ErrorEnvelope
+    party: str                   # the provider party (INTERFACES.md, Parties)
+    error: ErrorReply            # the native error reply of its JSON operations
+    media_type: str = "application/json"  # of its JSON replies
+    contract: str | None = None  # file under openapi/ (None: no HTTP interface yet)
+    handlers: ModuleType | None = None  # one function per operationId of the contract
+    control: ModuleType | None = None   # functions named after operationIds of openapi/sandbox.yaml
+    dicom: tuple[DicomService, ...] = ()
+    callers: tuple[str, ...] = ()       # institution kinds that call the party (credentials)
+    links: dict[str, str] = field(default_factory=dict)  # named endpoints beyond the contract
+    #: ``sim`` modules driving the family, loaded by ``sim`` by name (reference never imports sim):
+    sim_steps: str | None = None        # registers the family's scenario names
+    sim_cli: str | None = None          # has ``app`` (typer), mounted as ``imgcloud <sim_cli_name>``
+    sim_cli_name: str | None = None
+    fallback: bool = False              # answers what no family claims (the sandbox's own paths)
 
-    @property
-    def spec(self) -> str:
-        return f"{self.name}.yaml"
+    def __repr__(self) -> str:
+        return f"Family({self.name!r}, party={self.party!r})"
+
+    def spec(self) -> dict[str, Any]:
+        """The contract, every ``$ref`` resolved."""
+        from reference.transports.http.specs import resolved_spec
+
+        if self.contract is None:
+            return {"paths": {}}
+        return resolved_spec(contract(self.contract))
+
+    def operations(self) -> dict[str, tuple[str, str]]:
+        """``operationId -> (method, path)`` of the contract."""
+        out: dict[str, tuple[str, str]] = {}
+        for path, item in self.spec().get("paths", {}).items():
+            for method in METHODS:
+                if isinstance(item.get(method), dict) and item[method].get("operationId"):
+                    out[item[method]["operationId"]] = (method.upper(), path)
+        return out
+
+    def pages(self) -> frozenset[str]:
+        """operationIds of the pages a browser opens (their errors are HTML: the contract
+        declares ``text/html`` for their error responses)."""
+        from reference.transports.http.specs import page_operations
+
+        return page_operations(self.spec())
+
+    def prefixes(self) -> tuple[str, ...]:
+        """Where the family's paths start: each path up to its first template parameter."""
+        return tuple(sorted({path.split("{", 1)[0] for _, path in self.operations().values()}))
+
+    def handler(self, operation_id: str) -> Callable[..., Any]:
+        """The function serving ``operation_id`` of the family's contract."""
+        function = getattr(self.handlers, operation_id, None) if self.handlers else None
+        if not callable(function):
+            raise LookupError(f"family {self.name}: no handler {operation_id} in "
+                              f"{self.handlers.__name__ if self.handlers else '(no handlers module)'}")
+        return function
+
+    def control_action(self, operation_id: str) -> Callable[..., Any] | None:
+        function = getattr(self.control, operation_id, None) if self.control else None
+        return function if callable(function) else None
 
 
-def _families() -> tuple[Family, ...]:
-    from .hospital import FAMILY as HOSPITAL
-    from .imaging_centre import FAMILY as IMAGING_CENTRE
-    from .nhsa_index import FAMILY as NHSA_INDEX
-    from .province_cloud import FAMILY as PROVINCE_CLOUD
-    from .sandbox_api import FAMILY as SANDBOX
-
-    return (NHSA_INDEX, IMAGING_CENTRE, HOSPITAL, PROVINCE_CLOUD, SANDBOX)
-
-
+@cache
 def all_families() -> tuple[Family, ...]:
-    return _families()
+    """Every family package's ``FAMILY``, by name; the fallback family last."""
+    found = []
+    for info in pkgutil.iter_modules(__path__):
+        if info.ispkg:
+            module = importlib.import_module(f"{__name__}.{info.name}")
+            family = getattr(module, "FAMILY", None)
+            if isinstance(family, Family):
+                found.append(family)
+    return tuple(sorted(found, key=lambda f: (f.fallback, f.name)))
 
 
-def family_for_path(path: str, families: Sequence[Family]) -> Family | None:
-    """The family answering ``path`` (longest matching prefix)."""
-    best: Family | None = None
-    best_len = -1
-    for family in families:
-        for prefix in family.prefixes:
-            if path.startswith(prefix) and len(prefix) > best_len:
-                best, best_len = family, len(prefix)
-    return best
+def by_name(name: str) -> Family:
+    for family in all_families():
+        if family.name == name:
+            return family
+    raise KeyError(f"no family {name!r}; families are {', '.join(f.name for f in all_families())}")
+
+
+def for_party(party: str) -> list[Family]:
+    """The families a party provides."""
+    return [f for f in all_families() if f.party == party]
+
+
+class FamilyRouter:
+    """Which family answers a path: the one whose path prefix matches longest (a path under a
+    family's own directory, ``/interface/…``, is that family's even when no operation matches,
+    so a misspelt operation is answered in the family's envelope); else the fallback."""
+
+    def __init__(self, families: Iterable[Family]) -> None:
+        self.families = tuple(families)
+        self.fallback = next(f for f in self.families if f.fallback)
+        claims: dict[str, set[str]] = {}
+        for family in self.families:
+            for prefix in family.prefixes():
+                claims.setdefault(prefix, set()).add(family.name)
+                directory = prefix.rsplit("/", 1)[0] + "/"
+                if directory != "/":
+                    claims.setdefault(directory, set()).add(family.name)
+        by_name_ = {f.name: f for f in self.families}
+        #: prefixes only one family claims, longest first
+        self._prefixes = sorted(((p, by_name_[next(iter(names))]) for p, names in claims.items() if len(names) == 1),
+                                key=lambda item: -len(item[0]))
+
+    def __call__(self, path: str) -> Family:
+        for prefix, family in self._prefixes:
+            if path.startswith(prefix):
+                return family
+        return self.fallback

@@ -25,6 +25,9 @@ class Rule:
     field: str = "$"
     lenient: Severity | None = None
     problem: str | None = None
+    #: the HTTP status the rule means where a family has no code table of its own (the
+    #: sandbox's JSON errors, the hospital's files, HTML pages): 404 for "no such thing"
+    status: int | None = None
 
     def severity_in(self, mode: ValidationMode) -> Severity:
         return self.lenient if mode == "lenient" and self.lenient else self.severity
@@ -63,7 +66,7 @@ class Finding:
         }
 
 
-class _Blank(dict):  # type: ignore[type-arg]
+class _Blank(dict):
     def __missing__(self, key: str) -> str:
         return "{" + key + "}"
 
@@ -96,11 +99,14 @@ class RuleBook:
     def __getitem__(self, rule_id: str) -> Rule:
         return self._rules[rule_id]
 
-    def __iter__(self):  # type: ignore[no-untyped-def]
+    def __iter__(self):
         return iter(self._rules.values())
 
     def __len__(self) -> int:
         return len(self._rules)
+
+    def http_status(self, findings: Iterable[Finding], default: int = 400) -> int:
+        return _http_status(self, findings, default)
 
     def rule_for_problem(self, code: str) -> Rule:
         return self._by_problem[code]
@@ -129,6 +135,16 @@ class RuleBook:
             self.finding(self.rule_for_problem(p.code).id, mode=mode, path=path, **{**extra, **dict(p.params)})
             for p in problems
         ]
+
+
+def _http_status(book: RuleBook, findings: Iterable[Finding], default: int = 400) -> int:
+    """The HTTP status of a refusal: an internal error's 500 first, then the first error
+    finding whose rule names a status, else ``default``."""
+    errors = [f for f in findings if f.is_error] or list(findings)
+    statuses = [status for f in errors if (status := book[f.rule].status)]
+    if 500 in statuses:
+        return 500
+    return statuses[0] if statuses else default
 
 
 def verdict_of(findings: Iterable[Finding]) -> str:

@@ -28,7 +28,7 @@ from reference.validators import dates
 
 def _error(rule: str, **params: Any) -> ValidationError:
     error = ValidationError(f"{rule}: {params}")
-    error.imgcloud = (rule, params)  # type: ignore[attr-defined]
+    error.imgcloud = (rule, params)
     return error
 
 
@@ -38,7 +38,8 @@ def check_format(validator: Any, fmt: str, instance: Any, schema: dict[str, Any]
     for problem in dates.check(instance, fmt):
         actual = problem.params.get("actual_format")
         if actual:
-            yield _error("DRIFT-DATE-FORMAT", expected=problem.params["expected"], actual_format=dates.label(str(actual)), value=instance)
+            yield _error("DRIFT-DATE-FORMAT", expected=problem.params["expected"], actual_format=dates.label(str(actual)),
+                         value=instance)
         else:
             yield _error("SCHEMA-FORMAT", expected=problem.params.get("expected", fmt), value=instance)
 
@@ -51,7 +52,7 @@ def describe_codes(name: str, codes: Iterable[str], profile: str = "default") ->
     return "、".join(shown) + ("…" if len(ordered) > 20 else "")
 
 
-def make_check_dictionary(profile: str):  # type: ignore[no-untyped-def]
+def make_check_dictionary(profile: str):
     def check_dictionary(validator: Any, spec: Any, instance: Any, schema: dict[str, Any]) -> Iterator[ValidationError]:
         if "enum" in schema or not isinstance(instance, str) or instance == "":
             return
@@ -59,7 +60,8 @@ def make_check_dictionary(profile: str):  # type: ignore[no-untyped-def]
         codes = dictionaries.codes(name, profile)
         for part in instance.split(sep) if sep else [instance]:
             if part not in codes:
-                yield _error("SCHEMA-DICTIONARY", value=part, dictionary=dictionaries.get(name).title_zh, allowed=describe_codes(name, codes, profile))
+                yield _error("SCHEMA-DICTIONARY", value=part, dictionary=dictionaries.get(name).title_zh,
+                             allowed=describe_codes(name, codes, profile))
 
     return check_dictionary
 

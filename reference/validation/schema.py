@@ -82,7 +82,8 @@ def _to_finding(error: ValidationError, mode: ValidationMode) -> Finding:
         actual = _JSON_TYPES.get(type(error.instance), type(error.instance).__name__)
         return RULES.finding("SCHEMA-TYPE", mode=mode, path=path, expected=error.validator_value, actual=actual)
     if keyword in ("maximum", "minimum", "exclusiveMaximum", "exclusiveMinimum"):
-        return RULES.finding("SCHEMA-RANGE", mode=mode, path=path, value=error.instance, detail=f"{keyword} {error.validator_value}")
+        return RULES.finding("SCHEMA-RANGE", mode=mode, path=path, value=error.instance,
+                             detail=f"{keyword} {error.validator_value}")
     if keyword == "pattern":
         label = error.schema.get("description", error.validator_value)
         return RULES.finding("SCHEMA-PATTERN", mode=mode, path=path, value=error.instance, label=label)

@@ -20,12 +20,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from importlib import resources
-from typing import Final
+from typing import Any, Final
 
 import yaml
 
 from reference.validators import hiimgindx, idcard
-
 from sim.fakedata.institutions import CITIES, Institution, faker, rng, serial, stable_int
 from sim.fakedata.patients import Patient, age_on, make_patient
 
@@ -124,8 +123,8 @@ class Catalogue:
     allergies: tuple[tuple[str, int], ...]
 
 
-def _vars(raw: object) -> Vars:
-    items = (raw or {}).items()  # type: ignore[union-attr]
+def _vars(raw: dict[str, Any] | None) -> Vars:
+    items = (raw or {}).items()
     return tuple((k, tuple(map(str, v)) if isinstance(v, list) else str(v)) for k, v in sorted(items))
 
 

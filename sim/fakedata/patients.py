@@ -18,7 +18,6 @@ from datetime import date, timedelta
 from typing import Final
 
 from reference.validators import idcard
-
 from sim.fakedata.institutions import CITIES, ROADS, City, cities_near, city, faker, rng, serial
 
 __all__ = ["Patient", "age_on", "make_patient", "make_patients", "mobile", "home_address"]

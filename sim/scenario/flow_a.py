@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sim.clients.nhsa_index import envelope as make_envelope
+from reference.national.request import envelope as make_envelope
 
 from .registry import StepContext, action, envelope
 

@@ -14,9 +14,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from reference import sm2
+from reference.crypto import sm2
 from reference.sandbox import Sandbox
-from sim.province_cloud import (
+from sim.actors.province_cloud import (
     CityPlatformClient,
     CloudClient,
     DoctorClient,

@@ -18,15 +18,18 @@ from typing import TYPE_CHECKING, Any
 import jsonschema
 import yaml
 
+from reference.resources import package_dir
+
 from .expect import OPS, SUBJECTS
 from .paths import PathError, parse
 
 if TYPE_CHECKING:
     from .registry import Registry
 
-SCHEMA_PATH = Path(__file__).with_name("schema.json")
-#: ``scenarios/`` of the project (the CLI prefers ``./scenarios`` when it exists).
-SCENARIO_DIR = Path(__file__).resolve().parents[2] / "scenarios"
+SCHEMA_PATH = package_dir("sim.scenario") / "schema.json"
+#: The shipped scenario files (``scenarios/`` of the checkout, installed as ``sim.scenario.bundled``;
+#: the CLI prefers ``./scenarios`` when it exists).
+SCENARIO_DIR = package_dir("sim.scenario.bundled")
 KINDS = ("action", "call", "wait")
 
 
@@ -198,7 +201,7 @@ def _rule_problems(data: dict[str, Any], source: str) -> list[str]:
     problems: list[str] = []
     seen: set[str] = set()
     for i, step in enumerate(data["steps"]):
-        at = lambda *keys: where(source, data, ["steps", i, *keys])  # noqa: E731
+        at = lambda *keys, i=i: where(source, data, ["steps", i, *keys])  # noqa: E731
         if step["id"] in seen:
             problems.append(f"{at('id')}: id {step['id']!r} is used by an earlier step")
         for n, need in enumerate(step.get("needs") or []):

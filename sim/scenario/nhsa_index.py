@@ -8,9 +8,9 @@ from typing import Any
 
 from sqlalchemy import select
 
+from reference.national.request import envelope as make_envelope
 from reference.profiles import row_node
 from reference.storage.models import IndexRecord
-from sim.clients.nhsa_index import envelope as make_envelope
 from sim.demo import demo_index_rows
 
 from .registry import StepContext, action, envelope, generator

@@ -6,8 +6,9 @@ generators and value mutators, each registered under its name with a decorator.
     @generator("index_rows")                    # (ctx, params) -> rows
     @mutator("wrong_check_char")                # (value, args) -> new value
 
-One module per family registers its names (``FAMILIES``, imported by ``load_families``);
-generic ones live at the end of this module.
+Each family names the module that registers its scenario names in its record
+(``Family.sim_steps``; ``load_families`` imports them all); generic ones live at the end of
+this module.
 """
 from __future__ import annotations
 
@@ -23,11 +24,9 @@ import httpx
 
 from reference.clock import Clock
 from reference.config import Config, InstitutionConfig
+from reference.families import all_families
+from reference.parties import base_url, endpoint_path
 from reference.sandbox import Sandbox
-from sim.parties import ENDPOINTS, base_url
-
-#: Modules registering a family's actions, envelopes and generators.
-FAMILIES: tuple[str, ...] = ("sim.scenario.nhsa_index", "sim.scenario.flow_a", "sim.scenario.flow_c")
 
 F = TypeVar("F", bound=Callable[..., Any])
 #: msgid sequence numbers: process-wide, from a random start, so runs in one second differ.
@@ -113,9 +112,9 @@ class Interface:
     method: str = "POST"
 
     def url(self, ctx: StepContext) -> str:
-        path = self.path or ENDPOINTS.get(self.party, {}).get(self.operation)
+        path = self.path or endpoint_path(self.party, self.operation)
         if path is None:
-            raise KeyError(f"{self.name}: no endpoint in sim.parties.ENDPOINTS and no path registered")
+            raise KeyError(f"{self.name}: {self.party} serves no {self.operation} (family contracts) and no path is registered")
         return ctx.party_url(self.party) + path.format_map(ctx.vars)  # e.g. /centre/{centre}/imgDld
 
 
@@ -175,9 +174,10 @@ mutator = REGISTRY.mutator
 
 
 def load_families() -> Registry:
-    """Import every family module (registering its names) and return the shared registry."""
-    for module in FAMILIES:
-        importlib.import_module(module)
+    """Import every family's scenario module (registering its names) and return the shared registry."""
+    for family in all_families():
+        if family.sim_steps:
+            importlib.import_module(family.sim_steps)
     return REGISTRY
 
 

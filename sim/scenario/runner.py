@@ -144,7 +144,7 @@ def run_scenario(
 
 
 def _run_step(run: Run, step: Step, done: dict[str, StepResult]) -> StepResult:
-    common = {"id": step.id, "title": step.title, "kind": step.kind, "refs": list(step.spec.get("refs") or [])}
+    common: dict[str, Any] = {"id": step.id, "title": step.title, "kind": step.kind, "refs": list(step.spec.get("refs") or [])}
     reason = step.spec.get("skip") or _unmet(step, done)
     if reason is not None:
         return StepResult(**common, result="skip", duration=0.0, messages=[reason])

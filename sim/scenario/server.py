@@ -1,4 +1,4 @@
-"""A real sandbox for a scenario run: uvicorn serving ``reference.app.create_app`` in a
+"""A real sandbox for a scenario run: uvicorn serving ``sim.server.create_app`` in a
 background thread on a free loopback port, started once and stopped cleanly."""
 from __future__ import annotations
 
@@ -13,10 +13,10 @@ from pathlib import Path
 import httpx
 import uvicorn
 
-from reference.app import create_app
 from reference.clock import Clock
 from reference.config import Config, load_config
 from reference.sandbox import Sandbox
+from sim.server import create_app
 
 
 class SandboxStartError(RuntimeError):

@@ -13,8 +13,8 @@ import traceback
 from dataclasses import dataclass, field
 from typing import Any
 
+from reference.parties import callers
 from reference.sandbox import Sandbox
-from sim.parties import CALLERS
 
 from .expect import check
 from .model import Step
@@ -192,7 +192,7 @@ class Run:
 
 
 def _default_caller(ctx: StepContext, party: str) -> str:
-    kinds = CALLERS.get(party, ())
+    kinds = callers(party)
     inst = next((i for i in ctx.config.institutions if i.kind in kinds), None) or next(iter(ctx.config.institutions), None)
     if inst is None:
         raise KeyError("the config names no institution to call as")

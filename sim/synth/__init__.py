@@ -2,11 +2,12 @@
 
 Typical use::
 
-    from sim.synth import make_study, make_report_pdf, render_png
+    from sim.synth import make_study, make_report_pdf
 
     instances = make_study(exam, seed=7)            # list[Instance], Part-10 bytes each
-    png = render_png(instances[0].data, max_size=256)
     pdf = make_report_pdf(exam)
+
+(Rendering a DICOM image as PNG is the viewer's: ``reference.viewer.render.render_png``.)
 
 Everything is deterministic: the same exam and seed give byte-identical files.
 """
@@ -21,17 +22,13 @@ from sim.synth.dicom import (
     make_study,
 )
 from sim.synth.pdf import make_report_pdf, report_font
-from sim.synth.render import render_png
 
 __all__ = [
     "IMPLEMENTATION_CLASS_UID",
     "IMPLEMENTATION_VERSION_NAME",
     "SOP_CLASSES",
     "Instance",
-    
     "make_report_pdf",
     "make_study",
-    
-    "render_png",
     "report_font",
 ]

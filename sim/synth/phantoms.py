@@ -24,6 +24,7 @@ import math
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from itertools import pairwise
 from typing import Final
 
 import numpy as np
@@ -187,7 +188,7 @@ def _e(center: Sequence[float], semi: Sequence[float], label: int, parent: int =
     return Ellipsoid((cx, cy, cz), (a, b, c), label, parent, angle, pz)
 
 
-def _t(points: Sequence[Sequence[float]], radius: float, label: int, parent: int = SOFT) -> Tube:
+def _t(points: Sequence[Sequence[float] | np.ndarray], radius: float, label: int, parent: int = SOFT) -> Tube:
     return Tube(np.asarray(points, dtype=np.float64), float(radius), label, parent)
 
 
@@ -215,7 +216,7 @@ def spine_y(z: float) -> float:
 def disc_levels() -> list[tuple[str, float]]:
     """(name, z) of each intervertebral disc, C2/3 to L5/S1."""
     out = []
-    for (n1, z1, h1, *_), (n2, z2, h2, *_) in zip(_LEVELS, _LEVELS[1:]):
+    for (n1, z1, h1, *_), (n2, z2, h2, *_) in pairwise(_LEVELS):
         out.append((f"{n1}/{n2}", (z1 - h1 / 2 + z2 + h2 / 2) / 2))
     n5, z5, h5, *_ = _LEVELS[-1]
     out.append(("L5/S1", z5 - h5 / 2 - 6))
@@ -226,7 +227,7 @@ def _spine() -> list[Primitive]:
     parts: list[Primitive] = []
     canal: list[tuple[float, float, float]] = []
     bodies = list(_LEVELS) + [("S1", -800.0, 30.0, 30.0, 20.0)]
-    for (_n1, z, h, sx, sy), (_n2, z2, h2, sx2, sy2) in zip(bodies, bodies[1:]):  # discs
+    for (_n1, z, h, sx, sy), (_n2, z2, h2, sx2, sy2) in pairwise(bodies):  # discs
         gap_top, gap_bottom = z - h / 2, z2 + h2 / 2
         zc, half = (gap_top + gap_bottom) / 2, (gap_top - gap_bottom) / 2 + 1.5
         ys = spine_y(zc)
@@ -452,7 +453,7 @@ def _chest(sex: str, rng: np.random.Generator, positive: bool, limbs: bool) -> l
         p.append(_e(centre, (r, r * 0.8, r), BOWEL, FAT, angle=rng.uniform(0, 180)))
         if rng.random() < 0.4:
             p.append(_e(centre, (r * 0.5, r * 0.4, r * 0.5), FLUID if rng.random() < 0.6 else GAS, BOWEL))
-    for segment, radius in zip(colon, (22, 20, 17, 16)):
+    for segment, radius in zip(colon, (22, 20, 17, 16), strict=False):
         p.append(_t(segment, radius, BOWEL, FAT))
         for _ in range(3):
             k = rng.integers(0, len(segment) - 1)
@@ -657,7 +658,7 @@ def _ellipsoid_mask(e: Ellipsoid, plane: Plane):
 def _tube_masks(t: Tube, plane: Plane):
     k, (iu, iv), r, w = plane.axis, plane.axes, t.radius, plane.w
     pts = t.points
-    for p0, p1 in zip(pts[:-1], pts[1:]):
+    for p0, p1 in pairwise(pts):
         dk = p1[k] - p0[k]
         if dk:
             ta, tb = sorted(((w - r - p0[k]) / dk, (w + r - p0[k]) / dk))
@@ -695,7 +696,7 @@ def slice_labels(model: Sequence[Primitive], plane: Plane) -> np.ndarray:
     lo, hi = _bounds(model)
     k = plane.axis
     for n in np.flatnonzero((lo[:, k] <= plane.w) & (hi[:, k] >= plane.w)):
-        prim = model[n]
+        prim = model[int(n)]
         masks = [_ellipsoid_mask(prim, plane)] if isinstance(prim, Ellipsoid) else _tube_masks(prim, plane)
         for found in masks:
             if found is not None:
@@ -710,7 +711,6 @@ def project(model: Sequence[Primitive], view: Plane, table: np.ndarray,
     if view.axis not in (0, 1):
         raise ValueError("projections are frontal (axis 1) or lateral (axis 0)")
     out = np.zeros(view.shape, np.float32)
-    k, (iu, iv) = view.axis, view.axes  # iv is z for both views
     for prim in model:
         delta = float(table[prim.label] - table[prim.parent]) * (weight(prim) if weight else 1.0)
         if delta == 0:
@@ -748,7 +748,7 @@ def _project_ellipsoid(out: np.ndarray, e: Ellipsoid, view: Plane, delta: float)
 def _project_tube(out: np.ndarray, t: Tube, view: Plane, delta: float) -> None:
     iu, iv = view.axes
     r = t.radius
-    for p0, p1 in zip(t.points[:-1], t.points[1:]):
+    for p0, p1 in pairwise(t.points):
         win = _window(view, min(p0[iu], p1[iu]) - r, max(p0[iu], p1[iu]) + r,
                       min(p0[iv], p1[iv]) - r, max(p0[iv], p1[iv]) + r)
         if win is None:
@@ -916,8 +916,9 @@ def _us_scene(body_part: str, t: float, positive: bool) -> tuple[str, float, flo
         blobs = [
             (8 * t, 75, 58, 28, 10, 0.33, 0.04),  # cortex
             (8 * t, 75, 36, 9, 10, 1.1, 0.08),  # sinus fat
-        ] + [(8 * t + x, 75 + d, 7, 5, 0, 0.12, 0.03) for x, d in ((-30, 12), (-10, 15), (12, 15), (32, 11),
-                                                                  (-28, -12), (-8, -15), (14, -15))]
+            *[(8 * t + x, 75 + d, 7, 5, 0, 0.12, 0.03) for x, d in ((-30, 12), (-10, 15), (12, 15), (32, 11),
+                                                                   (-28, -12), (-8, -15), (14, -15))],
+        ]
         if positive:
             blobs += [(8 * t + 20, 73, 2, 2, 0, 3.5, 2.5)]  # a stone with its shadow
         return "convex", 0.0, 150.0, blobs, layers
@@ -957,7 +958,7 @@ def ultrasound(body_part: str, *, t: float = 0.0, positive: bool = False, key: t
         x, d = rad * np.sin(theta), rad * np.cos(theta) - r0
         mm = depth / (rows - 30)
         region = (0, 20, cols, rows)
-    echo = np.zeros(x.shape, np.float32)
+    echo: np.ndarray = np.zeros(x.shape, np.float32)
     atten = np.full(x.shape, 0.055, np.float32)
     for d0, d1, e in layers:
         band = (d >= d0) & (d < d1)
@@ -1150,7 +1151,7 @@ def _ct_frames(body_part: str, description: str, count: int, subject: Subject, s
             slabs = [ct_slice(model, Plane(2, z + dz, plane.center, plane.spacing, plane.shape),
                               phase=phase, key=key, noise=4) for dz in (-4.0, 0.0, 4.0)]
             hu = np.max(slabs, axis=0)
-            image_type = ("DERIVED", "SECONDARY", derived)
+            image_type: tuple[str, ...] = ("DERIVED", "SECONDARY", derived)
         else:
             hu = ct_slice(model, plane, phase=phase, key=key, noise=4 if body_part == "HEAD" else 7)
             image_type = ("ORIGINAL", "PRIMARY", "AXIAL")
@@ -1182,7 +1183,8 @@ def _mr_weighting(description: str, item_name: str) -> str:
 
 # MR coverage: body part -> default plane axis, FOV, and per plane axis (range on the axis,
 # centre (column axis, row axis)).
-_MR_REGIONS: Final = {
+_MRPlanes = dict[int, tuple[tuple[int, int] | None, tuple[int, int]]]
+_MR_REGIONS: Final[dict[str, tuple[int, int, _MRPlanes]]] = {
     "HEAD": (2, 230, {2: ((-30, -160), (0, -5)), 0: ((-40, 40), (-5, -95)), 1: ((-60, 50), (0, -95))}),
     "CSPINE": (0, 240, {0: ((-12, 12), (30, -250)), 2: (None, (0, 22)), 1: ((0, 30), (0, -250))}),
     "LSPINE": (0, 300, {0: ((-16, 16), (45, -705)), 2: (None, (0, 40)), 1: ((10, 40), (0, -705))}),
@@ -1232,7 +1234,7 @@ def _mr_frames(body_part: str, description: str, count: int, subject: Subject, s
             step = (rng_[1] - rng_[0]) / 10 if rng_ else 3.0
             img = np.max([mr_slice(model, Plane(ax, w + step * k, centre, plane.spacing, plane.shape),
                                    weighting=weighting, key=key) for k in range(-3, 4)], axis=0)
-            image_type = ("DERIVED", "SECONDARY", "MIP")
+            image_type: tuple[str, ...] = ("DERIVED", "SECONDARY", "MIP")
         else:
             img = mr_slice(model, plane, weighting=weighting, key=key)
             image_type = ("ORIGINAL", "PRIMARY", "M", "NONE")

@@ -9,7 +9,7 @@ from datetime import datetime
 import pytest
 
 from reference.config import load_config
-from sim.province_cloud import HospitalClient, make_cloud_exam
+from sim.actors.province_cloud import HospitalClient, make_cloud_exam
 from sim.scenario.server import running_sandbox, with_public_url
 from tests.browser.test_pages_in_chromium import CHROMIUM, dump_dom
 

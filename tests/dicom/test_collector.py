@@ -12,10 +12,10 @@ from typing import Any
 import httpx
 import pytest
 
-from reference.dicom.collector import collect_by_move, collect_by_wado, wado_links
-from reference.dicom.services import start_all
+from reference.families.gateway.collector import collect_by_move, collect_by_wado, wado_links
+from reference.app import start_dicom
 from reference.sandbox import Sandbox
-from sim.clients.nhsa_index import envelope
+from reference.national.request import envelope
 from sim.scenario.server import running_sandbox, with_public_url
 from tests.dicom.helpers import HOSPITAL, dicom_config, same_dataset, study_in_pacs
 from tests.flow_helpers import centre_state, upload, wait_for
@@ -28,7 +28,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     config = dicom_config(tmp_path_factory.mktemp("collector") / "home")
     with running_sandbox(config) as base, httpx.Client(base_url=base, timeout=120) as http:
         sandbox = Sandbox.open(with_public_url(config, base))
-        scps = start_all(sandbox)
+        scps = start_dicom(sandbox)
         try:
             exam, instances = study_in_pacs(sandbox, "MR", 25)  # 4 series x 25 = 100 instances
             yield {"sandbox": sandbox, "http": http, "base": base, "exam": exam, "instances": instances,

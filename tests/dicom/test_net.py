@@ -1,4 +1,4 @@
-"""The pynetdicom patches of ``reference/dicom/net.py``: stored data sets sent as stored (and
+"""The pynetdicom patches of ``reference/transports/dicom/patches.py``: stored data sets sent as stored (and
 converted when the peer accepted another transfer syntax), command sets and file meta written
 byte for byte as pynetdicom/pydicom would, PDUs cut to the peer's limit."""
 from __future__ import annotations
@@ -20,9 +20,11 @@ from pynetdicom.dsutils import encode
 from pynetdicom.events import Event
 from pynetdicom.sop_class import MRImageStorage, StudyRootQueryRetrieveInformationModelGet
 
-from reference.dicom import qr
-from reference.dicom.client import study_identifier
-from reference.dicom.net import EncodedDataset, _encode_command, _frame, part10
+from reference.families.hospital.pacs import pacs_catalogue
+from reference.transports.dicom import qr
+from reference.transports.dicom.client import study_identifier
+from reference.transports.dicom.net import EncodedDataset, part10
+from reference.transports.dicom.patches import _encode_command, _frame
 from tests.dicom.helpers import dicom_sandbox, same_dataset, study_in_pacs
 
 pytestmark = pytest.mark.skipif(shutil.which("echoscu") is None, reason="DCMTK is not installed")
@@ -92,7 +94,7 @@ def test_encoded_dataset_sent_as_stored_or_converted(tmp_path):
     with dicom_sandbox(tmp_path / "home") as (sandbox, scps):
         _, instances = study_in_pacs(sandbox, "MR", 1)
         with sandbox.db.session() as session:
-            entry = qr.pacs_catalogue(session, {"sop_uid": [instances[0].sop_instance_uid]})[0]
+            entry = pacs_catalogue(session, {"sop_uid": [instances[0].sop_instance_uid]})[0]
         sent = qr.stored_dataset(sandbox, entry)
         assert isinstance(sent, EncodedDataset)
         assert instances[0].data.endswith(sent.encoded) and sent.SOPInstanceUID == instances[0].sop_instance_uid

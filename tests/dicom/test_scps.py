@@ -18,8 +18,8 @@ from pydicom.uid import RLELossless
 from pynetdicom import AE, build_role, evt
 from pynetdicom.sop_class import MRImageStorage, StudyRootQueryRetrieveInformationModelGet, Verification
 
-from reference.dicom.archive import register_exam
-from reference.dicom.client import DicomClient, Peer, study_identifier
+from reference.families.regional_archive.archive import register_exam
+from reference.transports.dicom.client import DicomClient, Peer, study_identifier
 from tests.dicom.helpers import dcmtk, dicom_sandbox, same_dataset, study_in_pacs
 from tests.servers import free_port
 

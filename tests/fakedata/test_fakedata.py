@@ -31,10 +31,10 @@ from sim.fakedata.exams import UID_ROOT, _fill, load_catalogue
 from sim.fakedata.index_rows import FIELDS
 from sim.fakedata.institutions import CITIES
 from sim.fakedata.patients import age_on
+from tests.seeds import find_seed
 
 ROOT = Path(__file__).resolve().parents[2]
 SPEC = ROOT / "openapi" / "nhsa-index.yaml"
-SEED_000 = Path("/work/shared/seeds/000_ce4dc14844c2d527.txt")
 ON = date(2025, 9, 30)
 
 # 000 §1.1.2 (5): the 73 field names, used only when neither the spec nor the seed is there.
@@ -92,9 +92,10 @@ def _spec_index_row() -> dict | None:
 
 
 def _seed_fields() -> list[str] | None:
-    if not SEED_000.exists():
+    seed = find_seed("000")  # optional: without it the spec (or the literal list) is the reference
+    if seed is None:
         return None
-    text = SEED_000.read_text("utf-8")
+    text = seed.read_text("utf-8")
     section = text[text.index("输入（节点标识：input）"):text.index("（6）输出")]
     return re.findall(r"^\t\d+\n\t([a-z][A-Za-z]+)\n", section, flags=re.M)
 

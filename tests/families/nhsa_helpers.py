@@ -6,7 +6,7 @@ import itertools
 from typing import Any
 
 from reference.config import Config, InstitutionConfig
-from sim.clients.nhsa_index import envelope
+from reference.national.request import envelope
 from sim.demo import demo_index_rows
 from tests.conftest import NOW
 

@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from reference.config import load_config
-from sim.clients.nhsa_index import envelope
+from reference.national.request import envelope
 from sim.scenario.server import running_sandbox
 from tests.flow_helpers import CENTRE, HOSPITAL, centre_state, province_state, settled, upload, wait_for
 

@@ -196,7 +196,7 @@ def test_another_centre_cannot_touch_an_index(running):
 
 def test_failed_request_changes_nothing(running, monkeypatch):
     """A failure after rows were written rolls the whole request back."""
-    from reference.families.nhsa_index import idempotency
+    from reference.national import idempotency
 
     first = rows(running.config)[0]
     save(running, [first])

@@ -13,6 +13,7 @@ from reference.validators.codes import make_msgid
 from tests.conftest import NOW
 from tests.families.nhsa_helpers import SAVE, rules_in
 from tests.seed_samples import sample_requests
+from tests.seeds import needs_seeds
 
 EXPECTED = {
     ("DRIFT-DATE-FORMAT", "input[0].appyDate"),
@@ -39,6 +40,7 @@ def _post_sample(make_config: Any, make_running: Any, mode: str) -> tuple[dict[s
     return reply, {(f["rule"], f["path"], f["severity"]) for f in latest["findings"]}
 
 
+@needs_seeds("000")
 @pytest.mark.parametrize("mode", ["lenient", "strict"])
 def test_seed_sample_names_each_drift_item(make_config, make_running, mode):
     reply, findings = _post_sample(make_config, make_running, mode)
@@ -54,6 +56,7 @@ def test_seed_sample_names_each_drift_item(make_config, make_running, mode):
     assert {"DRIFT-DATE-FORMAT", "ID-BRDY-MISMATCH", "HIIDX-SAMPLE-LAYOUT"} <= rules_in(row["message"])
 
 
+@needs_seeds("000")
 def test_same_items_in_both_modes(make_config, make_running):
     _, lenient = _post_sample(make_config, make_running, "lenient")
     _, strict = _post_sample(make_config, make_running, "strict")

@@ -5,7 +5,7 @@ from datetime import date, timedelta
 from functools import lru_cache
 from typing import Any
 
-from reference import sm2
+from reference.crypto import sm2
 from sim.fakedata.exams import make_exam
 from sim.fakedata.institutions import make_institutions
 from sim.synth.dicom import make_study

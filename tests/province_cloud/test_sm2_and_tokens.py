@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from reference import sm2
+from reference.crypto import sm2
 from tests.province_cloud.helpers import H1, ID_CARD, enc, exam_body, post, secret, token
 
 KEY = sm2.key_pair_for_seed(20251122)

@@ -25,9 +25,8 @@ from sim.synth import (
     SOP_CLASSES,
     Instance,
     make_study,
-    render_png,
 )
-from sim.synth.render import voi_linear
+from reference.viewer.render import render_png, voi_linear
 
 SEED = 4
 ON = date(2026, 11, 20)

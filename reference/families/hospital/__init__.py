@@ -1,8 +1,25 @@
-"""The simulated hospital's file and WADO-URI service (``openapi/hospital.yaml``)."""
+"""The simulated hospital (provider ``hospital``): its file and WADO-URI service
+(``openapi/hospital.yaml``, sandbox-defined; INTERFACES.md §2, §4) and its PACS SCP
+(seeds/001 §4.2, ``pacs.py``).  Generating and uploading exams is the hospital's actor in
+``sim`` (``sim.actors``), lent to the sandbox and started by the control operation
+``hospitalUpload``."""
 from __future__ import annotations
 
-from reference.families import Family
-from reference.families.sandbox_api import error
+from reference.families import DicomService, Family
+from reference.transports.http import plain
 
-FAMILY = Family(name="hospital", title="医疗机构文件与WADO hospital files and WADO-URI", party="hospital",
-                prefixes=("/hospital/",), error=error)
+from . import control, handlers
+from .pacs import start_pacs
+
+FAMILY = Family(
+    name="hospital",
+    title="医疗机构文件与WADO hospital files and WADO-URI",
+    party="hospital",
+    contract="hospital.yaml",
+    handlers=handlers,
+    control=control,
+    error=plain.error,
+    dicom=(DicomService("hospital", start_pacs),),
+    sim_cli="sim.cli.hospital",
+    sim_cli_name="hospital",
+)

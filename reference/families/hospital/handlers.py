@@ -5,7 +5,7 @@ from connexion.context import context
 from sqlalchemy import select
 from starlette.responses import Response
 
-from reference.http.errors import NativeError
+from reference.errors import NativeError
 from reference.rules import RULES
 from reference.sandbox import Sandbox
 from reference.storage.models import Blob, PacsInstance

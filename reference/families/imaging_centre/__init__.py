@@ -1,17 +1,24 @@
 """Imaging centre family (``openapi/imaging-centre.yaml``), provider ``imaging_centre``.
 
-seeds/002 §二 (saveExamRpotImgInfo) and seeds/000 §1.3–1.4 (the image download
-service at ``imgDldLink``); decisions in INTERFACES.md §2 and flow A.
+seeds/002 §二 (saveExamRpotImgInfo) and seeds/000 §1.3–1.4 (the image download service at
+``imgDldLink``); decisions in INTERFACES.md §2 and flow A.  The centre speaks the national
+envelope (``reference.national``) and calls the national index (``index_client.py``).
 """
 from __future__ import annotations
 
 from reference.families import Family
-from reference.families.nhsa_index.envelope import error
+from reference.national import replies
+
+from . import control, handlers
 
 FAMILY = Family(
     name="imaging-centre",
     title="地方影像云数据共享中心 imaging centre",
     party="imaging_centre",
-    prefixes=("/mie/api/mie/saveExamRpotImgInfo", "/centre/"),
-    error=error,
+    contract="imaging-centre.yaml",
+    handlers=handlers,
+    control=control,
+    error=replies.error,
+    callers=("hospital",),
+    sim_steps="sim.scenario.flow_a",
 )

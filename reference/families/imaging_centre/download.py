@@ -11,9 +11,9 @@ from typing import Any
 from sqlalchemy import bindparam, select
 from starlette.responses import Response
 
+from reference.errors import NativeError
 from reference.exchanges import ExchangeDraft
-from reference.families.nhsa_index.envelope import success
-from reference.http.errors import NativeError
+from reference.national.replies import success
 from reference.rules import RULES
 from reference.sandbox import Sandbox
 from reference.storage.models import CentreExam, CentreInstance
@@ -59,7 +59,8 @@ def file_content(sandbox: Sandbox, draft: ExchangeDraft, centre_code: str, hi: s
                                       "series": sn.get("snUuid"), "study": sn.get("examUuid")}).first()
     if found is None:
         _exam_id(sandbox, centre_code, hi)  # unknown index, or else:
-        raise NativeError([RULES.finding("IMGDLD-UNKNOWN-INSTANCE", hi=hi, **{k: sn.get(k) for k in ("examUuid", "snUuid", "instUuid")})])
+        raise NativeError([RULES.finding("IMGDLD-UNKNOWN-INSTANCE", hi=hi, examUuid=sn.get("examUuid"),
+                                         snUuid=sn.get("snUuid"), instUuid=sn.get("instUuid"))])
     digest, size = found
     draft.response_digest = (digest, size)  # the recorder need not hash what we already know
     return Response(sandbox.blobs.get_cached(digest), media_type="application/json")

@@ -2,7 +2,7 @@
 
 ``examRpotPdfI`` and ``imgInfoDcm`` are references: an http(s) URL (a PDF; for DICOM
 one Part-10 file, a zip of them, or a WADO-URI), or ``dicom://AET@host:port?StudyInstanceUID=…``,
-retrieved by C-GET (``reference.dicom.client``).  Each fetch is an outbound exchange.
+retrieved by C-GET (``reference.transports.dicom.client``).  Each fetch is an outbound exchange.
 """
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ import httpx
 
 from reference.dicomio import DicomIdentity, NotDicom, identify
 from reference.rules import RULES, Finding
-from sim.clients.recording import RecordingClient
+from reference.transports.http.client import RecordingClient
 
 WADO_PARAMS = (("studyUID", "study_uid"), ("seriesUID", "series_uid"), ("objectUID", "sop_uid"))
 
@@ -74,7 +74,7 @@ def _wado_findings(url: str, files: list[DicomFile]) -> list[Finding]:
 def fetch_dicom_network(client: RecordingClient, url: str) -> Fetched:
     """``dicom://AET@host:port?StudyInstanceUID=…``: the study by C-GET at study level (an
     outbound DICOM exchange), calling as the centre's configured AE."""
-    from reference.dicom.client import DicomClient, Peer, study_identifier
+    from reference.transports.dicom.client import DicomClient, Peer, study_identifier
 
     try:
         peer, keys = Peer.parse(url)

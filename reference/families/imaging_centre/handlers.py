@@ -6,9 +6,10 @@ from typing import Any
 from connexion.context import context
 from starlette.responses import HTMLResponse, Response
 
-from reference.http.validation import REPORT_KEY
+from reference.transports.http.validation import REPORT_KEY
 
 from . import download, pages, service
+
 
 #: The centre a hospital's upload goes to when it posts to the seeds' shared path.
 def _default_centre() -> str:

@@ -11,10 +11,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from reference.config import InstitutionConfig, ValidationMode
-from reference.families.nhsa_index.row_rules import check_row
+from reference.national.row_rules import check_row
 from reference.rules import RULES, Finding
+from reference.transports.http.client import RecordingClient
 from reference.validation.paths import join
-from sim.clients.recording import RecordingClient
 
 from .fetch import DicomFile, fetch_dicom, fetch_pdf
 

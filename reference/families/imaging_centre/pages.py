@@ -1,38 +1,27 @@
 """The centre's report page and image page (``examRpotLinkUrl``, ``imgInfoLinkUrl``).
 
 Sandbox-defined URLs under ``/centre/{centreCode}/`` (INTERFACES.md §2): pages a browser
-opens, rendered from what the centre stored — the row's report text and the DICOM
-images, drawn with each file's own window/level.
+opens, rendered by the viewer (``reference.viewer``, templates ``report.html`` and
+``images.html``) from what the centre stored — the row's report text and the DICOM images,
+drawn with each file's own window/level.
 """
 from __future__ import annotations
 
-import html
-from functools import lru_cache
-from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
 
 from reference import dictionaries
-from reference.http.errors import NativeError
+from reference.errors import NativeError
 from reference.rules import RULES
 from reference.sandbox import Sandbox
 from reference.storage.models import CentreExam, CentreInstance
-from sim.synth.render import render_png
+from reference.viewer import image_png as render_image
+from reference.viewer import render_page
 
-_STYLE = """body{font-family:"WenQuanYi Micro Hei","Noto Sans CJK SC",sans-serif;margin:2em;color:#222}
-table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:4px 8px;text-align:left}
-.series{margin:1em 0}.thumbs img{margin:4px;border:1px solid #888;background:#000}
-h1{font-size:1.4em}.conclusion{font-weight:bold}"""
-
-
-#: Tells the reader (and a headless browser) how many images actually decoded.
-_STATUS_JS = """window.addEventListener('load', function () {
-  var imgs = Array.prototype.slice.call(document.images);
-  var ok = imgs.filter(function (i) { return i.complete && i.naturalWidth > 0; }).length;
-  var s = document.getElementById('status');
-  s.dataset.decoded = ok;
-  s.textContent = '已解码 ' + ok + '/' + imgs.length + ' 幅影像 / ' + ok + ' of ' + imgs.length + ' images decoded';
-});"""
+REPORT_CELLS = (("姓名", "psnName"), ("性别", "gend"), ("年龄", "age"), ("检查日期", "examDate"),
+                ("检查项目", "imgExamItem"), ("检查科室", "examDeptName"), ("报告医师", "rpotDrName"),
+                ("审核医师", "chkDrName"))
 
 
 def _exam(sandbox: Sandbox, centre_code: str, accession: str) -> tuple[CentreExam, list[CentreInstance]]:
@@ -46,25 +35,20 @@ def _exam(sandbox: Sandbox, centre_code: str, accession: str) -> tuple[CentreExa
         return exam, instances
 
 
-def _page(title: str, body: str) -> str:
-    return (f"<!DOCTYPE html><html lang='zh-CN'><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
-            f"<style>{_STYLE}</style></head><body>{body}</body></html>")
+def _text(row: dict[str, Any], key: str) -> str:
+    return str(row.get(key) or "")
 
 
 def report_page(sandbox: Sandbox, centre_code: str, accession: str) -> str:
     exam, _ = _exam(sandbox, centre_code, accession)
     row = exam.row
-    e = {k: html.escape(str(row.get(k) or "")) for k in row}
-    e["gend"] = html.escape(dictionaries.label("gend", str(row.get("gend"))) or str(row.get("gend", "")))
-    cells = [("姓名", "psnName"), ("性别", "gend"), ("年龄", "age"), ("检查日期", "examDate"),
-             ("检查项目", "imgExamItem"), ("检查科室", "examDeptName"), ("报告医师", "rpotDrName"), ("审核医师", "chkDrName")]
-    table = "".join(f"<tr><th>{label}</th><td>{e.get(key, '')}</td></tr>" for label, key in cells)
-    body = (f"<h1>{e.get('fixmedinsName', '')} 医学影像检查报告</h1><table>{table}</table>"
-            f"<h2>影像所见</h2><p class='findings'>{e.get('imgDscr', '')}</p>"
-            f"<h2>诊断意见</h2><p class='conclusion'>{e.get('diagRslt', '')}</p>"
-            f"<p><a href='/centre/{centre_code}/report/{html.escape(accession)}/pdf'>报告 PDF / report PDF</a> · "
-            f"<a href='/centre/{centre_code}/image/{html.escape(accession)}'>影像 / images</a></p>")
-    return _page(f"检查报告 {row.get('psnName', '')}", body)
+    values = {key: _text(row, key) for _, key in REPORT_CELLS}
+    values["gend"] = dictionaries.label("gend", str(row.get("gend"))) or str(row.get("gend", ""))
+    base = f"/centre/{centre_code}"
+    return render_page("report.html", title=f"检查报告 {row.get('psnName', '')}", institution=_text(row, "fixmedinsName"),
+                       cells=[(label, values[key]) for label, key in REPORT_CELLS],
+                       findings=_text(row, "imgDscr"), conclusion=_text(row, "diagRslt"),
+                       pdf_url=f"{base}/report/{accession}/pdf", images_url=f"{base}/image/{accession}")
 
 
 def report_pdf(sandbox: Sandbox, centre_code: str, accession: str) -> bytes:
@@ -74,26 +58,17 @@ def report_pdf(sandbox: Sandbox, centre_code: str, accession: str) -> bytes:
 
 def image_page(sandbox: Sandbox, centre_code: str, accession: str) -> str:
     exam, instances = _exam(sandbox, centre_code, accession)
-    base = f"/centre/{centre_code}/image/{html.escape(accession)}"
+    base = f"/centre/{centre_code}/image/{accession}"
     series: dict[str, list[CentreInstance]] = {}
     for inst in instances:
         series.setdefault(inst.series_uid, []).append(inst)
-    parts = [f"<h1>{html.escape(str(exam.row.get('psnName', '')))} — {html.escape(str(exam.row.get('imgExamItem', '')))}</h1>"]
-    for number, (uid, items) in enumerate(series.items(), 1):
-        thumbs = "".join(f"<a href='{base}/{i.sop_uid}.png'><img class='thumb' alt='{i.instance_number}' "
-                         f"src='{base}/{i.sop_uid}.png?size=160' width='160' height='160'></a>" for i in items)
-        parts.append(f"<div class='series'><h2>序列 {items[0].series_number or number}（{len(items)} 幅）</h2>"
-                     f"<div class='thumbs'>{thumbs}</div></div>")
-    if instances:
-        parts.append(f"<h2>首幅影像 / first image</h2><img class='full' alt='full' src='{base}/{instances[0].sop_uid}.png'>")
-    parts.append(f"<p id='status' data-decoded='0'>正在加载影像… / loading images…</p><script>{_STATUS_JS}</script>")
-    return _page(f"影像 {exam.row.get('psnName', '')}", "".join(parts))
-
-
-@lru_cache(maxsize=512)
-def _rendered(path: Path, size: int | None) -> bytes:
-    """Content-addressed files never change, so a rendering is cached by the file's path."""
-    return render_png(path.read_bytes(), max_size=size)
+    series_list = [{"number": items[0].series_number or number,
+                    "images": [{"url": f"{base}/{i.sop_uid}.png", "thumb": f"{base}/{i.sop_uid}.png?size=160",
+                                "label": i.instance_number} for i in items]}
+                   for number, items in enumerate(series.values(), 1)]
+    return render_page("images.html", title=f"影像 {exam.row.get('psnName', '')}",
+                       heading=f"{_text(exam.row, 'psnName')} — {_text(exam.row, 'imgExamItem')}",
+                       series_list=series_list, first=f"{base}/{instances[0].sop_uid}.png" if instances else None)
 
 
 def image_png(sandbox: Sandbox, centre_code: str, accession: str, sop_uid: str, size: int | None) -> bytes:
@@ -101,4 +76,4 @@ def image_png(sandbox: Sandbox, centre_code: str, accession: str, sop_uid: str, 
     instance = next((i for i in instances if i.sop_uid == sop_uid), None)
     if instance is None:
         raise NativeError([RULES.finding("PAGE-UNKNOWN-IMAGE", accession=accession, sop=sop_uid)])
-    return _rendered(sandbox.blobs.path(instance.dicom_sha256), size)
+    return render_image(sandbox.blobs.path(instance.dicom_sha256), size)

@@ -13,15 +13,16 @@ import httpx
 from sqlalchemy import select
 
 from reference.config import InstitutionConfig
-from reference.http.specs import SPEC_DIR, resolved_spec
+from reference.families import by_name
+from reference.parties import base_url
 from reference.profiles import patch_row, row_node
 from reference.rules import RULES
 from reference.sandbox import Sandbox
 from reference.storage.models import CentreExam
+from reference.transports.http.client import RecordingClient
 from reference.validation.conform import conform
-from sim.clients.nhsa_index import NhsaIndexClient
-from sim.clients.recording import RecordingClient
-from sim.parties import base_url
+
+from .index_client import NhsaIndexClient
 
 SAVE, DELETE = "saveExamRpotImgIndx", "deleteExamRpotImgIndx"
 
@@ -33,7 +34,7 @@ def links(sandbox: Sandbox, centre_code: str, accession: str) -> dict[str, str]:
 
 
 def index_row(sandbox: Sandbox, exam: CentreExam, centre: InstitutionConfig) -> dict[str, Any]:
-    spec = resolved_spec(SPEC_DIR / "nhsa-index.yaml")
+    spec = by_name("nhsa-index").spec()  # the national index's own contract: its IndexRow
     target = patch_row(spec["components"]["schemas"]["IndexRow"], profile=centre.profile, operation=SAVE)
     return conform({**exam.row, "stogInsUscc": centre.uscc, **links(sandbox, exam.centre_code, exam.accession)}, target)
 
@@ -42,7 +43,8 @@ def _client(sandbox: Sandbox) -> NhsaIndexClient:
     return NhsaIndexClient(sandbox.config, RecordingClient(sandbox, party="imaging_centre", family="nhsa-index"))
 
 
-def _call(sandbox: Sandbox, centre: InstitutionConfig, operation: str, rows: list[Any]) -> tuple[list[dict[str, Any]] | None, str]:
+def _call(sandbox: Sandbox, centre: InstitutionConfig, operation: str,
+          rows: list[Any]) -> tuple[list[dict[str, Any]] | None, str]:
     """Per-row results of the province's answer, or ``None`` and why."""
     client = _client(sandbox)
     try:

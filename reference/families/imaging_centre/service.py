@@ -13,15 +13,16 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from reference.config import ValidationMode
+from reference.errors import NativeError
 from reference.exchanges import ExchangeDraft
-from reference.families.nhsa_index import envelope, idempotency
-from reference.families.nhsa_index.envelope_check import Envelope, begin
-from reference.http.errors import NativeError
+from reference.national import idempotency, replies
+from reference.national.checks import Envelope, begin
 from reference.rules import RULES, Finding
 from reference.sandbox import Sandbox
 from reference.storage.models import CentreExam, CentreInstance
+from reference.transports.http.client import RecordingClient
 from reference.validation import BodyReport
-from sim.clients.recording import RecordingClient
 
 from .ingest import Ingested, check_and_fetch, query_reply
 from .registration import register_exams
@@ -79,7 +80,7 @@ def _store(sandbox: Sandbox, session: Session, centre_code: str, hospital: str, 
     return exam.id
 
 
-def _foreign(session: Session, centre: str, hi: str, hospital: str, path: str, mode: str) -> Finding | None:
+def _foreign(session: Session, centre: str, hi: str, hospital: str, path: str, mode: ValidationMode) -> Finding | None:
     exam = current_exam(session, centre, hi)
     if exam is not None and exam.hospital_code != hospital:
         return RULES.finding("CENTRE-DUPLICATE-EXAM", mode=mode, path=f"{path}.hiImgIndx", hi=hi,
@@ -127,8 +128,8 @@ def _commit(sandbox: Sandbox, centre_code: str, env: Envelope, report: BodyRepor
             if ingested is not None:
                 ingested.findings = findings
                 exam_ids.append(_store(sandbox, session, centre_code, hospital, ingested))
-            results.append(envelope.row_result(hi, findings, path=path, done=DONE, failed=FAILED))
-        response = envelope.success(results, env.findings)
+            results.append(replies.row_result(hi, findings, path=path, done=DONE, failed=FAILED))
+        response = replies.success(results, env.findings)
         idempotency.remember(session, msgid=env.msgid, inf_code=hospital, operation=OPERATION, digest=digest,
                              response=response, now=sandbox.now())
     return response, exam_ids

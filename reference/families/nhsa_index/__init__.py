@@ -1,17 +1,23 @@
 """National index family (``openapi/nhsa-index.yaml``), provider ``province_index``.
 
-seeds/000 §1.1–1.2 and seeds/002 §三; decisions in INTERFACES.md §1.
-"""
+seeds/000 §1.1–1.2 and seeds/002 §三; decisions in INTERFACES.md §1.  The envelope, the row
+rules and msgid idempotency are the national ones (``reference.national``); the province's
+pull of the images is ``pull.py`` (with ``download_client.py``)."""
 from __future__ import annotations
 
 from reference.families import Family
+from reference.national import replies
 
-from .envelope import error
+from . import control, handlers
 
 FAMILY = Family(
     name="nhsa-index",
     title="医保影像云索引共享 national index",
     party="province_index",
-    prefixes=("/mie/api/mie/saveExamRpotImgIndx", "/mie/api/mie/deleteExamRpotImgIndx"),
-    error=error,
+    contract="nhsa-index.yaml",
+    handlers=handlers,
+    control=control,
+    error=replies.error,
+    callers=("imaging_centre",),
+    sim_steps="sim.scenario.nhsa_index",
 )

@@ -9,7 +9,7 @@ from typing import Any
 
 from connexion.context import context
 
-from reference.http.validation import REPORT_KEY
+from reference.transports.http.validation import REPORT_KEY
 
 from . import service
 

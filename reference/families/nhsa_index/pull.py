@@ -4,12 +4,14 @@ each decoded, parsed and checked against its list entry, then cached."""
 from __future__ import annotations
 
 from sqlalchemy import delete
+from sqlalchemy.orm import Session
 
 from reference.rules import Finding
 from reference.sandbox import Sandbox
 from reference.storage.models import IndexRecord, ProvinceImage
-from sim.clients.image_download import ImageDownloadClient
-from sim.clients.recording import RecordingClient
+from reference.transports.http.client import RecordingClient
+
+from .download_client import ImageDownloadClient
 
 
 def _start(sandbox: Sandbox, hi: str) -> tuple[str, str] | None:
@@ -60,6 +62,6 @@ def _finish(sandbox: Sandbox, hi: str, entries: list[dict[str, str]], images: li
         return record.pull_status
 
 
-def drop_images(session, hi: str) -> None:  # type: ignore[no-untyped-def]
+def drop_images(session: Session, hi: str) -> None:
     """The index was withdrawn: its cached images go with it."""
     session.execute(delete(ProvinceImage).where(ProvinceImage.hi_img_indx == hi))

@@ -12,17 +12,17 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from reference.errors import NativeError
 from reference.exchanges import ExchangeDraft
-from reference.http.errors import NativeError
+from reference.national import idempotency, replies
+from reference.national.checks import Envelope, begin
+from reference.national.row_rules import check_row
 from reference.rules import RULES, Finding
 from reference.sandbox import Sandbox
 from reference.storage.models import IndexRecord
 from reference.validation import BodyReport
 
-from . import envelope, idempotency
-from .envelope_check import Envelope, begin
 from .pull import drop_images, pull_images
-from .row_rules import check_row
 
 RowHandler = Callable[[Session, Envelope, BodyReport, int, Any], tuple[dict[str, Any], list[Finding]]]
 
@@ -32,7 +32,7 @@ def _save_row(session: Session, env: Envelope, report: BodyReport, i: int, row: 
     path = f"{env.node}[{i}]"
     if not isinstance(row, dict):
         finding = RULES.finding("NIDX-ROW-TYPE", mode=report.mode, path=path, expected="object / JSON 对象")
-        return envelope.row_result(None, [finding], path=path, done="保存数据成功", failed="保存失败"), [finding]
+        return replies.row_result(None, [finding], path=path, done="保存数据成功", failed="保存失败"), [finding]
     findings = report.row_findings(env.node, i)
     findings += check_row(row, path=path, mode=report.mode, today=sandbox.clock.now().date())
     hi = row.get("hiImgIndx") if isinstance(row.get("hiImgIndx"), str) else None
@@ -46,7 +46,7 @@ def _save_row(session: Session, env: Envelope, report: BodyReport, i: int, row: 
     if hi and not any(f.is_error for f in findings):
         seen[hi] = i
         _upsert(session, existing, hi, row, env, report, sandbox)
-    return envelope.row_result(hi, findings, path=path, done="保存数据成功", failed="保存失败"), findings
+    return replies.row_result(hi, findings, path=path, done="保存数据成功", failed="保存失败"), findings
 
 
 def _upsert(session: Session, existing: IndexRecord | None, hi: str, row: dict[str, Any],
@@ -73,7 +73,7 @@ def _delete_row(session: Session, env: Envelope, report: BodyReport, i: int, hi:
     findings = report.row_findings(env.node, i)
     if not isinstance(hi, str):
         findings = findings or [RULES.finding("NIDX-ROW-TYPE", mode=report.mode, path=path, expected="string / 字符串")]
-        return envelope.row_result(None, findings, path=path, done="删除数据成功", failed="删除失败"), findings
+        return replies.row_result(None, findings, path=path, done="删除数据成功", failed="删除失败"), findings
     record = session.get(IndexRecord, hi)
     if record is None or record.deleted_at is not None:
         findings.append(RULES.finding("NIDX-DELETE-UNKNOWN", mode=report.mode, path=path, hi=hi))
@@ -83,7 +83,7 @@ def _delete_row(session: Session, env: Envelope, report: BodyReport, i: int, hi:
     if not any(f.is_error for f in findings) and record is not None:
         record.deleted_at = sandbox.clock.now()
         drop_images(session, hi)
-    return envelope.row_result(hi, findings, path=path, done="删除数据成功", failed="删除失败"), findings
+    return replies.row_result(hi, findings, path=path, done="删除数据成功", failed="删除失败"), findings
 
 
 def handle(sandbox: Sandbox, report: BodyReport, draft: ExchangeDraft, operation: str) -> dict[str, Any]:
@@ -117,7 +117,7 @@ def _process(sandbox: Sandbox, report: BodyReport, draft: ExchangeDraft, operati
                 result, findings = _delete_row(session, env, report, i, row, sandbox)
             results.append(result)
             draft.add(findings)
-        response = envelope.success(results, env.findings)
+        response = replies.success(results, env.findings)
         idempotency.remember(session, msgid=env.msgid, inf_code=env.institution.code, operation=operation,
                              digest=digest, response=response, now=sandbox.clock.now())
     saved = [r["hiImgIndx"] for r in results if operation == "saveExamRpotImgIndx" and r["succFlag"] != "-1"]

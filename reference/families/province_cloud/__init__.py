@@ -6,12 +6,20 @@ from __future__ import annotations
 
 from reference.families import Family
 
-from .envelope import error
+from . import control, envelope, handlers
 
 FAMILY = Family(
     name="province-cloud",
     title="省影像云平台 provincial imaging cloud",
     party="province_cloud",
-    prefixes=("/interface/", "/film/"),
-    error=error,
+    contract="province-cloud.yaml",
+    handlers=handlers,
+    control=control,
+    error=envelope.error,
+    media_type=envelope.MEDIA_TYPE,
+    callers=("hospital", "city_platform"),
+    links={"sm2 public key": "/_sandbox/province-cloud/sm2-public-key"},
+    sim_steps="sim.scenario.flow_c",
+    sim_cli="sim.cli.sm2",
+    sim_cli_name="sm2",
 )

@@ -1,16 +1,22 @@
-"""The cloud's envelope (seeds/003 出参): ``{"code": <code>, "msg": "中文 / English", "datas": …}``.
+"""The cloud's replies (seeds/003 出参): ``{"code": <code>, "msg": "中文 / English", "datas": …}``.
 
 The body's ``code`` carries the outcome; the HTTP status is 200 unless the party is
-configured with ``mirror_status`` (INTERFACES.md §3).  Which code a rule answers with is
-this one table, citing 003's code lists.
+configured with ``mirror_status`` (INTERFACES.md §3), which then holds for every reply of the
+family — successes, refusals, the HTTP boundary's own (not JSON, bad parameter) and internal
+errors alike, since they all come through ``reply`` / ``error`` here.  Which code a rule
+answers with is this one table, citing 003's code lists.
 """
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
 
-from reference.families.nhsa_index.envelope import join_findings
+from reference.config import Config
 from reference.rules import Finding
+from reference.rules.messages import join_findings
+
+#: 003: 请求类型 application/json;charset=utf-8
+MEDIA_TYPE = "application/json;charset=utf-8"
 
 #: rule -> code (seeds/003: 权限鉴定接口 失败出参; 403 授权校验失败; 404 未查询到数据; 409 ×2; 503; 504).
 CODES: dict[str, int] = {
@@ -66,6 +72,12 @@ def failure(findings: Sequence[Finding]) -> tuple[int, dict[str, Any]]:
     return code, {"code": code, "msg": join_findings(ordered, f"{LEADS.get(code, LEADS[400])}："), "datas": None}
 
 
-def error(findings: Sequence[Finding]) -> tuple[int, dict[str, Any]]:
-    """The HTTP boundary's error reply (not JSON, wrong content type, bad parameter): HTTP 200."""
-    return 200, failure(findings)[1]
+def mirrors(config: Config) -> bool:
+    return config.parties["province_cloud"].mirror_status
+
+
+def error(findings: Sequence[Finding], config: Config) -> tuple[int, dict[str, Any]]:
+    """Every refusal of the family (the HTTP boundary calls it): the code's envelope, and the
+    HTTP status 200 or the code mirrored."""
+    code, body = failure(findings)
+    return http_status(code, mirrors(config)), body

@@ -2,22 +2,24 @@
 
 003's sample answers ``http://xx.com/film/?Info=xxx``; the sandbox answers
 ``{public_url}/film/?Info=<examId>.<signature>`` (sandbox-defined), a page with the
-report (text and PDF) and the images rendered from the uploaded DICOM, as the imaging
-centre's pages are built.
+report (text and PDF) and the images rendered from the uploaded DICOM, drawn by the viewer
+(``reference.viewer``, template ``film.html``) like the imaging centre's pages.
 """
 from __future__ import annotations
 
 import hashlib
 import hmac
-import html
 
 from sqlalchemy import select
 
-from reference.families.imaging_centre.pages import _STATUS_JS, _page, _rendered
-from reference.http.errors import NativeError
+from reference.errors import NativeError
 from reference.rules import RULES
 from reference.sandbox import Sandbox
 from reference.storage.models import ProvinceExam, ProvinceInstance
+from reference.viewer import image_png, render_page
+
+CELLS = (("姓名", "patientName"), ("检查编号", "accessNumber"), ("检查项目", "examProjectName"), ("检查类型", "modality"),
+         ("检查时间", "checkTime"), ("报告医师", "reportDocName"), ("审核医师", "auditDocName"))
 
 
 def _sign(sandbox: Sandbox, exam_id: str) -> str:
@@ -48,22 +50,15 @@ def _open(sandbox: Sandbox, info: str) -> tuple[ProvinceExam, list[ProvinceInsta
 
 def film_page(sandbox: Sandbox, info: str) -> str:
     exam, instances = _open(sandbox, info)
-    row = exam.row
-    e = {k: html.escape(str(v)) for k, v in row.items() if v is not None}
-    cells = [("姓名", "patientName"), ("检查编号", "accessNumber"), ("检查项目", "examProjectName"), ("检查类型", "modality"),
-             ("检查时间", "checkTime"), ("报告医师", "reportDocName"), ("审核医师", "auditDocName")]
-    table = "".join(f"<tr><th>{label}</th><td>{e.get(key, '')}</td></tr>" for label, key in cells)
-    q = html.escape(info)
-    thumbs = "".join(f"<a href='/film/image?Info={q}&amp;sop={i.sop_uid}'><img class='thumb' alt='{n}' "
-                     f"src='/film/image?Info={q}&amp;sop={i.sop_uid}&amp;size=160' width='160' height='160'></a>"
-                     for n, i in enumerate(instances, 1))
-    pdf = f"<p><a href='/film/pdf?Info={q}'>报告 PDF / report PDF</a></p>" if exam.pdf_sha256 else ""
-    body = (f"<h1>{html.escape(sandbox.config.institution(exam.hospital_code).name if sandbox.config.institution(exam.hospital_code) else exam.hospital_code)} 云胶片 / cloud film</h1>"
-            f"<table>{table}</table><h2>检查所见</h2><p class='findings'>{e.get('imageDescription', '')}</p>"
-            f"<h2>检查印象</h2><p class='conclusion'>{e.get('conclusion', '')}</p>{pdf}"
-            f"<h2>影像（{len(instances)} 幅）/ images</h2><div class='thumbs'>{thumbs}</div>"
-            f"<p id='status' data-decoded='0'>正在加载影像… / loading images…</p><script>{_STATUS_JS}</script>")
-    return _page(f"云胶片 {row.get('patientName', '')}", body)
+    row = {k: str(v) for k, v in exam.row.items() if v is not None}
+    hospital = sandbox.config.institution(exam.hospital_code)
+    link = f"/film/image?Info={info}&sop="
+    return render_page("film.html", title=f"云胶片 {row.get('patientName', '')}",
+                       institution=hospital.name if hospital else exam.hospital_code,
+                       cells=[(label, row.get(key, "")) for label, key in CELLS],
+                       findings=row.get("imageDescription", ""), conclusion=row.get("conclusion", ""),
+                       pdf_url=f"/film/pdf?Info={info}" if exam.pdf_sha256 else None,
+                       images=[{"url": link + i.sop_uid, "thumb": f"{link}{i.sop_uid}&size=160"} for i in instances])
 
 
 def film_png(sandbox: Sandbox, info: str, sop: str, size: int | None) -> bytes:
@@ -71,7 +66,7 @@ def film_png(sandbox: Sandbox, info: str, sop: str, size: int | None) -> bytes:
     inst = next((i for i in instances if i.sop_uid == sop), None)
     if inst is None:
         raise NativeError([RULES.finding("PCLOUD-FILM-UNKNOWN")])
-    return _rendered(sandbox.blobs.path(inst.sha256), size)
+    return image_png(sandbox.blobs.path(inst.sha256), size)
 
 
 def film_pdf(sandbox: Sandbox, info: str) -> bytes:

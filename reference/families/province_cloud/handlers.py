@@ -1,11 +1,13 @@
 """Handlers of ``openapi/province-cloud.yaml``, one per operationId (seeds/003).
 
 Each checks the token first (403), then the body's findings (400), then calls the
-operation in service.py; ``_answer`` is the one place a reply is built (the body's
-``code``, and the HTTP status: 200, or mirrored when configured).
+operation in service.py.  A refusal is a ``NativeError``: the HTTP boundary answers it with
+``envelope.error`` (the code's envelope; the HTTP status 200, or mirrored when configured);
+``_reply`` builds the success envelope the same way.
 """
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -14,10 +16,10 @@ from connexion.context import context
 from connexion.lifecycle import ConnexionResponse
 from starlette.responses import HTMLResponse, Response
 
-from reference.http.errors import NativeError
-from reference.http.validation import REPORT_KEY
+from reference.errors import NativeError
 from reference.rules import RULES, Finding
 from reference.sandbox import Sandbox
+from reference.transports.http.validation import REPORT_KEY
 
 from . import envelope, film, service, tokens
 
@@ -29,26 +31,18 @@ def _sandbox() -> Sandbox:
 
 
 def _reply(code: int, body: dict[str, Any]) -> ConnexionResponse:
-    import json
-
-    mirror = _sandbox().config.parties["province_cloud"].mirror_status
-    return ConnexionResponse(status_code=envelope.http_status(code, mirror), mimetype="application/json",
-                             headers={"content-type": "application/json;charset=utf-8"},  # 003: application/json;charset=utf-8
+    status = envelope.http_status(code, envelope.mirrors(_sandbox().config))
+    return ConnexionResponse(status_code=status, mimetype="application/json", headers={"content-type": envelope.MEDIA_TYPE},
                              body=json.dumps(body, ensure_ascii=False).encode("utf-8"))
 
 
-def _answer(operation: str, run: Callable[[list[Finding]], Any], msg: str = OK, *,
-            findings: list[Finding] | None = None) -> Any:
-    """Run an operation; its findings go to the exchange, a NativeError becomes the envelope."""
+def _answer(operation: str, run: Callable[[list[Finding]], Any], msg: str = OK) -> Any:
+    """Run an operation; its findings go to the exchange.  A ``NativeError`` goes on to the
+    HTTP boundary, which answers it in the family's envelope (``envelope.error``)."""
     draft = context["exchange"]
     draft.operation = operation
-    findings = findings if findings is not None else []
-    try:
-        datas = run(findings)
-    except NativeError as exc:
-        draft.add(exc.findings)
-        code, body = envelope.failure(exc.findings)
-        return _reply(code, body)
+    findings: list[Finding] = []
+    datas = run(findings)
     draft.add(findings)
     if isinstance(datas, Response):
         return datas

@@ -12,9 +12,9 @@ from typing import Any
 
 from sqlalchemy import select
 
-from reference import sm2
+from reference.crypto import sm2
 from reference.dicomio import NotDicom, identify
-from reference.http.errors import NativeError
+from reference.errors import NativeError
 from reference.rules import RULES, Finding
 from reference.sandbox import Sandbox
 from reference.storage.models import ProvinceExam, ProvinceInstance, ProvinceProject, ProvinceRecord
@@ -71,7 +71,7 @@ def save_patient_exam(sandbox: Sandbox, uid: str, body: dict[str, Any], findings
         plain, problems = decrypt_field(sandbox, body["idCardNo"], "idCardNo")
         findings += problems
     _reject_if_errors(findings)
-    exam_id, now = exam_id_for(hospital, access), sandbox.now()
+    exam_id, now = exam_id_for(str(hospital), str(access)), sandbox.now()
     with sandbox.db.session() as session:
         exam = session.scalar(select(ProvinceExam).where(
             ProvinceExam.hospital_code == hospital, ProvinceExam.access_number == access))
@@ -98,7 +98,8 @@ def upload_dicom(sandbox: Sandbox, uid: str, form: dict[str, Any], data: bytes |
     try:
         ident = identify(data)
     except NotDicom as exc:
-        raise NativeError([*findings, RULES.finding("PCLOUD-NOT-DICOM", path="$.dicomFile", detail=str(exc) or "no DICM")]) from None
+        not_dicom = RULES.finding("PCLOUD-NOT-DICOM", path="$.dicomFile", detail=str(exc) or "no DICM")
+        raise NativeError([*findings, not_dicom]) from None
     for field, tag, actual in (("studyUid", "StudyInstanceUID", ident.study_uid),
                                ("seriesUid", "SeriesInstanceUID", ident.series_uid),
                                ("instanceUid", "SOPInstanceUID", ident.sop_uid)):

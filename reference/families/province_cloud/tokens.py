@@ -54,7 +54,7 @@ def issue(sandbox: Sandbox, uid: str, secret: str) -> tuple[str | None, list[Fin
         auth.failures = 0
         day = datetime(now.year, now.month, now.day)
         issued = session.scalar(select(func.count()).select_from(ProvinceToken).where(
-            ProvinceToken.uid == uid, ProvinceToken.issued_at >= day, ProvinceToken.issued_at < day + timedelta(days=1)))
+            ProvinceToken.uid == uid, ProvinceToken.issued_at >= day, ProvinceToken.issued_at < day + timedelta(days=1))) or 0
         if issued >= DAILY_LIMIT:
             return None, [RULES.finding("PCLOUD-AUTH-DAILY-LIMIT", uid=uid, day=f"{day:%Y-%m-%d}")]
         token = secrets.token_urlsafe(32)

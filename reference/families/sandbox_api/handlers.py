@@ -1,4 +1,4 @@
-"""Handlers of ``openapi/sandbox.yaml``, named after their operationId."""
+"""Handlers of ``openapi/sandbox.yaml`` that belong to no party, named after their operationId."""
 from __future__ import annotations
 
 from typing import Any
@@ -6,6 +6,7 @@ from typing import Any
 from connexion.context import context
 from sqlalchemy.engine import make_url
 
+from reference import __version__
 from reference.families import all_families
 
 
@@ -13,7 +14,8 @@ def health() -> dict[str, Any]:
     sandbox = context["sandbox"]
     return {
         "status": "ok",
-        "families": [f.name for f in all_families() if f.name != "sandbox"],
+        "version": __version__,
+        "families": [f.name for f in all_families() if f.contract and not f.fallback],
         "storage": make_url(sandbox.config.storage_url).get_backend_name(),
     }
 
@@ -31,12 +33,3 @@ def exchanges(
         operation=operation, institution=institution, family=family, verdict=verdict, uid=uid,
         direction=direction, limit=limit,
     )
-
-
-def provinceCloudSm2PublicKey() -> dict[str, Any]:
-    """The provincial cloud's SM2 public key (seeds/003; INTERFACES.md §3)."""
-    from reference.sm2 import issued_key
-
-    key = issued_key(context["sandbox"].config)
-    return {"publicKey": key.public_key, "x": key.public_hex[:64], "y": key.public_hex[64:], "curve": "SM2 (GM/T 0003)",
-            "ciphertext": "C1C3C2, hex or base64, with or without the 04 prefix"}

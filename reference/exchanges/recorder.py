@@ -1,0 +1,52 @@
+"""The one way an exchange record is written, by every transport and both directions.
+
+``recording(sandbox, draft)`` starts the clock; ``Recording.finish(...)`` applies the
+transport's verdict table (``verdicts.py``) and queues the record on the sandbox's log.
+Inbound HTTP (``transports/http/recorder.py``), outbound HTTP (``transports/http/client.py``),
+the DICOM SCPs (``transports/dicom/recorder.py``) and the DICOM client all go through it.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from .record import ExchangeDraft
+from .verdicts import verdict
+
+if TYPE_CHECKING:
+    from reference.sandbox import Sandbox
+
+
+@dataclass
+class Recording:
+    """One exchange under way.  Without a sandbox (a CLI client outside any sandbox) nothing
+    is written, but the draft still collects its findings."""
+
+    sandbox: Sandbox | None
+    draft: ExchangeDraft
+    started_at: datetime | None = None
+    t0: float = field(default_factory=time.perf_counter)
+    finished: bool = False
+
+    def finish(self, *, method: str | None, url: str | None, status: int | None,
+               request: dict[str, Any], response: dict[str, Any]) -> str:
+        """Judge and queue the record (once); returns its uid."""
+        if self.sandbox is None or self.finished:
+            return self.draft.uid
+        self.finished = True
+        self.sandbox.exchanges.write({
+            "uid": self.draft.uid, "time": self.started_at, "direction": self.draft.direction,
+            "transport": self.draft.transport, "party": self.draft.party, "family": self.draft.family,
+            "operation": self.draft.operation, "institution": self.draft.institution, "method": method,
+            "url": url, "status": status, "verdict": verdict(self.draft, status),
+            "duration_ms": round((time.perf_counter() - self.t0) * 1000, 3),
+            "request": request, "response": response, "findings": [f.to_dict() for f in self.draft.findings],
+        })
+        return self.draft.uid
+
+
+def recording(sandbox: Sandbox | None, draft: ExchangeDraft) -> Recording:
+    """Start timing an exchange now."""
+    return Recording(sandbox, draft, started_at=sandbox.now() if sandbox is not None else None)

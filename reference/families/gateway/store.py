@@ -1,0 +1,23 @@
+"""The gateway's storage SCP (seeds/001 §4.2 方式一): the destination of the C-MOVEs the
+collector sends the hospital PACS; what it receives is listed in ``dicom_stored`` as
+store ``gateway``."""
+from __future__ import annotations
+
+from pynetdicom import evt
+from pynetdicom.sop_class import Verification
+
+from reference.sandbox import Sandbox
+from reference.transports.dicom.net import UNCOMPRESSED
+from reference.transports.dicom.retrieve import handle_echo
+from reference.transports.dicom.scp import RunningScp, recorder_for, start_scp, storage_contexts
+from reference.transports.dicom.store import handle_store
+
+PARTY, STORE = "gateway", "gateway"
+
+
+def start_gateway_store(sandbox: Sandbox) -> RunningScp:
+    rec = recorder_for(sandbox, PARTY, family="gateway-store")
+    handlers = [(evt.EVT_C_STORE, handle_store, [rec, sandbox, STORE]),
+                (evt.EVT_C_ECHO, handle_echo, [rec])]
+    contexts = [(Verification, UNCOMPRESSED, None, None), *storage_contexts()]
+    return start_scp(sandbox, PARTY, recorder=rec, contexts=contexts, handlers=handlers)

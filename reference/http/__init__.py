@@ -1,1 +1,0 @@
-"""The HTTP boundary: spec-driven body inspection, native error envelopes, exchange recording."""

@@ -1,0 +1,151 @@
+"""Shared DICOM plumbing: socket options, presentation contexts, SOP classes, PDU size, the
+Part-10 framing of a received instance, and ``EncodedDataset`` (a stored instance sent as
+stored).  Status codes are in ``status.py``; the pynetdicom patches in ``patches.py``."""
+from __future__ import annotations
+
+import socket
+import struct
+from io import BytesIO
+from typing import Any, cast
+
+from pydicom.dataset import Dataset, FileMetaDataset
+from pydicom.uid import UID, ExplicitVRLittleEndian, ImplicitVRLittleEndian
+from pynetdicom import PYNETDICOM_IMPLEMENTATION_UID, PYNETDICOM_IMPLEMENTATION_VERSION, evt
+from pynetdicom.dimse_primitives import C_STORE
+from pynetdicom.dsutils import decode
+from pynetdicom.sop_class import (
+    ComputedRadiographyImageStorage,
+    CTImageStorage,
+    DigitalMammographyXRayImageStorageForPresentation,
+    DigitalXRayImageStorageForPresentation,
+    DigitalXRayImageStorageForProcessing,
+    EncapsulatedPDFStorage,
+    EnhancedCTImageStorage,
+    EnhancedMRImageStorage,
+    MRImageStorage,
+    MultiFrameGrayscaleByteSecondaryCaptureImageStorage,
+    MultiFrameTrueColorSecondaryCaptureImageStorage,
+    NuclearMedicineImageStorage,
+    PatientRootQueryRetrieveInformationModelFind,
+    PatientRootQueryRetrieveInformationModelGet,
+    PatientRootQueryRetrieveInformationModelMove,
+    PositronEmissionTomographyImageStorage,
+    SecondaryCaptureImageStorage,
+    StudyRootQueryRetrieveInformationModelFind,
+    StudyRootQueryRetrieveInformationModelGet,
+    StudyRootQueryRetrieveInformationModelMove,
+    UltrasoundImageStorage,
+    UltrasoundMultiFrameImageStorage,
+    VLEndoscopicImageStorage,
+    VLPhotographicImageStorage,
+    XRayAngiographicImageStorage,
+    XRayRadiofluoroscopicImageStorage,
+)
+
+#: Uncompressed, unencrypted transfer syntaxes: all the archive accepts (seeds/004 §3.2.3.2.1
+#: "DICOM文件不能经过特殊格式压缩、加密") and what our SCUs propose.
+UNCOMPRESSED = [ExplicitVRLittleEndian, ImplicitVRLittleEndian]
+
+#: Query/Retrieve information models (PS3.4 C.6): name -> (FIND, GET, MOVE) SOP classes.
+QR_MODELS: dict[str, tuple[str, str, str]] = {
+    "study": (StudyRootQueryRetrieveInformationModelFind, StudyRootQueryRetrieveInformationModelGet,
+              StudyRootQueryRetrieveInformationModelMove),
+    "patient": (PatientRootQueryRetrieveInformationModelFind, PatientRootQueryRetrieveInformationModelGet,
+                PatientRootQueryRetrieveInformationModelMove),
+}
+
+#: Storage SOP classes the sandbox generates (sim/synth/dicom.py) and those a PACS commonly
+#: sends: CT, MR, CR/DX/MG, US, NM, PET, XA/RF, endoscopy/photo, secondary capture for
+#: scanned request forms, encapsulated PDF (PS3.4 B.5).
+STORAGE_CLASSES = [
+    CTImageStorage, EnhancedCTImageStorage, MRImageStorage, EnhancedMRImageStorage,
+    ComputedRadiographyImageStorage, DigitalXRayImageStorageForPresentation,
+    DigitalXRayImageStorageForProcessing, DigitalMammographyXRayImageStorageForPresentation,
+    UltrasoundImageStorage, UltrasoundMultiFrameImageStorage, NuclearMedicineImageStorage,
+    PositronEmissionTomographyImageStorage, XRayAngiographicImageStorage, XRayRadiofluoroscopicImageStorage,
+    VLEndoscopicImageStorage, VLPhotographicImageStorage, SecondaryCaptureImageStorage,
+    MultiFrameGrayscaleByteSecondaryCaptureImageStorage, MultiFrameTrueColorSecondaryCaptureImageStorage,
+    EncapsulatedPDFStorage,
+]
+SECONDARY_CAPTURE_PREFIX = "1.2.840.10008.5.1.4.1.1.7"
+
+#: Maximum PDU length we announce for what we receive (PS3.8 D.1): 1 MiB, so a typical
+#: instance (a CT slice is ~0.5 MB) arrives in one P-DATA-TF PDU, yet no PDU is unbounded;
+#: what we send is cut to each peer's own limit (DCMTK announces 16 KB by default).
+MAX_PDU = 1024 * 1024
+
+#: A-ASSOCIATE-RJ reasons (PS3.8 §9.3.4, table 9-21), (source, reason) -> text.
+REJECT_REASONS = {
+    (1, 1): "no reason given", (1, 2): "application context name not supported",
+    (1, 3): "calling AE title not recognised", (1, 7): "called AE title not recognised",
+    (2, 1): "no reason given", (2, 2): "protocol version not supported",
+    (3, 1): "temporary congestion", (3, 2): "local limit exceeded",
+}
+
+
+def nodelay(event: evt.Event) -> None:
+    """EVT_CONN_OPEN: disable Nagle on the association socket (each DIMSE exchange would
+    otherwise stall ~40 ms on delayed ACKs)."""
+    sock = getattr(getattr(event.assoc.dul, "socket", None), "socket", None)
+    if sock is not None:
+        try:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        except OSError:
+            pass
+
+
+NODELAY_HANDLERS: list[Any] = [(evt.EVT_CONN_OPEN, nodelay)]
+
+
+def _meta_element(element: int, vr: bytes, value: bytes) -> bytes:
+    if vr == b"OB":
+        return struct.pack("<HH2s2xL", 2, element, vr, len(value)) + value
+    return struct.pack("<HH2sH", 2, element, vr, len(value)) + value
+
+
+def _padded(text: str, pad: bytes) -> bytes:
+    data = text.encode("ascii")
+    return data + pad if len(data) % 2 else data
+
+
+def part10(event: evt.Event) -> bytes:
+    """``event.encoded_dataset()`` of a C-STORE request: the data set as the peer encoded it,
+    behind the preamble and the file meta pynetdicom would write (same elements and bytes),
+    the file meta group written directly instead of through a pydicom dataset."""
+    req = cast(C_STORE, event.request)
+    body = b"".join((
+        _meta_element(0x0001, b"OB", b"\x00\x01"),
+        _meta_element(0x0002, b"UI", _padded(str(req.AffectedSOPClassUID), b"\0")),
+        _meta_element(0x0003, b"UI", _padded(str(req.AffectedSOPInstanceUID), b"\0")),
+        _meta_element(0x0010, b"UI", _padded(str(event.context.transfer_syntax), b"\0")),
+        _meta_element(0x0012, b"UI", _padded(PYNETDICOM_IMPLEMENTATION_UID, b"\0")),
+        _meta_element(0x0013, b"SH", _padded(PYNETDICOM_IMPLEMENTATION_VERSION, b" ")),
+    ))
+    data = req.DataSet.getvalue() if req.DataSet is not None else b""  # a C-STORE request always has one
+    return b"".join((b"\x00" * 128, b"DICM", struct.pack("<HH2sHL", 2, 0, b"UL", 4, len(body)), body, data))
+
+
+class EncodedDataset(Dataset):
+    """A stored instance to send exactly as stored: the data set bytes after the file meta
+    group, plus the few elements pynetdicom's ``send_c_store`` reads to pick the presentation
+    context (SOP Class/Instance UID, file meta Transfer Syntax UID).  Yield it from a C-GET or
+    C-MOVE handler; ``patches._encode_stored`` sends ``encoded`` untouched when the accepted
+    transfer syntax is the stored one, and parses and re-encodes it otherwise.  The elements
+    it holds are only a label: changing them does not change what is sent (which is why the
+    SCPs do not offer Composite Instance Retrieve Without Bulk Data: pynetdicom deletes bulk
+    elements from the yielded dataset for it)."""
+
+    def __init__(self, encoded: bytes, file_meta: FileMetaDataset, sop_class: str, sop_instance: str) -> None:
+        super().__init__()
+        syntax = UID(file_meta.TransferSyntaxUID)
+        self.file_meta = file_meta
+        self.SOPClassUID, self.SOPInstanceUID = sop_class, sop_instance
+        self.set_original_encoding(syntax.is_implicit_VR, syntax.is_little_endian)
+        self.encoded, self.syntax = encoded, syntax
+
+    def full(self) -> Dataset:
+        """The whole data set, parsed (element values stay raw until used)."""
+        ds = decode(BytesIO(self.encoded), self.syntax.is_implicit_VR, self.syntax.is_little_endian,
+                    self.syntax.is_deflated)
+        ds.file_meta = self.file_meta
+        return ds

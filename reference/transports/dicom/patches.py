@@ -1,0 +1,218 @@
+"""The documented patches of pynetdicom 3.0.x that keep sending and receiving cheap, installed
+explicitly by whoever starts an SCP or a client (``scp.start_scp``, ``client.DicomClient``):
+importing this module changes nothing.
+
+pynetdicom is pinned to 3.0.x (``pyproject.toml``): each patch replaces one internal whose
+shape is that release's, and ``install()`` refuses another minor version rather than send
+wrong bytes.  ``tests/dicom/test_net.py`` checks the encoders byte for byte against
+pynetdicom's own.  What is replaced (seven internals and one setting):
+
+1. ``_config.STORE_SEND_CHUNKED_DATASET``: files sent by path are streamed, not decoded;
+2. ``AssociationSocket._shutdown_socket``: always close the socket (3.0.4 leaks it when
+   ``shutdown()`` raises, as it does on a refused connection);
+3. ``association.encode``: an ``net.EncodedDataset`` goes out as its stored bytes;
+4. ``DIMSEServiceProvider.send_msg``: all P-DATA-TF PDUs of a message framed at once;
+5. and 6. ``fsm.ACTIONS["DT-1"]`` and ``["AR-7"]``: such a framed message written in one call;
+7. ``dimse_messages.encode``: command sets (group 0000) written directly;
+8. ``AssociationSocket.recv``: a PDU read into one buffer instead of 4 KB appends.
+"""
+from __future__ import annotations
+
+import socket
+import struct
+import threading
+from typing import Any
+
+import pynetdicom
+from pydicom.dataset import Dataset
+from pydicom.multival import MultiValue
+from pynetdicom import _config, association, dimse, dimse_messages, evt, fsm
+from pynetdicom.pdu_primitives import P_DATA
+from pynetdicom.transport import AssociationSocket
+
+from .net import EncodedDataset
+
+PINNED = "3.0."
+_installed = False
+_lock = threading.Lock()
+
+
+def _shutdown_and_close(self: AssociationSocket) -> None:
+    """pynetdicom 3.0.4's ``_shutdown_socket`` skips ``close()`` when ``shutdown()`` raises
+    (always, on a connection that was refused), leaking the socket (ResourceWarning); close it
+    whatever ``shutdown()`` does."""
+    sock = self.socket
+    if sock is None:
+        return
+    try:
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass
+    try:
+        sock.close()
+    except OSError:
+        pass
+
+
+
+
+_pynetdicom_encode = association.encode
+
+
+def _encode_stored(ds: Dataset, is_implicit_vr: bool, is_little_endian: bool, deflated: bool = False) -> bytes | None:
+    """``pynetdicom.association.encode`` (used by ``Association.send_c_store`` and the other
+    ``send_*`` methods, not by the service classes): an ``EncodedDataset`` whose encoding is
+    the accepted one is sent as its stored bytes — no element is decoded or re-encoded;
+    any other dataset (or another transfer syntax) is encoded by pynetdicom as before."""
+    if isinstance(ds, EncodedDataset):
+        if not deflated and not ds.syntax.is_deflated and is_implicit_vr == ds.syntax.is_implicit_VR \
+                and is_little_endian == ds.syntax.is_little_endian:
+            return ds.encoded
+        ds = ds.full()
+    return _pynetdicom_encode(ds, is_implicit_vr, is_little_endian, deflated)
+
+
+
+
+# -- one socket write per DIMSE message -------------------------------------------------------
+# pynetdicom hands every P-DATA-TF PDU of a message (33 for a 514 KB instance at DCMTK's 16 KB
+# PDUs) from the sending thread to the DUL thread through two queues and a state-machine
+# action each.  ``_send_msg`` frames the whole message (command and data set fragments, the
+# peer's maximum PDU length respected) into one ``EncodedPData``, the state machine's P-DATA
+# actions (DT-1 in Sta6, AR-7 in Sta8) write it in one call, in order, as before.
+_PDV = struct.Struct(">BBLLBB")  # PDU type 4, reserved, PDU length, PDV item length, context ID, control header
+
+
+class EncodedPData(P_DATA):
+    """P-DATA request whose P-DATA-TF PDUs are already encoded (``encoded``)."""
+
+    def __init__(self, encoded: bytes) -> None:
+        super().__init__()
+        self.encoded = encoded
+
+
+def _frame(parts: list[Any], context_id: int, payload: bytes, *, command: bool, max_pdu: int) -> None:
+    """Append the PDUs carrying ``payload`` (PS3.8 E.2: message control header bit 0 command,
+    bit 1 last fragment), one PDV per PDU of at most ``max_pdu`` bytes (0: unlimited)."""
+    size = max_pdu - 6 if max_pdu else max(len(payload), 1)
+    view, total = memoryview(payload), len(payload)
+    for offset in range(0, total, size):
+        chunk = view[offset:offset + size]
+        control = (1 if command else 0) | (2 if offset + size >= total else 0)
+        parts.append(_PDV.pack(4, 0, len(chunk) + 6, len(chunk) + 2, context_id, control))
+        parts.append(chunk)
+
+
+_pynetdicom_send_msg = dimse.DIMSEServiceProvider.send_msg
+
+
+def _send_msg(self: dimse.DIMSEServiceProvider, primitive: Any, context_id: int) -> None:
+    """``DIMSEServiceProvider.send_msg``, the message's PDUs handed to the DUL in one piece
+    (EVT_DIMSE_SENT fires as before; EVT_PDU_SENT does not fire for these PDUs)."""
+    if primitive.MessageIDBeingRespondedTo is None:
+        msg = dimse._RQ_TO_MESSAGE[primitive.__class__]()
+    else:
+        msg = dimse._RSP_TO_MESSAGE[primitive.__class__]()
+    msg.primitive_to_message(primitive)
+    if msg._data_set_path is not None:  # a data set sent from its file in chunks: pynetdicom's way
+        return _pynetdicom_send_msg(self, primitive, context_id)
+    msg.context_id = context_id
+    evt.trigger(self.assoc, evt.EVT_DIMSE_SENT, {"message": msg})
+    max_pdu = int(self.maximum_pdu_size or 0)
+    parts: list[Any] = []
+    command = _encode_command(msg.command_set, True, True)
+    assert command is not None  # implicit VR little endian always encodes
+    _frame(parts, context_id, command, command=True, max_pdu=max_pdu)
+    data = msg.data_set.getvalue() if msg.data_set is not None else b""
+    if data:
+        _frame(parts, context_id, data, command=False, max_pdu=max_pdu)
+    self.dul.send_pdu(EncodedPData(b"".join(parts)))
+
+
+def _p_data_action(original: Any) -> Any:
+    def action(dul: Any) -> str:
+        primitive = dul.to_provider_queue.queue[0]
+        if not isinstance(primitive, EncodedPData):
+            return original(dul)
+        dul.to_provider_queue.get(False)
+        if dul.socket is not None:
+            dul.socket.send(primitive.encoded)
+        return next_state
+    next_state = {fsm.DT_1: "Sta6", fsm.AR_7: "Sta8"}[original]
+    return action
+
+
+
+
+# -- command sets encoded directly --------------------------------------------------------------
+_pynetdicom_command_encode = dimse_messages.encode
+_TEXT_PAD = {"UI": b"\0", "AE": b" ", "CS": b" ", "SH": b" ", "LO": b" ", "ST": b" "}
+_INTS = {"US": "H", "UL": "L"}
+
+
+def _encode_command(ds: Dataset, is_implicit_vr: bool, is_little_endian: bool, deflated: bool = False) -> bytes | None:
+    """``encode`` for a DIMSE command set (group 0000, implicit VR little endian, PS3.7 6.3.1):
+    US/UL/UI/AE/CS/SH/LO/ST elements written directly, byte for byte what pydicom writes;
+    anything else (another VR, a non-ASCII text) is left to pydicom."""
+    if not (is_implicit_vr and is_little_endian) or deflated:
+        return _pynetdicom_command_encode(ds, is_implicit_vr, is_little_endian, deflated)
+    parts: list[bytes] = []
+    for elem in ds:
+        tag, vr, value = elem.tag, elem.VR, elem.value
+        if tag >> 16:
+            return _pynetdicom_command_encode(ds, is_implicit_vr, is_little_endian, deflated)
+        if value is None or value == "" or (isinstance(value, (list, MultiValue)) and not value):
+            data = b""
+        elif vr in _INTS:
+            values = list(value) if isinstance(value, (list, tuple, MultiValue)) else [value]
+            data = struct.pack(f"<{len(values)}{_INTS[vr]}", *values)
+        elif vr in _TEXT_PAD and isinstance(value, str):
+            if not value.isascii():
+                return _pynetdicom_command_encode(ds, is_implicit_vr, is_little_endian, deflated)
+            data = value.encode("ascii")
+            if len(data) % 2:
+                data += _TEXT_PAD[vr]
+        else:
+            return _pynetdicom_command_encode(ds, is_implicit_vr, is_little_endian, deflated)
+        parts.append(struct.pack("<HHL", tag >> 16, tag & 0xFFFF, len(data)))
+        parts.append(data)
+    return b"".join(parts)
+
+
+
+
+# -- socket reads into one buffer ---------------------------------------------------------------
+def _recv(self: AssociationSocket, nr_bytes: int) -> bytearray:
+    """``AssociationSocket.recv``: read ``nr_bytes`` into one buffer (pynetdicom reads 4 KB at a
+    time and appends); returns what arrived before the peer closed, as before."""
+    buffer = bytearray(nr_bytes)
+    view, got = memoryview(buffer), 0
+    sock = self.socket
+    while got < nr_bytes:
+        n = sock.recv_into(view[got:], nr_bytes - got)  # type: ignore[union-attr]
+        if not n:
+            del view
+            return buffer[:got]
+        got += n
+    return buffer
+
+
+def install() -> None:
+    """Install every patch, once per process (idempotent, thread-safe)."""
+    global _installed
+    with _lock:
+        if _installed:
+            return
+        if not pynetdicom.__version__.startswith(PINNED):
+            raise RuntimeError(f"reference/transports/dicom/patches.py is written for pynetdicom {PINNED}x, "
+                               f"found {pynetdicom.__version__}; install the pinned version (pyproject.toml)")
+        _config.STORE_SEND_CHUNKED_DATASET = True
+        AssociationSocket._shutdown_socket = _shutdown_and_close  # type: ignore[method-assign]
+        association.encode = _encode_stored
+        dimse.DIMSEServiceProvider.send_msg = _send_msg  # type: ignore[method-assign]
+        for name in ("DT-1", "AR-7"):
+            description, action, state = fsm.ACTIONS[name]
+            fsm.ACTIONS[name] = (description, _p_data_action(action), state)
+        dimse_messages.encode = _encode_command
+        AssociationSocket.recv = _recv  # type: ignore[method-assign]
+        _installed = True

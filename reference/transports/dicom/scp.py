@@ -1,0 +1,106 @@
+"""Starting and stopping an SCP: one pynetdicom AE per party, configured from the party
+config (AE title, port, granted calling AEs, association limit), serving in background
+threads.  Every association gets TCP_NODELAY and the exchange recorder's handlers; every
+protocol handler sits behind the error boundary (``boundary.py``); the pynetdicom patches are
+installed before the first AE starts (``patches.py``)."""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from pynetdicom import AE
+from pynetdicom.transport import ThreadedAssociationServer
+
+from reference.sandbox import Sandbox
+
+from . import patches
+from .boundary import guard_all
+from .net import MAX_PDU, NODELAY_HANDLERS, STORAGE_CLASSES, UNCOMPRESSED
+from .recorder import DicomRecorder
+
+#: ``(abstract syntax, transfer syntaxes, scu_role, scp_role)``; roles None = not negotiated
+Context = tuple[str, Sequence[str], bool | None, bool | None]
+
+
+@dataclass
+class RunningScp:
+    party: str
+    ae_title: str
+    host: str
+    port: int
+    ae: AE
+    server: ThreadedAssociationServer
+    recorder: DicomRecorder
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.ae.shutdown()
+
+    def describe(self) -> dict[str, Any]:
+        return {"ae_title": self.ae_title, "host": self.host, "port": self.port}
+
+
+def address(sandbox: Sandbox, party: str) -> tuple[str, str, int]:
+    """``(AE title, host, port)`` of the party's SCP as configured."""
+    cfg = sandbox.config.parties[party]
+    if not (cfg.ae_title and cfg.port):
+        raise ValueError(f"parties.{party} has no DICOM ae_title/port configured")
+    return cfg.ae_title, cfg.host or sandbox.config.listen.host, cfg.port
+
+
+def recorder_for(sandbox: Sandbox, party: str, *, family: str) -> DicomRecorder:
+    title, host, port = address(sandbox, party)
+    return DicomRecorder(sandbox, party=party, family=family, called=title, host=host, port=port)
+
+
+def start_scp(sandbox: Sandbox, party: str, *, recorder: DicomRecorder, contexts: Iterable[Context],
+              handlers: list[Any], requested: Iterable[str] = ()) -> RunningScp:
+    """Serve ``party``'s AE until ``stop()``; ``handlers`` are the protocol handlers
+    (``[(evt.EVT_C_FIND, handle_find, [args…]), …]``); ``requested`` are storage SOP classes
+    the AE proposes when it opens C-MOVE sub-associations."""
+    patches.install()
+    cfg = sandbox.config.parties[party]
+    title, host, port = address(sandbox, party)
+    ae = AE(ae_title=title)
+    ae.maximum_associations = cfg.max_associations
+    ae.require_calling_aet = list(cfg.allowed_callers)
+    ae.maximum_pdu_size = MAX_PDU
+    # a peer that connects and never negotiates (or sends garbage) holds a slot for at most acse_timeout
+    ae.network_timeout, ae.acse_timeout, ae.dimse_timeout = 60, 5, 60
+    for abstract, syntaxes, scu_role, scp_role in contexts:
+        ae.add_supported_context(abstract, list(syntaxes), scu_role=scu_role, scp_role=scp_role)
+    for abstract in requested:
+        ae.add_requested_context(abstract, UNCOMPRESSED)
+    server = ae.start_server((host, port), block=False,
+                             evt_handlers=[*NODELAY_HANDLERS, *recorder.handlers(), *guard_all(handlers, recorder)])
+    assert server is not None  # non-blocking: the server runs in its own thread
+    return RunningScp(party, title, host, port, ae, server, recorder)
+
+
+def storage_contexts(*, as_get_scp: bool = False) -> list[Context]:
+    """Storage SOP classes: as an SCP (receiving C-STOREs), or as the C-GET SCP's role
+    of storage SCU on the requestor's association (SCP/SCU role selection, PS3.7 D.3.3.4)."""
+    if as_get_scp:
+        return [(sop, UNCOMPRESSED, False, True) for sop in STORAGE_CLASSES]
+    return [(sop, UNCOMPRESSED, None, None) for sop in STORAGE_CLASSES]
+
+
+#: ``sandbox -> running SCP``: how a family starts one of its DICOM services.
+Starter = Callable[[Sandbox], RunningScp]
+
+
+def start_all(sandbox: Sandbox, starters: Iterable[tuple[str, Starter]]) -> list[RunningScp]:
+    """Start each ``(party, starter)`` whose party is simulated and has an AE title and port;
+    all or none (a port in use stops the ones already started)."""
+    started: list[RunningScp] = []
+    try:
+        for party, start in starters:
+            cfg = sandbox.config.parties[party]
+            if cfg.mode == "simulated" and cfg.ae_title and cfg.port:
+                started.append(start(sandbox))
+    except Exception:
+        for scp in started:
+            scp.stop()
+        raise
+    return started

@@ -1,0 +1,62 @@
+"""The outbound HTTP client: every call a party makes is recorded (direction outbound) through
+``reference.exchanges.recording``, with the findings the caller's ``judge`` raised about the
+peer's answer — how a real system is contract-tested when its party is external."""
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import httpx
+
+from reference.exchanges import ExchangeDraft, Recording, body_record, recording
+from reference.rules import RULES, Finding
+from reference.sandbox import Sandbox
+
+#: ``(response) -> findings`` about the peer's answer.
+Judge = Callable[[httpx.Response], Sequence[Finding]]
+
+
+class RecordingClient:
+    def __init__(self, sandbox: Sandbox | None, *, party: str, family: str,
+                 timeout: float = 30.0, transport: httpx.BaseTransport | None = None) -> None:
+        self.sandbox = sandbox
+        self.party, self.family = party, family
+        self.http = httpx.Client(timeout=timeout, transport=transport)
+
+    def post_json(self, url: str, body: Any, *, operation: str, institution: str | None = None,
+                  judge: Judge | None = None) -> httpx.Response:
+        return self.request("POST", url, operation=operation, institution=institution, judge=judge, json=body)
+
+    def get(self, url: str, *, operation: str, institution: str | None = None,
+            judge: Judge | None = None) -> httpx.Response:
+        return self.request("GET", url, operation=operation, institution=institution, judge=judge)
+
+    def request(self, method: str, url: str, *, operation: str, institution: str | None = None,
+                judge: Judge | None = None, **kwargs: Any) -> httpx.Response:
+        """Send, judge the answer, record the exchange (direction outbound)."""
+        record = recording(self.sandbox, ExchangeDraft(direction="outbound", party=self.party, family=self.family,
+                                                       operation=operation, institution=institution))
+        try:
+            response = self.http.request(method, url, **kwargs)
+        except httpx.HTTPError as exc:
+            record.draft.add([RULES.finding("SIM-PEER-UNREACHABLE", url=url, detail=f"{type(exc).__name__}: {exc}")])
+            record.finish(method=method, url=url, status=None, request={}, response={})
+            raise
+        if self.sandbox is not None:
+            record.draft.add(list(judge(response)) if judge else [])
+            self._finish(record, url, response)
+        return response
+
+    def _finish(self, record: Recording, url: str, response: httpx.Response) -> None:
+        assert self.sandbox is not None
+        cfg = self.sandbox.config.exchange_log
+        req = response.request
+        record.finish(
+            method=req.method, url=url, status=response.status_code,
+            request=body_record(req.content, req.headers.get("content-type"), limit=cfg.body_limit, head=cfg.head_bytes),
+            response=body_record(response.content, response.headers.get("content-type"),
+                                 limit=cfg.body_limit, head=cfg.head_bytes),
+        )
+
+    def close(self) -> None:
+        self.http.close()

@@ -1,0 +1,129 @@
+"""The HTTP transport's inbound recorder: ASGI middleware recording every exchange a simulated
+party serves, through ``reference.exchanges.recording``.
+
+It wraps the whole Connexion app: the request and response bytes are captured as they
+pass (large bodies hashed incrementally, never held twice), and what the handler learnt
+(family, operation, institution, findings) comes back through the ``ExchangeDraft`` it
+placed in the request context.  The record is written after the response is sent.
+"""
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from starlette.datastructures import Headers
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from reference.exchanges import ExchangeDraft, Recording, body_record, recording
+from reference.families import FamilyRouter
+from reference.sandbox import Sandbox
+
+UNRECORDED_PREFIXES = ("/_sandbox",)
+#: Response header naming the exchange record, so a caller can fetch its findings.
+EXCHANGE_HEADER = b"x-imgcloud-exchange"
+
+
+class _Capture:
+    """The first ``limit + 1`` bytes of a stream, its size and its sha256."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.kept = bytearray()
+        self.size = 0
+        self.sha: Any = hashlib.sha256()
+        self.known: tuple[str, int] | None = None
+
+    def know(self, digest: tuple[str, int] | None) -> None:
+        """The body's digest is already known: stop hashing it."""
+        if digest is not None:
+            self.known, self.sha = digest, None
+
+    def feed(self, chunk: bytes) -> None:
+        self.size += len(chunk)
+        if self.sha is not None:
+            self.sha.update(chunk)
+        room = self.limit + 1 - len(self.kept)
+        if room > 0:
+            self.kept.extend(chunk[:room])
+
+    def record(self, media_type: str | None, head: int) -> dict[str, Any]:
+        if self.size <= self.limit:
+            return body_record(bytes(self.kept), media_type, limit=self.limit, head=head)
+        return {
+            "size": self.size,
+            "media_type": media_type,
+            "sha256": self.known[0] if self.known else self.sha.hexdigest(),
+            "truncated": True,
+            "head": bytes(self.kept[:head]).decode("utf-8", errors="replace"),
+        }
+
+
+class ExchangeRecorder:
+    def __init__(self, app: ASGIApp, sandbox: Sandbox, router: FamilyRouter) -> None:
+        self.app = app
+        self.sandbox = sandbox
+        self.router = router
+
+    def _recorded(self, path: str) -> bool:
+        return not path.startswith(UNRECORDED_PREFIXES) and not path.endswith(("/ui", "/ui/", "openapi.json"))
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        context = scope.setdefault("extensions", {}).setdefault("connexion_context", {})
+        context["sandbox"] = self.sandbox
+        if not self._recorded(scope["path"]):
+            await self.app(scope, receive, send)
+            return
+        family = self.router(scope["path"])
+        record = recording(self.sandbox, ExchangeDraft(family=family.name, party=family.party))
+        context["exchange"] = record.draft
+        await self._serve_and_record(scope, receive, send, record)
+
+    async def _serve_and_record(self, scope: Scope, receive: Receive, send: Send, record: Recording) -> None:
+        draft = record.draft
+        cfg = self.sandbox.config.exchange_log
+        request, response = _Capture(cfg.body_limit), _Capture(cfg.body_limit)
+        meta: dict[str, Any] = {}
+
+        async def receive_() -> Message:
+            message = await receive()
+            if message["type"] == "http.request":
+                request.feed(message.get("body", b""))
+            return message
+
+        async def send_(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                response.know(draft.response_digest)
+                meta["status"] = message["status"]
+                headers = [*message.get("headers", []), (EXCHANGE_HEADER, draft.uid.encode())]
+                message = {**message, "headers": headers}
+                meta["headers"] = Headers(raw=headers)
+            elif message["type"] == "http.response.body":
+                response.feed(message.get("body", b""))
+            await send(message)
+
+        try:
+            await self.app(scope, receive_, send_)
+        finally:
+            self._write(scope, record, request, response, meta)  # only queues the record
+
+    def _write(self, scope: Scope, record: Recording, request: _Capture, response: _Capture,
+               meta: dict[str, Any]) -> None:
+        draft = record.draft
+        head = self.sandbox.config.exchange_log.head_bytes
+        req_headers = Headers(scope=scope)
+        resp_headers: Headers | None = meta.get("headers")
+        if draft.operation is None:
+            draft.operation = scope.get("extensions", {}).get("connexion_routing", {}).get("operation_id") or None
+        query = scope.get("query_string", b"").decode("latin-1")
+        record.finish(
+            method=scope.get("method"),
+            url=scope["path"] + (f"?{query}" if query else ""),
+            status=meta.get("status"),
+            request={"headers": {"content-type": req_headers.get("content-type")},
+                     **request.record(req_headers.get("content-type"), head)},
+            response={"headers": {"content-type": resp_headers.get("content-type") if resp_headers else None},
+                      **response.record(resp_headers.get("content-type") if resp_headers else None, head)},
+        )

@@ -1,0 +1,67 @@
+"""Loading the family contracts, and joining them into the one API Connexion serves.
+
+Each family keeps its own spec file (the contract users read).  Connexion chains APIs
+that share a base path only pairwise (a third one at the same base path is silently
+unreachable), and our families share the seeds' absolute paths, so the app serves one
+API whose paths are the union of the families' paths, each with its refs resolved.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import yaml
+from connexion.json_schema import resolve_refs
+
+if TYPE_CHECKING:
+    from reference.families import Family
+
+METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
+HTML = "text/html"
+
+
+@cache
+def resolved_spec(path: Path) -> dict[str, Any]:
+    """A spec file with every ``$ref`` (local and relative-file) resolved."""
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return dict(resolve_refs(raw, base_uri=path.as_uri()))
+
+
+@dataclass(frozen=True)
+class JoinedSpec:
+    spec: dict[str, Any]
+    owners: dict[str, Family]        # path -> the family whose contract defines it
+    pages: frozenset[str]            # operationIds whose errors are HTML pages
+
+
+def _error_media_types(operation: dict[str, Any]) -> set[str]:
+    """Media types an operation declares for its errors (4xx, 5xx, 4XX, 5XX, default)."""
+    found: set[str] = set()
+    for code, response in (operation.get("responses") or {}).items():
+        if str(code)[0] in "45" or str(code) == "default":
+            found |= set((response or {}).get("content") or {})
+    return found
+
+
+def page_operations(spec: dict[str, Any]) -> frozenset[str]:
+    """operationIds whose errors are HTML pages."""
+    return frozenset(op["operationId"] for item in spec.get("paths", {}).values() for m in METHODS
+                     if isinstance(op := item.get(m), dict) and HTML in _error_media_types(op))
+
+
+def joined_spec(families: Sequence[Family]) -> JoinedSpec:
+    paths: dict[str, Any] = {}
+    owners: dict[str, Family] = {}
+    pages: set[str] = set()
+    for family in families:
+        for path, item in family.spec().get("paths", {}).items():
+            if path in paths:
+                raise ValueError(f"path {path} is defined by both {owners[path].name} and {family.name}")
+            paths[path], owners[path] = item, family
+        pages |= family.pages()
+    spec = {"openapi": "3.0.3", "info": {"title": "imgcloud-sandbox (all families)", "version": "1.0"},
+            "paths": paths}
+    return JoinedSpec(spec, owners, frozenset(pages))

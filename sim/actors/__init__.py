@@ -1,0 +1,17 @@
+"""The simulated parties as actors that drive flows with generated data: the hospital that
+generates and uploads exams (flow A, ``hospital.py``), the provincial cloud's callers (flow C,
+``province_cloud.py``).
+
+``ACTORS`` is what ``sim`` lends a sandbox it starts (``sim.server.create_app``): the control
+operations of ``reference`` call them by name, so ``reference`` never imports ``sim``.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from reference.families.hospital.control import UPLOAD
+
+from .hospital import upload_action
+
+ACTORS: dict[str, Callable[..., Any]] = {UPLOAD: upload_action}

@@ -1,1 +1,0 @@
-"""Clients the simulated parties use to call their peers (simulated or external)."""

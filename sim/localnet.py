@@ -1,0 +1,46 @@
+"""A sandbox on this machine's loopback for benchmarks and tests: free ports, and a
+configuration whose DICOM SCPs (hospital PACS, regional archive, gateway store) listen on
+free ports and know each other as C-MOVE destinations."""
+from __future__ import annotations
+
+import socket
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from reference.config import Config, load_config
+from sim.fakedata.exams import Exam, make_exam
+from sim.fakedata.institutions import make_institutions
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def dicom_config(home: Path, **extra: Any) -> Config:
+    """The default config, data in ``home``, the three SCPs on free ports; ``extra`` is merged
+    over each party (``hospital={"allowed_callers": [...]}``)."""
+    pacs, archive, gateway = free_port(), free_port(), free_port()
+    parties: dict[str, Any] = {
+        "hospital": {"port": pacs, "move_destinations": {
+            "GATEWAY_STORE": {"port": gateway}, "CLOUD_ARCHIVE": {"port": archive}}},
+        "regional_platform": {"port": archive}, "gateway": {"port": gateway},
+    }
+    for party, values in extra.items():
+        entry = parties.setdefault(party, {})
+        for key, value in values.items():
+            entry[key] = {**entry[key], **value} if isinstance(value, dict) and key in entry else value
+    return load_config(None, home=str(home), parties=parties)
+
+
+def exam_of_modality(modality: str, seed: int = 7, on: date = date(2026, 11, 20)) -> Exam:
+    """The first generated exam of ``modality`` in ``seed``'s sequence (deterministic)."""
+    hospitals = make_institutions(seed, 2, admdvs="510800")
+    centre = make_institutions(seed, 1, "imaging_centre", admdvs="510800")[0]
+    for i in range(2000):
+        exam = make_exam(seed, i, hospitals=hospitals, centre=centre, on=on)
+        if exam.modality == modality:
+            return exam
+    raise LookupError(f"no {modality} exam in the first 2000 of seed {seed}")
