@@ -36,7 +36,7 @@ def _reply(code: int, body: dict[str, Any]) -> ConnexionResponse:
                              body=json.dumps(body, ensure_ascii=False).encode("utf-8"))
 
 
-def _answer(operation: str, run: Callable[[list[Finding]], Any], msg: str = OK) -> Any:
+def _serve(operation: str, run: Callable[[list[Finding]], Any], msg: str = OK) -> Any:
     """Run an operation; its findings go to the exchange.  A ``NativeError`` goes on to the
     HTTP boundary, which answers it in the family's envelope (``envelope.error``)."""
     draft = context["exchange"]
@@ -74,7 +74,7 @@ def _json_operation(operation: str, op: Callable[[Sandbox, str, dict[str, Any], 
             raise NativeError(findings)
         return op(_sandbox(), uid, body, findings)
 
-    return _answer(operation, run, msg)
+    return _serve(operation, run, msg)
 
 
 def getToken(body: Any) -> Any:
@@ -92,7 +92,7 @@ def getToken(body: Any) -> Any:
             raise NativeError(problems)
         return {"token": token}
 
-    return _answer("getToken", run)
+    return _serve("getToken", run)
 
 
 def savePatientExam(body: Any) -> Any:
@@ -149,7 +149,7 @@ async def _multipart(operation: str, form: Any, upload: Any, op: Callable[..., N
             raise NativeError(findings)
         return op(_sandbox(), uid, fields, data, findings)
 
-    return _answer(operation, run, UPLOADED)
+    return _serve(operation, run, UPLOADED)
 
 
 async def uploadDicom(body: Any = None, dicomFile: Any = None) -> Any:
