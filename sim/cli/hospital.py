@@ -10,6 +10,8 @@ from rich.table import Table
 from .common import ConfigOption, console, load
 
 app = typer.Typer(help="Drive the simulated hospital (flow A).", no_args_is_help=True)
+
+
 @app.command("upload")
 def hospital_upload(
     n: Annotated[int, typer.Option("-n", min=1, help="How many exams.")] = 1,
