@@ -38,7 +38,7 @@ class PartyConfig(_Strict):
 
     mode: Literal["simulated", "external"] = "simulated"
     base_url: str | None = None
-    #: DICOM (reference/dicom): the AE title of the party's SCP (or of the external system)
+    #: DICOM (reference/transports/dicom): the AE title of the party's SCP (or of the external system)
     ae_title: str | None = Field(default=None, max_length=16)
     host: str | None = None
     port: int | None = Field(default=None, ge=1, le=65535)

@@ -1,5 +1,5 @@
 """Scenario names of flow C (INTERFACES.md §3 and flow C; seeds/003): the provincial
-cloud's ten interfaces, its SM2 key, and the simulated callers of ``sim.province_cloud``
+cloud's ten interfaces, its SM2 key, and the simulated callers of ``sim.actors.province_cloud``
 (a hospital, a city platform, a doctor at a second hospital).
 
 Everything goes over the HTTP API of ``province_cloud`` (``ctx.party_url``): this sandbox

@@ -1,4 +1,4 @@
-"""SM2 (reference/sm2.py) and the token lifecycle of getToken (seeds/003 权限鉴定接口)."""
+"""SM2 (reference/crypto/sm2.py) and the token lifecycle of getToken (seeds/003 权限鉴定接口)."""
 from __future__ import annotations
 
 import pytest
