@@ -14,7 +14,6 @@ The seed-parsing helpers and the Connexion import shim come from tests/test_spec
 from __future__ import annotations
 
 import importlib
-
 import copy
 import json
 import re

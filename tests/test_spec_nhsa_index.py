@@ -12,7 +12,6 @@ Seeds are found by tests/seeds.py ($IMGCLOUD_SEEDS, else <repo>/../shared/seeds,
 from __future__ import annotations
 
 import importlib
-
 import copy
 import json
 import re

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import importlib
-
 import dataclasses
 import re
 from pathlib import Path
