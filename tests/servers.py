@@ -11,21 +11,36 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
+import yaml
 
 from sim.localnet import free_port
 
-__all__ = ["IMGCLOUD", "free_port", "serve"]
+__all__ = ["IMGCLOUD", "free_dicom_ports", "free_port", "serve"]
 
 IMGCLOUD = [sys.executable, "-c", "from sim.cli import main; main()"]
 
 
+def free_dicom_ports(path: Path) -> Path:
+    """A config file (written to ``path``) whose three SCPs listen on free loopback ports."""
+    pacs, archive, gateway = free_port(), free_port(), free_port()
+    path.write_text(yaml.safe_dump({"parties": {
+        "hospital": {"port": pacs, "move_destinations": {"GATEWAY_STORE": {"port": gateway},
+                                                         "CLOUD_ARCHIVE": {"port": archive}}},
+        "regional_platform": {"port": archive}, "gateway": {"port": gateway}}}), encoding="utf-8")
+    return path
+
+
 @contextmanager
 def serve(home: Path, *args: str, port: int | None = None, timeout: float = 30.0) -> Iterator[tuple[str, str]]:
-    """Run ``imgcloud serve`` until the block ends; yields ``(base_url, banner)``."""
+    """Run ``imgcloud serve`` until the block ends; yields ``(base_url, banner)``.  Without a
+    ``--config`` of the caller's, the DICOM SCPs listen on free ports (several test runs, or a
+    sandbox a developer is running, never compete for 11112–11114)."""
     port = port or free_port()
     env = {**os.environ, "IMGCLOUD_HOME": str(home)}
     log = home.parent / f"serve-{port}.log"
     home.mkdir(parents=True, exist_ok=True)
+    if "--config" not in args:
+        args = (*args, "--config", str(free_dicom_ports(home.parent / f"serve-{port}.yaml")))
     with log.open("wb") as out:
         proc = subprocess.Popen([*IMGCLOUD, "serve", "--port", str(port), *args], env=env, stdout=out,
                                 stderr=subprocess.STDOUT, start_new_session=True)

@@ -16,6 +16,7 @@ import pytest
 
 from reference import __version__
 from sim.localnet import free_port
+from tests.servers import free_dicom_ports
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -64,7 +65,8 @@ def test_serve_answers_health_with_the_version_and_warns_of_nothing(installed, t
     port = free_port()
     log = tmp_path / "serve.log"
     with log.open("wb") as out:
-        proc = subprocess.Popen([bindir / "imgcloud", "serve", "--port", str(port)], cwd=empty, stdout=out,
+        config = free_dicom_ports(tmp_path / "config.yaml")
+        proc = subprocess.Popen([bindir / "imgcloud", "serve", "--port", str(port), "--config", config], cwd=empty, stdout=out,
                                 stderr=subprocess.STDOUT, start_new_session=True,
                                 env={**os.environ, "IMGCLOUD_HOME": str(tmp_path / "home")})
     try:
