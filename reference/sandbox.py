@@ -34,11 +34,12 @@ class Sandbox:
     exchanges: ExchangeLog = field(init=False)
 
     def __post_init__(self) -> None:
-        self.exchanges = ExchangeLog(self.db)
+        self.exchanges = ExchangeLog(self.db, journal=self.config.home / "journal")
 
     @classmethod
     def open(cls, config: Config, *, clock: Clock | None = None, migrate: bool = True) -> Sandbox:
-        db = Database(config.storage_url)
+        db = Database(config.storage_url, pool_size=config.storage.pool_size,
+                      max_overflow=config.storage.max_overflow, busy_after=config.storage.busy_after)
         if migrate:
             db.migrate()
         return cls(config=config, db=db, blobs=BlobStore(config.blob_dir), clock=clock or Clock())

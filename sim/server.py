@@ -3,8 +3,13 @@
 the scenario runner and the tests."""
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import json
 import os
+import signal
+import threading
+import time
 
 from starlette.types import ASGIApp
 
@@ -16,6 +21,9 @@ from reference.sandbox import Sandbox
 
 from .actors import ACTORS
 
+#: Set by ``imgcloud serve --workers N`` for its workers: the pid they must not outlive.
+PARENT_ENV = "IMGCLOUD_PARENT_PID"
+
 
 def create_app(config: Config | None = None, *, clock: Clock | None = None, sandbox: Sandbox | None = None) -> ASGIApp:
     """Every family served, the simulated parties able to act."""
@@ -24,5 +32,35 @@ def create_app(config: Config | None = None, *, clock: Clock | None = None, sand
 
 def asgi_factory() -> ASGIApp:
     """Entry point for ``uvicorn --factory`` (each worker): config from ``IMGCLOUD_CONFIG``."""
+    parent = os.environ.get(PARENT_ENV)
+    if parent:
+        exit_with_parent(int(parent))
     overrides = json.loads(os.environ.get(OVERRIDES_ENV) or "{}")
     return create_app(load_config(os.environ.get(CONFIG_ENV) or None, **overrides))
+
+
+def exit_with_parent(parent: int, *, every: float = 0.5, grace: float = 5.0) -> threading.Thread:
+    """A worker of ``imgcloud serve --workers N`` ends when the serving process does, even when
+    that one was killed outright (``kill -9``: no chance to stop its workers): the kernel is asked
+    to signal us (Linux ``PR_SET_PDEATHSIG``), and a watchdog notices being re-parented.  SIGTERM
+    first (uvicorn shuts down gracefully), then, after ``grace`` seconds, exit."""
+    _death_signal(signal.SIGTERM)
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(every)
+        os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(grace)
+        os._exit(1)
+
+    thread = threading.Thread(target=watch, name="imgcloud-parent-watch", daemon=True)
+    thread.start()
+    return thread
+
+
+def _death_signal(sig: int) -> None:
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        libc.prctl(1, int(sig), 0, 0, 0)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # not Linux: the watchdog alone
+        pass

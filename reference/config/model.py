@@ -84,6 +84,13 @@ class ValidationConfig(_Strict):
 class StorageConfig(_Strict):
     #: SQLAlchemy URL; default SQLite file in the data home.
     url: str | None = None
+    #: Connections each process (each ``--workers`` worker) keeps, and may add under load; a
+    #: unit of work that waits longer than ``busy_after`` seconds for a connection (or, on
+    #: SQLite, for the write lock) is answered with the family's "busy, retry" reply.  With
+    #: PostgreSQL, workers x (pool_size + max_overflow) must stay under its max_connections.
+    pool_size: int = Field(default=8, ge=1, le=200)
+    max_overflow: int = Field(default=8, ge=0, le=200)
+    busy_after: float = Field(default=20.0, gt=0, le=600)
 
 
 class ListenConfig(_Strict):
@@ -99,6 +106,15 @@ class ExchangeLogConfig(_Strict):
     head_bytes: int = Field(default=1024, ge=0)
 
 
+class LimitsConfig(_Strict):
+    """What one request may cost before the sandbox refuses it (hostile input is normal input)."""
+
+    #: a JSON request body larger than this is refused before it is parsed (HTTP-BODY-TOO-LARGE)
+    body_bytes: int = Field(default=4 * 1024 * 1024, ge=1024)
+    #: arrays and objects nested deeper than this are refused (HTTP-JSON-DEPTH); the seeds' bodies nest 3
+    json_depth: int = Field(default=32, ge=4, le=200)
+
+
 class Config(_Strict):
     seed: int = 20251122
     home: Path = Path(".imgcloud")
@@ -106,6 +122,7 @@ class Config(_Strict):
     validation: ValidationConfig = ValidationConfig()
     listen: ListenConfig = ListenConfig()
     exchange_log: ExchangeLogConfig = ExchangeLogConfig()
+    limits: LimitsConfig = LimitsConfig()
     parties: dict[str, PartyConfig]
     institutions: list[InstitutionConfig]
 

@@ -1,15 +1,36 @@
-"""The exchange log itself: records are queued and written by one writer thread in batches,
-off the request path, and read back newest first.
+"""The exchange log itself: records are journaled, queued, and written by one writer thread
+in batches, off the request path, and read back newest first.
 
 Bodies over the configured limit are kept as size + sha256 + head (``record.body_record``),
 so the log stays small under load while still proving what was sent.
+
+Nothing answered goes unrecorded, and no record can break the log:
+
+- every record is stored as received, what a database cannot hold escaped (``storable``: a lone
+  surrogate ``\\ud800`` or a NUL becomes its ``\\uXXXX`` text);
+- a batch that fails is retried; then row by row; a row that still fails is written without its
+  bodies (size and sha256 kept, the reason said) — never silently dropped;
+- each record is first appended to this process's journal (``<home>/journal/``, one file per
+  process, held with an exclusive ``flock``) before the reply's last byte leaves, and the journal
+  is emptied once everything in it is committed.  A process that starts replays the journals of
+  processes that died (their lock is free after ``kill -9``), skipping records already stored.
 """
 from __future__ import annotations
 
+import fcntl
+import hashlib
+import json
 import logging
+import os
 import queue
+import re
 import threading
-from typing import Any
+import time
+import uuid
+from collections.abc import Iterable
+from datetime import datetime
+from pathlib import Path
+from typing import IO, Any
 
 from sqlalchemy import insert, select
 
@@ -17,6 +38,93 @@ from reference.storage import Database
 from reference.storage.models import Exchange
 
 logger = logging.getLogger("imgcloud.exchanges")
+
+_UNSTORABLE = re.compile("[\ud800-\udfff\x00]")
+RETRIES = (0.2, 1.0, 3.0)
+
+
+def storable(value: Any) -> Any:
+    """``value`` with every string a database can hold: lone surrogates and NUL escaped as text."""
+    if isinstance(value, str):
+        return _UNSTORABLE.sub(lambda m: f"\\u{ord(m.group()):04x}", value) if _UNSTORABLE.search(value) else value
+    if isinstance(value, dict):
+        return {storable(k): storable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [storable(v) for v in value]
+    return value
+
+
+#: String columns of ``exchanges`` and their lengths (models.Exchange): longer values are cut.
+_COLUMNS = {"uid": 32, "direction": 8, "transport": 8, "party": 32, "family": 32, "operation": 64,
+            "institution": 64, "method": 16, "verdict": 8}
+
+
+def _fitted(row: dict[str, Any]) -> dict[str, Any]:
+    """``row`` with its string columns cut to their lengths (a vendor's 200-character institution
+    code is still logged, shortened; the bodies keep it whole)."""
+    return {**row, **{k: v[:n] for k, n in _COLUMNS.items() if isinstance(v := row.get(k), str) and len(v) > n}}
+
+
+def _without_bodies(row: dict[str, Any], why: str) -> dict[str, Any]:
+    """What is kept of a row the database refused: everything but the bodies, and why."""
+    def summary(part: Any) -> dict[str, Any]:
+        text = json.dumps(part, default=str, sort_keys=True).encode("utf-8", "backslashreplace")
+        return {"unstorable": why[:300], "size": len(text), "sha256": hashlib.sha256(text).hexdigest()}
+    return {**row, "request": summary(row.get("request")), "response": summary(row.get("response"))}
+
+
+class Journal:
+    """This process's append-only record of what it queued, for replay after a crash."""
+
+    def __init__(self, directory: Path) -> None:
+        directory.mkdir(parents=True, exist_ok=True)
+        self.path = directory / f"{os.getpid()}-{uuid.uuid4().hex[:8]}.jsonl"
+        self._file: IO[str] = self.path.open("a", encoding="ascii")
+        fcntl.flock(self._file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+
+    def append(self, row: dict[str, Any]) -> None:
+        self._file.write(json.dumps(row, default=_iso) + "\n")
+        self._file.flush()  # in the kernel: a killed process loses nothing written so far
+
+    def clear(self) -> None:
+        self._file.truncate(0)
+        self._file.seek(0)
+
+    def close(self, *, keep: bool) -> None:
+        self._file.close()
+        if not keep:
+            self.path.unlink(missing_ok=True)
+
+
+def _iso(value: Any) -> str:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return str(value)
+
+
+def orphaned_rows(directory: Path) -> Iterable[tuple[Path, list[dict[str, Any]]]]:
+    """Rows of the journals whose processes are gone (their flock can be taken)."""
+    if not directory.is_dir():
+        return
+    for path in sorted(directory.glob("*.jsonl")):
+        try:
+            handle = path.open("r", encoding="ascii")
+        except FileNotFoundError:
+            continue
+        with handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                continue  # its process is alive
+            rows = []
+            for line in handle:
+                try:
+                    row = json.loads(line)
+                except ValueError:
+                    continue  # the last line of a process killed mid-write
+                row["time"] = datetime.fromisoformat(row["time"]) if row.get("time") else None
+                rows.append(storable(row))
+            yield path, rows
 
 
 class ExchangeLog:
@@ -26,16 +134,26 @@ class ExchangeLog:
 
     BATCH = 200
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, journal: Path | None = None) -> None:
         self.db = db
         self._queue: queue.Queue[dict[str, Any] | None] = queue.Queue()
+        self._lock = threading.Lock()
+        self._kept = False  # rows the database refused even without bodies stay in the journal
+        if journal is not None:
+            self._replay(journal)
+        self._journal = Journal(journal) if journal is not None else None
         self._writer = threading.Thread(target=self._write_batches, name="imgcloud-exchange-log", daemon=True)
         self._writer.start()
 
     def write(self, row: dict[str, Any]) -> None:
-        """Queue one finished record (``recorder.Recording.finish`` is the only caller)."""
-        self._queue.put(row)
+        """Journal and queue one finished record (``recorder.Recording.finish`` is the only caller)."""
+        row = _fitted(storable(row))
+        with self._lock:
+            if self._journal is not None:
+                self._journal.append(row)
+            self._queue.put(row)
 
+    # -- the writer thread ---------------------------------------------------------------------
     def _write_batches(self) -> None:
         while True:
             first = self._queue.get()
@@ -48,15 +166,62 @@ class ExchangeLog:
             rows = [r for r in batch if r is not None]
             try:
                 if rows:
-                    with self.db.engine.begin() as conn:
-                        conn.execute(insert(Exchange), rows)
+                    self._store(rows)
             except Exception:  # the log must never take the sandbox down
                 logger.exception("could not write %d exchange records", len(rows))
             finally:
                 for _ in batch:
                     self._queue.task_done()
+                self._clear_journal()
             if None in batch:
                 return
+
+    def _store(self, rows: list[dict[str, Any]]) -> None:
+        """The batch; on failure, retried, then row by row, then rows without their bodies."""
+        for pause in (*RETRIES, None):
+            try:
+                self._insert(rows)
+                return
+            except Exception as exc:
+                if pause is None:
+                    logger.warning("exchange batch of %d failed (%s); writing row by row", len(rows), exc)
+                    break
+                time.sleep(pause)
+        for row in rows:
+            self._store_one(row)
+
+    def _store_one(self, row: dict[str, Any]) -> None:
+        try:
+            self._insert([row])
+        except Exception as exc:
+            try:
+                self._insert([_without_bodies(row, f"{type(exc).__name__}: {exc}")])
+            except Exception:
+                self._kept = True
+                logger.exception("exchange %s could not be written; it stays in the journal", row.get("uid"))
+
+    def _insert(self, rows: list[dict[str, Any]]) -> None:
+        with self.db.transaction() as conn:
+            conn.execute(insert(Exchange), rows)
+
+    def _clear_journal(self) -> None:
+        with self._lock:
+            if self._journal is not None and not self._kept and self._queue.unfinished_tasks == 0:
+                self._journal.clear()
+
+    def _replay(self, directory: Path) -> None:
+        """Store what processes that died had journaled and not committed; drop their journals."""
+        for path, rows in orphaned_rows(directory):
+            with self.db.reading() as session:
+                stored = set(session.scalars(select(Exchange.uid).where(Exchange.uid.in_([r.get("uid") for r in rows]))))
+            missing = [r for r in rows if r.get("uid") not in stored]
+            if missing:
+                logger.warning("replaying %d exchange records journaled by a process that died (%s)",
+                               len(missing), path.name)
+                for chunk in range(0, len(missing), self.BATCH):
+                    self._store(missing[chunk:chunk + self.BATCH])
+            if not self._kept:
+                path.unlink(missing_ok=True)
 
     def flush(self) -> None:
         """Wait until everything queued so far is written."""
@@ -65,6 +230,8 @@ class ExchangeLog:
     def close(self) -> None:
         self._queue.put(None)
         self._writer.join(timeout=30)
+        if self._journal is not None:
+            self._journal.close(keep=self._kept or self._writer.is_alive())
 
     def query(
         self,
@@ -89,7 +256,7 @@ class ExchangeLog:
         ):
             if value:
                 stmt = stmt.where(column == value)
-        with self.db.session() as session:
+        with self.db.reading() as session:
             return [_as_dict(row) for row in session.scalars(stmt)]
 
 

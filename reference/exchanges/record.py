@@ -33,7 +33,7 @@ def _content(data: bytes, media_type: str | None) -> dict[str, Any]:
     if media_type and "json" in media_type:
         try:
             return {"json": json.loads(data)}
-        except ValueError:
+        except (ValueError, RecursionError):  # kept as text: not JSON, or nested past the parser's depth
             pass
     try:
         return {"body": data.decode("utf-8")}

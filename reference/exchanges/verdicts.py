@@ -16,7 +16,7 @@ from .record import ExchangeDraft
 
 VERDICTS = ("pass", "warn", "fail", "error")
 #: Findings that mean the exchange could not be judged at all.
-UNJUDGED = frozenset({"SANDBOX-INTERNAL", "SIM-PEER-UNREACHABLE"})
+UNJUDGED = frozenset({"SANDBOX-INTERNAL", "SANDBOX-BUSY", "SIM-PEER-UNREACHABLE"})
 DIMSE = ("C-ECHO", "C-FIND", "C-GET", "C-MOVE", "C-STORE")
 
 Table = Callable[[ExchangeDraft, "int | None"], str]

@@ -85,7 +85,8 @@ def open_envelope(sandbox: Sandbox, report: BodyReport, operation: str) -> Envel
         findings.append(RULES.finding("NIDX-EMPTY", mode=report.mode, path=node, node=node))
     if inst is None or not node or not isinstance(rows, list) or any(f.is_error for f in findings):
         # the rows' own findings too, so the sender sees every mistake in one round trip
-        raise NativeError(findings + [f for f in report.findings if f not in findings])
+        known = set(findings)  # findings hash by their content: linear, not a list scan per finding
+        raise NativeError(findings + [f for f in report.findings if f not in known])
     return Envelope(institution=inst, msgid=str(msgid), node=node, rows=rows, findings=findings)
 
 

@@ -23,9 +23,9 @@ def success(rows: list[dict[str, Any]], warnings: Sequence[Finding] = ()) -> dic
 
 def error(findings: Sequence[Finding], config: Config | None = None) -> tuple[int, dict[str, Any]]:
     """Envelope or auth failure: code -1, HTTP 200 (the national platform's way)."""
-    errors = [f for f in findings if f.is_error] or list(findings)
-    rest = [f for f in findings if f not in errors]
-    return 200, {"code": -1, "type": "error", "message": join_findings([*errors, *rest]), "data": None}
+    errors = [f for f in findings if f.is_error]
+    rest = [f for f in findings if not f.is_error] if errors else []
+    return 200, {"code": -1, "type": "error", "message": join_findings([*(errors or findings), *rest]), "data": None}
 
 
 def row_result(hi_img_indx: str | None, findings: Sequence[Finding], *, path: str, done: str,

@@ -1,20 +1,42 @@
-"""The database: engine set-up (SQLite in WAL mode, or PostgreSQL by URL) and migrations."""
+"""The database: engine set-up (SQLite in WAL mode, or PostgreSQL by URL), units of work, and
+migrations.
+
+Writing and reading are separate doors.  ``session()`` is a unit of work that may write: on
+SQLite it takes this process's writer lock and begins ``IMMEDIATE`` (the database's write lock
+up front), so writers queue in order instead of colliding — a deferred transaction that reads
+and then writes fails outright ("database is locked") when another writer committed meanwhile,
+whatever the busy timeout.  ``reading()`` is read-only: no lock, WAL readers never wait.  Either
+raises ``Busy`` when the unit of work cannot start within ``busy_after`` seconds (no pooled
+connection, the write lock held, PostgreSQL refusing connections): the transports answer it
+with the family's retryable "busy" reply, never as a storage failure.
+"""
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+from sqlalchemy.orm import Session
 
 MIGRATIONS = Path(__file__).with_name("migrations")
+#: What a database says when it is overloaded rather than broken.
+_BUSY_TEXTS = ("database is locked", "too many clients", "too many connections", "remaining connection slots")
 
 
-def _sqlite_pragmas(dbapi_connection, _record) -> None:
+class Busy(Exception):
+    """The database cannot take this unit of work now; the caller may retry."""
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    dbapi_connection.isolation_level = None  # SQLAlchemy emits BEGIN itself (_sqlite_begin)
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
@@ -23,26 +45,58 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.close()
 
 
-def make_engine(url: str) -> Engine:
+def _sqlite_begin(conn: Connection) -> None:
+    conn.exec_driver_sql(f"BEGIN {conn.get_execution_options().get('sqlite_begin', 'DEFERRED')}")
+
+
+def make_engine(url: str, *, pool_size: int = 8, max_overflow: int = 8, busy_after: float = 20.0) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        # as many pooled connections as the server's thread pool has threads (Starlette: 40)
+        # connections are cheap: as many as the server's thread pool has threads (Starlette: 40)
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10},
-                               pool_size=40, max_overflow=10)
+                               pool_size=40, max_overflow=10, pool_timeout=busy_after)
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    return create_engine(url, pool_pre_ping=True, pool_size=pool_size, max_overflow=max_overflow,
+                         pool_timeout=busy_after)
+
+
+def insert_ignore(session: Session, model: Any, values: dict[str, Any]) -> None:
+    """Insert a row unless its key exists (no error, no race): ``ON CONFLICT DO NOTHING``."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        session.execute(pg_insert(model).values(**values).on_conflict_do_nothing())
+    elif dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        session.execute(sqlite_insert(model).values(**values).on_conflict_do_nothing())
+    else:  # MariaDB / MySQL
+        from sqlalchemy import insert
+
+        session.execute(insert(model).values(**values).prefix_with("IGNORE"))
+
+
+def is_busy(exc: BaseException) -> bool:
+    """Whether a database error means "overloaded, retry" rather than a failure."""
+    if isinstance(exc, (Busy, PoolTimeout)):
+        return True
+    return isinstance(exc, OperationalError) and any(t in str(exc.orig).lower() for t in _BUSY_TEXTS)
 
 
 class Database:
-    """Engine + session factory; ``migrate()`` brings the schema to the newest revision."""
+    """Engine + units of work; ``migrate()`` brings the schema to the newest revision."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, pool_size: int = 8, max_overflow: int = 8, busy_after: float = 20.0) -> None:
         self.url = url
-        self.engine = make_engine(url)
-        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self.engine = make_engine(url, pool_size=pool_size, max_overflow=max_overflow, busy_after=busy_after)
+        self.sqlite = self.engine.dialect.name == "sqlite"
+        self.busy_after = busy_after
+        self._writer = threading.RLock()  # SQLite: one writing unit of work at a time in this process
 
     def migrate(self) -> None:
         cfg = AlembicConfig()
@@ -53,9 +107,45 @@ class Database:
 
     @contextmanager
     def session(self) -> Iterator[Session]:
-        """A unit of work: committed when the block ends, rolled back on any error."""
-        with self._sessions() as session, session.begin():
+        """A unit of work that may write: committed when the block ends, rolled back on any error."""
+        with self._write_lock(), self._connection("IMMEDIATE") as conn, \
+                Session(bind=conn, expire_on_commit=False) as session, session.begin():
             yield session
+
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        """A read-only unit of work (no writer lock; closed at the end: the objects it loaded stay
+        usable, detached; the connection goes back to the pool rolled back)."""
+        with self._connection("DEFERRED") as conn, Session(bind=conn, expire_on_commit=False) as session:
+            yield session
+
+    @contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        """A Core connection in a writing transaction (bulk inserts), under the same lock."""
+        with self._write_lock(), self._connection("IMMEDIATE") as conn, conn.begin():
+            yield conn
+
+    @contextmanager
+    def _write_lock(self) -> Iterator[None]:
+        if not self.sqlite:
+            yield
+            return
+        if not self._writer.acquire(timeout=self.busy_after):
+            raise Busy(f"the SQLite write lock was held for more than {self.busy_after} s")
+        try:
+            yield
+        finally:
+            self._writer.release()
+
+    @contextmanager
+    def _connection(self, begin: str) -> Iterator[Connection]:
+        try:
+            with self.engine.connect() as conn:
+                yield conn.execution_options(sqlite_begin=begin) if self.sqlite else conn
+        except Exception as exc:
+            if is_busy(exc) and not isinstance(exc, Busy):
+                raise Busy(str(getattr(exc, "orig", exc))) from exc
+            raise
 
     def dispose(self) -> None:
         self.engine.dispose()

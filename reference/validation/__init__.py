@@ -6,6 +6,6 @@ on bad input: it all ends up as findings for the handler to judge.
 """
 from __future__ import annotations
 
-from .inspect import BodyReport, inspect_body, json_path
+from .inspect import BodyReport, inspect_body, json_path, rows_nodes_of
 
-__all__ = ["BodyReport", "inspect_body", "json_path"]
+__all__ = ["BodyReport", "inspect_body", "json_path", "rows_nodes_of"]

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import copy
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -13,7 +14,7 @@ from .normalise import Normaliser
 from .paths import json_path
 from .schema import compile_schema, validate
 
-__all__ = ["BodyReport", "inspect_body", "json_path"]
+__all__ = ["BodyReport", "inspect_body", "json_path", "rows_nodes_of"]
 
 
 @dataclass
@@ -26,16 +27,24 @@ class BodyReport:
     rows_nodes: tuple[str, ...] = ()
     mode: ValidationMode = "strict"
     profile: str = "default"
+    _by_row: dict[tuple[str, int], list[Finding]] | None = field(default=None, repr=False, compare=False)
 
     def envelope_findings(self) -> list[Finding]:
         """Findings outside the rows."""
         return [f for f in self.findings if not any(f.path.startswith(f"{n}[") for n in self.rows_nodes)]
 
     def row_findings(self, node: str, index: int) -> list[Finding]:
-        prefix = f"{node}[{index}]"
-        return [f for f in self.findings if f.path == prefix or f.path.startswith((prefix + ".", prefix + "["))]
+        """The findings inside row ``index`` of ``node`` (grouped once: linear in the findings)."""
+        if self._by_row is None:
+            self._by_row = {}
+            for f in self.findings:
+                match = _ROW.match(f.path)
+                if match and (match.end() == len(f.path) or f.path[match.end()] in ".["):
+                    self._by_row.setdefault((match.group(1), int(match.group(2))), []).append(f)
+        return list(self._by_row.get((node, index), []))
 
 
+_ROW = re.compile(r"^([^.\[\]]+)\[(\d+)\]")
 _compiled: dict[tuple[int, str, str], tuple[dict[str, Any], Any]] = {}
 
 
@@ -48,6 +57,12 @@ def _schema_for(schema: dict[str, Any], operation: str, profile: str) -> tuple[d
     return _compiled[key]
 
 
+def rows_nodes_of(schema: dict[str, Any]) -> tuple[str, ...]:
+    """The nodes holding rows answered one by one: ``x-imgcloud-rows`` and its aliases."""
+    rows = schema.get("x-imgcloud-rows")
+    return (rows, *(k for k, v in schema.get("x-imgcloud-aliases", {}).items() if v == rows)) if rows else ()
+
+
 def inspect_body(
     body: Any, schema: dict[str, Any], *, operation: str, mode: ValidationMode = "strict", profile: str = "default"
 ) -> BodyReport:
@@ -55,7 +70,6 @@ def inspect_body(
     patched, validator = _schema_for(schema, operation, profile)
     normaliser = Normaliser(mode)
     body = normaliser.walk(body, patched, "$")
-    rows = patched.get("x-imgcloud-rows")
-    nodes = (rows, *(k for k, v in patched.get("x-imgcloud-aliases", {}).items() if v == rows)) if rows else ()
+    nodes = rows_nodes_of(patched)
     findings = normaliser.findings + validate(validator, body, mode)
     return BodyReport(body=body, findings=findings, rows_nodes=nodes, mode=mode, profile=profile)

@@ -16,8 +16,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from reference.config import InstitutionConfig
+from reference.errors import NativeError
 from reference.national.request import envelope
 from reference.parties import base_url, endpoint_path
+from reference.rules import RULES
 from reference.sandbox import Sandbox
 from reference.storage.models import PacsInstance
 from reference.transports.http.client import RecordingClient
@@ -143,6 +145,13 @@ def upload_exams(sandbox: Sandbox, *, hospital: str, count: int, centre: str | N
 
 def upload_action(sandbox: Sandbox, body: dict[str, Any]) -> dict[str, Any]:
     """The actor behind the control operation ``hospitalUpload`` (``openapi/sandbox.yaml``)."""
+    try:
+        return _upload(sandbox, body)
+    except KeyError as exc:  # an institution the config does not have
+        raise NativeError([RULES.finding("CONTROL-UNKNOWN-INSTITUTION", detail=exc.args[0])]) from None
+
+
+def _upload(sandbox: Sandbox, body: dict[str, Any]) -> dict[str, Any]:
     done = upload_exams(sandbox, hospital=body["hospital"], count=body["count"], centre=body.get("centre"),
                         seed=body.get("seed"), form=body.get("dicomForm", "zip"), batch=body.get("batch", 1),
                         start=body.get("start", 0))

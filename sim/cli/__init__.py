@@ -19,6 +19,7 @@ from reference import __version__
 from reference.config import Config
 from reference.families import all_families
 from sim.actors import ACTORS
+from sim.server import PARENT_ENV
 
 from . import dicom, scenario
 from .common import ConfigOption, console, load
@@ -76,6 +77,8 @@ def serve(
         typer.echo(f"  dicom        {scp.party} SCP {scp.ae_title} at {scp.host}:{scp.port}")
     os.environ[CONFIG_ENV] = str(config.resolve()) if config else ""
     os.environ[OVERRIDES_ENV] = json.dumps(overrides)
+    if workers > 1:  # its workers end with this process, even when it is killed outright
+        os.environ[PARENT_ENV] = str(os.getpid())
     try:
         uvicorn.run("sim.server:asgi_factory", factory=True, host=cfg.listen.host, port=cfg.listen.port,
                     workers=workers, log_level="warning")

@@ -44,7 +44,7 @@ def stored(ctx: StepContext, params: dict[str, Any]) -> list[dict[str, Any]]:
     """``{hiImgIndx: one or a list}``: per index, whether the province holds it, and its record."""
     wanted = params["hiImgIndx"]
     indexes = [wanted] if isinstance(wanted, str) else list(wanted)
-    with ctx.sandbox().db.session() as session:
+    with ctx.sandbox().db.reading() as session:
         records = {r.hi_img_indx: r for r in session.scalars(
             select(IndexRecord).where(IndexRecord.hi_img_indx.in_(indexes)))}
         return [_state(hi, records.get(hi)) for hi in indexes]

@@ -48,7 +48,7 @@ def collect_by_move(sandbox: Sandbox, study_uid: str, *, peer: Peer | None = Non
     destination = sandbox.config.parties["gateway"].ae_title or "GATEWAY_STORE"
     result = portal(sandbox).move(peer or pacs_peer(sandbox), study_identifier(study_uid), destination)
     out = Collected(study_uid, findings=list(result.findings))
-    with sandbox.db.session() as session:
+    with sandbox.db.reading() as session:
         rows = session.scalars(select(DicomStored).where(DicomStored.store == STORE,
                                                          DicomStored.study_uid == study_uid)).all()
         out.files = {r.sop_uid: sandbox.blobs.get(r.sha256) for r in rows}

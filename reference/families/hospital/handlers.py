@@ -17,7 +17,7 @@ def getFile(hospitalCode: str, fileName: str) -> Response:
     """A stored file by content address (sandbox-defined; INTERFACES.md §2)."""
     sandbox: Sandbox = context["sandbox"]
     digest, _, ext = fileName.partition(".")
-    with sandbox.db.session() as session:
+    with sandbox.db.reading() as session:
         known = session.get(Blob, digest)
     if known is None or not sandbox.blobs.exists(digest):
         raise NativeError([RULES.finding("HOSP-FILE-UNKNOWN", hospital=hospitalCode, name=fileName)])
@@ -28,7 +28,7 @@ def wado(hospitalCode: str, requestType: str, studyUID: str, seriesUID: str, obj
          contentType: str = "application/dicom") -> Response:
     """WADO-URI retrieval of one instance — DICOM PS3.18 §6.2; seeds/001 §4.2."""
     sandbox: Sandbox = context["sandbox"]
-    with sandbox.db.session() as session:
+    with sandbox.db.reading() as session:
         instance = session.scalar(select(PacsInstance).where(
             PacsInstance.hospital_code == hospitalCode, PacsInstance.study_uid == studyUID,
             PacsInstance.series_uid == seriesUID, PacsInstance.sop_uid == objectUID))

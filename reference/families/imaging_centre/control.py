@@ -26,7 +26,7 @@ def centreDelete(body: dict[str, Any]) -> dict[str, Any]:
 
 def centreExamState(centreCode: str, hiImgIndx: str) -> dict[str, Any]:
     """What the centre holds for an exam: status, findings, the row, instances with sha256."""
-    with _sandbox().db.session() as session:
+    with _sandbox().db.reading() as session:
         exam = current_exam(session, centreCode, hiImgIndx) or session.scalar(
             select(CentreExam).where(CentreExam.centre_code == centreCode, CentreExam.hi_img_indx == hiImgIndx)
             .order_by(CentreExam.id.desc()))

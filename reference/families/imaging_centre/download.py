@@ -25,7 +25,7 @@ LIST, FILE = "queryImgCaheFileSn", "queryImgCahe"
 
 
 def _exam_id(sandbox: Sandbox, centre_code: str, hi: str) -> int:
-    with sandbox.db.session() as session:
+    with sandbox.db.reading() as session:
         exam = current_exam(session, centre_code, hi)
         if exam is None:
             raise NativeError([RULES.finding("IMGDLD-UNKNOWN-INDEX", hi=hi)])
@@ -34,7 +34,7 @@ def _exam_id(sandbox: Sandbox, centre_code: str, hi: str) -> int:
 
 def file_list(sandbox: Sandbox, centre_code: str, hi: str) -> dict[str, Any]:
     exam_id = _exam_id(sandbox, centre_code, hi)
-    with sandbox.db.session() as session:
+    with sandbox.db.reading() as session:
         instances = session.scalars(select(CentreInstance).where(CentreInstance.exam_id == exam_id)
                                     .order_by(CentreInstance.series_number, CentreInstance.instance_number, CentreInstance.id))
         entries = [{"examUuid": i.study_uid, "snUuid": i.series_uid, "instUuid": i.sop_uid} for i in instances]

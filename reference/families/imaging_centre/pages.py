@@ -25,7 +25,7 @@ REPORT_CELLS = (("姓名", "psnName"), ("性别", "gend"), ("年龄", "age"), ("
 
 
 def _exam(sandbox: Sandbox, centre_code: str, accession: str) -> tuple[CentreExam, list[CentreInstance]]:
-    with sandbox.db.session() as session:
+    with sandbox.db.reading() as session:
         exam = session.scalar(select(CentreExam).where(
             CentreExam.centre_code == centre_code, CentreExam.accession == accession, CentreExam.deleted_at.is_(None)))
         if exam is None:

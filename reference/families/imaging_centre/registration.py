@@ -62,7 +62,7 @@ def _call(sandbox: Sandbox, centre: InstitutionConfig, operation: str,
 def register_exams(sandbox: Sandbox, centre_code: str, exam_ids: list[int]) -> None:
     centre = sandbox.config.institution(centre_code)
     assert centre is not None
-    with sandbox.db.session() as session:
+    with sandbox.db.reading() as session:
         exams = list(session.scalars(select(CentreExam).where(CentreExam.id.in_(exam_ids)).order_by(CentreExam.id)))
         rows = [index_row(sandbox, exam, centre) for exam in exams]
     results, why = _call(sandbox, centre, SAVE, rows)

@@ -90,7 +90,7 @@ def _foreign(session: Session, centre: str, hi: str, hospital: str, path: str, m
 
 def handle(sandbox: Sandbox, report: BodyReport, draft: ExchangeDraft, centre_code: str) -> dict[str, Any]:
     env, digest = begin(sandbox, report, draft, OPERATION)
-    with sandbox.db.session() as session:
+    with sandbox.db.reading() as session:
         stored, finding = idempotency.previous(session, env.msgid, digest, OPERATION)
     if finding is not None:
         draft.add([finding])
@@ -101,7 +101,7 @@ def handle(sandbox: Sandbox, report: BodyReport, draft: ExchangeDraft, centre_co
     try:
         response, exam_ids = _commit(sandbox, centre_code, env, report, judged, digest, draft)
     except IntegrityError:  # the same msgid was committed meanwhile: judge against it
-        with sandbox.db.session() as session:
+        with sandbox.db.reading() as session:
             stored, finding = idempotency.previous(session, env.msgid, digest, OPERATION)
         if stored is not None:
             return stored

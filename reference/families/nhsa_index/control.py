@@ -25,7 +25,7 @@ def provincePull(body: dict[str, Any]) -> dict[str, Any]:
 
 def provinceIndexState(hiImgIndx: str) -> dict[str, Any]:
     """The province's record of an index and its cached images (sha256 each)."""
-    with _sandbox().db.session() as session:
+    with _sandbox().db.reading() as session:
         record = session.get(IndexRecord, hiImgIndx)
         images = session.scalars(select(ProvinceImage).where(ProvinceImage.hi_img_indx == hiImgIndx))
         cached = sorted(({"sopUid": i.sop_uid, "seriesUid": i.series_uid, "sha256": i.sha256} for i in images),

@@ -33,6 +33,7 @@ CODES: dict[str, int] = {
     "PCLOUD-PROJECT-NOT-MAPPED": 409,
     "PCLOUD-FOREIGN-EXAM": 504,
     "SANDBOX-INTERNAL": 503,
+    "SANDBOX-BUSY": 503,
 }
 #: 003's own text per code, first in ``msg``.
 LEADS: dict[int, str] = {

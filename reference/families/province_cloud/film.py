@@ -36,9 +36,9 @@ def film_url(sandbox: Sandbox, exam_id: str) -> str:
 
 def _open(sandbox: Sandbox, info: str) -> tuple[ProvinceExam, list[ProvinceInstance]]:
     exam_id, _, signature = (info or "").partition(".")
-    if not hmac.compare_digest(signature, _sign(sandbox, exam_id)):
+    if not hmac.compare_digest(signature.encode("utf-8"), _sign(sandbox, exam_id).encode("utf-8")):
         raise NativeError([RULES.finding("PCLOUD-FILM-UNKNOWN")])
-    with sandbox.db.session() as session:
+    with sandbox.db.reading() as session:
         exam = session.scalar(select(ProvinceExam).where(ProvinceExam.exam_id == exam_id))
         if exam is None:
             raise NativeError([RULES.finding("PCLOUD-FILM-UNKNOWN")])

@@ -150,7 +150,7 @@ def _exam_by_id(session: Any, exam_id: str) -> ProvinceExam | None:
 
 
 def digital_image_url(sandbox: Sandbox, uid: str, body: dict[str, Any], findings: list[Finding]) -> str:
-    with sandbox.db.session() as session:
+    with sandbox.db.reading() as session:
         exam = _exam_by_id(session, body["examId"])
         if exam is None:
             raise NativeError([*findings, RULES.finding("PCLOUD-EXAM-UNKNOWN", path="$.examId", what=body["examId"])])
@@ -194,7 +194,7 @@ def query_formerly_exam(sandbox: Sandbox, uid: str, body: dict[str, Any], findin
     end = _time(body.get("checkEndTime")) or sandbox.now()
     start = _time(body.get("checkStartTime")) or end - DEFAULT_WINDOW
     hospital = body.get("hospitalCode") or uid
-    with sandbox.db.session() as session:
+    with sandbox.db.reading() as session:
         query = select(ProvinceExam).where(ProvinceExam.id_card_no == plain, ProvinceExam.patient_name == body["patientName"],
                                            ProvinceExam.check_time >= start, ProvinceExam.check_time <= end)
         exams = list(session.scalars(query.order_by(ProvinceExam.check_time.desc())))
@@ -212,7 +212,7 @@ def query_formerly_exam(sandbox: Sandbox, uid: str, body: dict[str, Any], findin
 
 
 def exam_pdf(sandbox: Sandbox, uid: str, body: dict[str, Any], findings: list[Finding]) -> bytes:
-    with sandbox.db.session() as session:
+    with sandbox.db.reading() as session:
         exam = _exam_by_access(session, body.get("hospitalCode"), body["accessNumber"])
         if exam is None or exam.pdf_sha256 is None:
             raise NativeError([*findings, RULES.finding("PCLOUD-NO-DATA")])

@@ -4,7 +4,9 @@
 - at most 30 tokens per uid per China-local day (the 31st: 11004);
 - a wrong uid/secret: 11001; the 6th wrong in a row locks the uid for 10 minutes (11003);
 - state is in the database (``province_tokens``, ``province_auth``), so it survives a
-  restart and every worker agrees; times come from the sandbox's (injectable) clock.
+  restart and every worker agrees; times come from the sandbox's (injectable) clock;
+- concurrent calls for one uid are serialised on its ``province_auth`` row, so the limits hold
+  exactly under load, on SQLite and PostgreSQL, with any number of workers.
 """
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ from sqlalchemy import func, select
 
 from reference.rules import RULES, Finding
 from reference.sandbox import Sandbox
+from reference.storage.db import insert_ignore
 from reference.storage.models import ProvinceAuth, ProvinceToken
 
 VALIDITY = timedelta(seconds=7200)
@@ -36,11 +39,12 @@ def issue(sandbox: Sandbox, uid: str, secret: str) -> tuple[str | None, list[Fin
     """A new token for ``uid``, or the finding that refuses it."""
     now = sandbox.now()
     with sandbox.db.session() as session:
-        auth = session.get(ProvinceAuth, uid, with_for_update=True)
-        if auth is None:
-            auth = ProvinceAuth(uid=uid, failures=0, locked_until=None)
-            session.add(auth)
-            session.flush()
+        # the uid's row exists before it is locked: concurrent first calls do not collide on it, and
+        # every call for the uid then waits its turn on the row (PostgreSQL: FOR UPDATE; SQLite: the
+        # unit of work is an IMMEDIATE transaction), so the daily limit and the lock count exactly
+        insert_ignore(session, ProvinceAuth, {"uid": uid, "failures": 0, "locked_until": None})
+        auth = session.get(ProvinceAuth, uid, with_for_update=True, populate_existing=True)
+        assert auth is not None
         if auth.locked_until is not None:
             if now < auth.locked_until:
                 return None, [RULES.finding("PCLOUD-AUTH-LOCKED", uid=uid, until=f"{auth.locked_until:%Y-%m-%d %H:%M:%S}")]
@@ -66,7 +70,7 @@ def holder(sandbox: Sandbox, token: str | None) -> tuple[str | None, list[Findin
     """The uid a live token was issued to, or the 403 finding."""
     if not token:
         return None, [RULES.finding("PCLOUD-TOKEN-MISSING")]
-    with sandbox.db.session() as session:
+    with sandbox.db.reading() as session:
         row = session.get(ProvinceToken, token)
         if row is None:
             return None, [RULES.finding("PCLOUD-TOKEN-UNKNOWN")]

@@ -49,7 +49,7 @@ def archive_rules(sandbox: Sandbox, ident: DicomIdentity, head: Dataset) -> tupl
         detail = "EncryptedAttributesSequence (0400,0500)" if "EncryptedAttributesSequence" in head \
             else f"transfer syntax {ident.transfer_syntax}"
         return STATUS["data_set_mismatch"], [RULES.finding("DICOM-ARCHIVE-ENCODING", detail=detail)]
-    with sandbox.db.session() as session:
+    with sandbox.db.reading() as session:
         exam = session.scalar(select(ArchiveExam).where(ArchiveExam.study_uid == ident.study_uid))
     if exam is None:
         return STATUS["not_authorized"], [RULES.finding("DICOM-ARCHIVE-NOT-REGISTERED", study=ident.study_uid)]

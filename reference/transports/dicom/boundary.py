@@ -17,6 +17,7 @@ from typing import Any
 from pynetdicom import evt
 
 from reference.rules import RULES
+from reference.storage.db import is_busy
 
 from .recorder import DicomRecorder
 
@@ -29,6 +30,10 @@ OPERATIONS = {evt.EVT_C_ECHO: "C-ECHO", evt.EVT_C_FIND: "C-FIND", evt.EVT_C_GET:
 
 
 def _noted(rec: DicomRecorder, event: evt.Event, operation: str, exc: BaseException) -> None:
+    if is_busy(exc):
+        logger.warning("busy serving %s to %s: %s", operation, rec.calling(event), exc)
+        rec.current(event, operation).add([RULES.finding("SANDBOX-BUSY", detail=type(exc).__name__)])
+        return
     logger.error("unhandled error serving %s to %s", operation, rec.calling(event), exc_info=exc)
     rec.current(event, operation).add([RULES.finding("SANDBOX-INTERNAL", error=type(exc).__name__)])
 

@@ -199,7 +199,7 @@ def _computed(sandbox: Sandbox, keyword: str, members: list[Entry]) -> Any:
 def find(sandbox: Sandbox, catalogue: Catalogue, identifier: Dataset, level: str,
          retrieve_ae: str) -> Iterator[Dataset]:
     """Every match at ``level`` as a response identifier holding the keys asked for."""
-    with sandbox.db.session() as session:
+    with sandbox.db.reading() as session:
         entries = catalogue(session, _sql_filters(identifier))
     # the query's keys, sorted out once: (tag, VR, keyword, value, matched against the header)
     keys = [(elem.tag, elem.VR, elem.keyword, elem.value, elem.keyword not in COMPUTED)
@@ -238,7 +238,7 @@ def to_retrieve(sandbox: Sandbox, catalogue: Catalogue, identifier: Dataset) -> 
     filters = _sql_filters(identifier)
     if not filters:
         return []
-    with sandbox.db.session() as session:
+    with sandbox.db.reading() as session:
         return catalogue(session, filters)
 
 

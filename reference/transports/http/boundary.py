@@ -21,6 +21,7 @@ from reference.errors import NativeError
 from reference.families import FamilyRouter
 from reference.rules import RULES, Finding
 from reference.sandbox import Sandbox
+from reference.storage.db import is_busy
 from reference.viewer import error_page
 
 logger = logging.getLogger("imgcloud.http")
@@ -35,6 +36,9 @@ def findings_for(request: ConnexionRequest, exc: Exception) -> list[Finding]:
         actual = request.headers.get("content-type", "(none)")
         return [RULES.finding("HTTP-CONTENT-TYPE", expected="application/json", actual=actual)]
     status = exc.status if isinstance(exc, ProblemException) else getattr(exc, "status_code", 500)
+    if is_busy(exc):
+        logger.warning("busy serving %s %s: %s", method, url, exc)
+        return [RULES.finding("SANDBOX-BUSY", detail=type(exc).__name__)]
     if status == 404:
         return [RULES.finding("HTTP-NOT-FOUND", method=method, url=url)]
     if status == 405:

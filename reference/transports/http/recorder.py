@@ -4,7 +4,8 @@ party serves, through ``reference.exchanges.recording``.
 It wraps the whole Connexion app: the request and response bytes are captured as they
 pass (large bodies hashed incrementally, never held twice), and what the handler learnt
 (family, operation, institution, findings) comes back through the ``ExchangeDraft`` it
-placed in the request context.  The record is written after the response is sent.
+placed in the request context.  The record is written (journaled and queued) just before the
+reply's last byte is sent, so a caller never holds an answer the log could lose.
 """
 from __future__ import annotations
 
@@ -102,12 +103,15 @@ class ExchangeRecorder:
                 meta["headers"] = Headers(raw=headers)
             elif message["type"] == "http.response.body":
                 response.feed(message.get("body", b""))
+                if not message.get("more_body", False):  # recorded before the caller has the whole reply
+                    self._write(scope, record, request, response, meta)
             await send(message)
 
         try:
             await self.app(scope, receive_, send_)
         finally:
-            self._write(scope, record, request, response, meta)  # only queues the record
+            if not record.finished:  # no complete reply was sent (an error, a client gone)
+                self._write(scope, record, request, response, meta)
 
     def _write(self, scope: Scope, record: Recording, request: _Capture, response: _Capture,
                meta: dict[str, Any]) -> None:

@@ -5,22 +5,38 @@ control contract (``openapi/sandbox.yaml``) that its handlers do not define are 
 family whose ``control`` module does — each family implements its own control actions."""
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from connexion.context import context
 from connexion.exceptions import ResolverError
 from connexion.resolver import Resolution, Resolver
 
+from reference.errors import NativeError
 from reference.families import Family
+
+from .validation import REPORT_KEY
 
 
 def control_action(families: Sequence[Family], operation_id: str) -> Callable[..., Any]:
-    """The one family control function named ``operation_id``."""
+    """The one family control function named ``operation_id``, refusing a body its schema
+    refuses (a control operation has no lenient mode: it acts only on a valid request)."""
     found = [(f.name, fn) for f in families if (fn := f.control_action(operation_id)) is not None]
     if len(found) != 1:
         owners = ", ".join(name for name, _ in found) or "no family"
         raise ResolverError(f"control operation {operation_id}: defined by {owners} (exactly one family must)")
-    return found[0][1]
+    return _valid_bodies_only(found[0][1])
+
+
+def _valid_bodies_only(function: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(function)
+    def checked(*args: Any, **kwargs: Any) -> Any:
+        report = context.get(REPORT_KEY)
+        if report is not None and any(f.is_error for f in report.findings):
+            raise NativeError(report.findings)
+        return function(*args, **kwargs)
+    return checked
 
 
 class FamilyResolver(Resolver):
