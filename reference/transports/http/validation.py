@@ -45,7 +45,7 @@ def _peek(body: Any, key: str | None) -> str | None:
 
 
 def report_from(scope: Scope) -> BodyReport | None:
-    return scope.get("extensions", {}).get("connexion_context", {}).get(REPORT_KEY)  # type: ignore[no-any-return]
+    return scope.get("extensions", {}).get("connexion_context", {}).get(REPORT_KEY)
 
 
 def too_deep(body: Any, limit: int) -> bool:
@@ -93,7 +93,7 @@ def make_body_validator(config: Config) -> type[JSONRequestBodyValidator]:
     class ReportingBodyValidator(JSONRequestBodyValidator):
         MUTABLE_VALIDATION = True
 
-        async def wrap_receive(self, receive: Receive, *, scope: Scope) -> tuple[Receive, Scope]:  # type: ignore[override]
+        async def wrap_receive(self, receive: Receive, *, scope: Scope) -> tuple[Receive, Scope]:
             """Connexion's ``wrap_receive`` with every refusal native and the body bounded."""
             self._scope = scope
             headers = Headers(scope=scope)
