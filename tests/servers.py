@@ -9,6 +9,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 import yaml
@@ -20,10 +21,11 @@ __all__ = ["IMGCLOUD", "free_dicom_ports", "free_port", "serve"]
 IMGCLOUD = [sys.executable, "-c", "from sim.cli import main; main()"]
 
 
-def free_dicom_ports(path: Path) -> Path:
-    """A config file (written to ``path``) whose three SCPs listen on free loopback ports."""
+def free_dicom_ports(path: Path, **extra: Any) -> Path:
+    """A config file (written to ``path``) whose three SCPs listen on free loopback ports, with
+    ``extra`` top-level keys (``storage={"url": …}``)."""
     pacs, archive, gateway = free_port(), free_port(), free_port()
-    path.write_text(yaml.safe_dump({"parties": {
+    path.write_text(yaml.safe_dump({**extra, "parties": {
         "hospital": {"port": pacs, "move_destinations": {"GATEWAY_STORE": {"port": gateway},
                                                          "CLOUD_ARCHIVE": {"port": archive}}},
         "regional_platform": {"port": archive}, "gateway": {"port": gateway}}}), encoding="utf-8")
