@@ -83,18 +83,25 @@ REJECT_REASONS = {
 }
 
 
-def nodelay(event: evt.Event) -> None:
+def on_connection(event: evt.Event) -> None:
     """EVT_CONN_OPEN: disable Nagle on the association socket (each DIMSE exchange would
-    otherwise stall ~40 ms on delayed ACKs)."""
+    otherwise stall ~40 ms on delayed ACKs), and time out every read on it.  The DUL reads only
+    when the socket has data, so the timeout bounds a peer that starts a PDU and stops sending
+    (an accepted socket does not inherit the listener's timeout): its read fails after the ACSE
+    timeout and the association ends, instead of holding a slot for ever."""
     sock = getattr(getattr(event.assoc.dul, "socket", None), "socket", None)
-    if sock is not None:
-        try:
-            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        except OSError:
-            pass
+    if sock is None:
+        return
+    try:
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        sock.settimeout(event.assoc.acse_timeout or READ_TIMEOUT)
+    except OSError:
+        pass
 
 
-NODELAY_HANDLERS: list[Any] = [(evt.EVT_CONN_OPEN, nodelay)]
+#: Seconds one read of a PDU may wait for the next bytes when no ACSE timeout is set.
+READ_TIMEOUT = 30.0
+NODELAY_HANDLERS: list[Any] = [(evt.EVT_CONN_OPEN, on_connection)]
 
 
 def _meta_element(element: int, vr: bytes, value: bytes) -> bytes:

@@ -5,7 +5,7 @@ importing this module changes nothing.
 pynetdicom is pinned to 3.0.x (``pyproject.toml``): each patch replaces one internal whose
 shape is that release's, and ``install()`` refuses another minor version rather than send
 wrong bytes.  ``tests/dicom/test_net.py`` checks the encoders byte for byte against
-pynetdicom's own.  What is replaced (seven internals and one setting):
+pynetdicom's own.  What is replaced (eight internals and one setting):
 
 1. ``_config.STORE_SEND_CHUNKED_DATASET``: files sent by path are streamed, not decoded;
 2. ``AssociationSocket._shutdown_socket``: always close the socket (3.0.4 leaks it when
@@ -14,10 +14,13 @@ pynetdicom's own.  What is replaced (seven internals and one setting):
 4. ``DIMSEServiceProvider.send_msg``: all P-DATA-TF PDUs of a message framed at once;
 5. and 6. ``fsm.ACTIONS["DT-1"]`` and ``["AR-7"]``: such a framed message written in one call;
 7. ``dimse_messages.encode``: command sets (group 0000) written directly;
-8. ``AssociationSocket.recv``: a PDU read into one buffer instead of 4 KB appends.
+8. ``AssociationSocket.recv``: a PDU read into one buffer instead of 4 KB appends;
+9. ``DULServiceProvider._read_pdu_data``: the PDU length bounded before it is read (a peer
+   announcing 1 GiB is aborted, not allocated for).
 """
 from __future__ import annotations
 
+import logging
 import socket
 import struct
 import threading
@@ -26,11 +29,13 @@ from typing import Any
 import pynetdicom
 from pydicom.dataset import Dataset
 from pydicom.multival import MultiValue
-from pynetdicom import _config, association, dimse, dimse_messages, evt, fsm
+from pynetdicom import _config, association, dimse, dimse_messages, dul, evt, fsm
 from pynetdicom.pdu_primitives import P_DATA
 from pynetdicom.transport import AssociationSocket
 
-from .net import EncodedDataset
+from .net import MAX_PDU, EncodedDataset
+
+LOGGER = logging.getLogger("imgcloud.dicom")
 
 PINNED = "3.0."
 _installed = False
@@ -197,6 +202,59 @@ def _recv(self: AssociationSocket, nr_bytes: int) -> bytearray:
     return buffer
 
 
+#: PDU types of PS3.8 §9.3 (A-ASSOCIATE-RQ … A-ABORT).
+_PDU_TYPES = range(0x01, 0x08)
+#: Longest non-P-DATA PDU accepted (an A-ASSOCIATE-RQ with many contexts and a user identity).
+ASSOCIATION_PDU_LIMIT = 256 * 1024
+
+
+def pdu_limit(dul: Any, pdu_type: int) -> int:
+    """The longest PDU (after its 6-byte header) read from a peer: for P-DATA-TF our announced
+    maximum receive length (PS3.8 D.1; 0 announces "unlimited": ``MAX_PDU`` then), otherwise
+    ``ASSOCIATION_PDU_LIMIT``."""
+    if pdu_type != 0x04:
+        return ASSOCIATION_PDU_LIMIT
+    announced = int(getattr(dul.assoc, "acceptor" if dul.assoc.is_acceptor else "requestor").maximum_length or 0)
+    return max(announced, MAX_PDU) + 6
+
+
+def _read_pdu_data(self: Any) -> None:
+    """``DULServiceProvider._read_pdu_data`` with the PDU length judged before anything is read or
+    allocated: a length over ``pdu_limit`` is an invalid PDU (Evt19: the state machine answers
+    A-ABORT and closes), so a peer announcing 1 GiB costs nothing; a read that times out or
+    ends early is a closed connection (Evt17), as in pynetdicom."""
+    sock = self.socket
+    try:
+        header = sock.recv(6)
+    except OSError:
+        self.event_queue.put("Evt17")
+        return
+    if len(header) != 6:
+        self.event_queue.put("Evt17")
+        return
+    pdu_type, _, length = struct.unpack(">BBL", header)
+    if pdu_type not in _PDU_TYPES or length > pdu_limit(self, pdu_type):
+        LOGGER.warning("refusing a PDU of type 0x%02X announcing %d bytes", pdu_type, length)
+        self.event_queue.put("Evt19")
+        return
+    try:
+        body = sock.recv(length)
+    except OSError:
+        self.event_queue.put("Evt17")
+        return
+    if len(body) != length:
+        self.event_queue.put("Evt17")
+        return
+    try:
+        pdu, event = self._decode_pdu(bytearray(header) + body)
+    except Exception:
+        LOGGER.warning("an undecodable PDU of type 0x%02X", pdu_type, exc_info=True)
+        self.event_queue.put("Evt19")
+        return
+    self.event_queue.put(event)
+    self._recv_pdu.put(pdu)
+
+
 def install() -> None:
     """Install every patch, once per process (idempotent, thread-safe)."""
     global _installed
@@ -215,4 +273,5 @@ def install() -> None:
             fsm.ACTIONS[name] = (description, _p_data_action(action), state)
         dimse_messages.encode = _encode_command
         AssociationSocket.recv = _recv  # type: ignore[method-assign]
+        dul.DULServiceProvider._read_pdu_data = _read_pdu_data  # type: ignore[method-assign]
         _installed = True

@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from pynetdicom import AE
+from pynetdicom import AE, evt
 from pynetdicom.transport import ThreadedAssociationServer
 
 from reference.sandbox import Sandbox
@@ -65,6 +65,7 @@ def start_scp(sandbox: Sandbox, party: str, *, recorder: DicomRecorder, contexts
     ae = AE(ae_title=title)
     ae.maximum_associations = cfg.max_associations
     ae.require_calling_aet = list(cfg.allowed_callers)
+    ae.require_called_aet = True  # a request for another AE title is refused (PS3.8 §9.3.4 reason 7)
     ae.maximum_pdu_size = MAX_PDU
     # a peer that connects and never negotiates (or sends garbage) holds a slot for at most acse_timeout
     ae.network_timeout, ae.acse_timeout, ae.dimse_timeout = 60, 5, 60
@@ -73,9 +74,20 @@ def start_scp(sandbox: Sandbox, party: str, *, recorder: DicomRecorder, contexts
     for abstract in requested:
         ae.add_requested_context(abstract, UNCOMPRESSED)
     server = ae.start_server((host, port), block=False,
-                             evt_handlers=[*NODELAY_HANDLERS, *recorder.handlers(), *guard_all(handlers, recorder)])
+                             evt_handlers=[*NODELAY_HANDLERS, (evt.EVT_REQUESTED, refuse_without_contexts),
+                                           *recorder.handlers(), *guard_all(handlers, recorder)])
     assert server is not None  # non-blocking: the server runs in its own thread
     return RunningScp(party, title, host, port, ae, server, recorder)
+
+
+def refuse_without_contexts(event: evt.Event) -> None:
+    """EVT_REQUESTED: an A-ASSOCIATE-RQ with no presentation context is malformed (PS3.8 §9.3.2):
+    rejected (permanent, service user, no reason given) rather than accepted with nothing to do."""
+    assoc = event.assoc
+    if not assoc.requestor.primitive.presentation_context_definition_list:
+        assoc.acse.send_reject(0x01, 0x01, 0x01)  # then as pynetdicom's own refusals end (acse.py)
+        evt.trigger(assoc, evt.EVT_REJECTED, {})
+        assoc.kill()
 
 
 def storage_contexts(*, as_get_scp: bool = False) -> list[Context]:
