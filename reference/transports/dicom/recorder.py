@@ -170,10 +170,11 @@ class DicomRecorder:
         result, source, reason = (int(getattr(prim, k, 0) or 0) for k in ("result", "result_source", "diagnostic"))
         response.update(reject_result=result, source=source, reason=reason)
         allowed = list(event.assoc.ae.require_calling_aet)
-        if not event.assoc.requestor.primitive.presentation_context_definition_list:
+        request = event.assoc.requestor.primitive
+        if request is not None and not request.presentation_context_definition_list:
             return RULES.finding("DICOM-NO-CONTEXTS")
-        if (source, reason) == (1, 7):
-            requested = event.assoc.requestor.primitive.called_ae_title
+        if (source, reason) == (1, 7) and request is not None:
+            requested = request.called_ae_title
             requested = requested.decode(errors="replace") if isinstance(requested, bytes) else str(requested)
             return RULES.finding("DICOM-CALLED-AE-UNKNOWN", requested=requested.strip(), called=self.called)
         if (source, reason) == (1, 3):

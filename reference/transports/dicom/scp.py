@@ -84,7 +84,8 @@ def refuse_without_contexts(event: evt.Event) -> None:
     """EVT_REQUESTED: an A-ASSOCIATE-RQ with no presentation context is malformed (PS3.8 §9.3.2):
     rejected (permanent, service user, no reason given) rather than accepted with nothing to do."""
     assoc = event.assoc
-    if not assoc.requestor.primitive.presentation_context_definition_list:
+    request = assoc.requestor.primitive
+    if request is not None and not request.presentation_context_definition_list:
         assoc.acse.send_reject(0x01, 0x01, 0x01)  # then as pynetdicom's own refusals end (acse.py)
         evt.trigger(assoc, evt.EVT_REJECTED, {})
         assoc.kill()
