@@ -102,6 +102,18 @@ class PacsInstance(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime)
 
 
+class HospitalFile(Base):
+    """A file a simulated hospital produced and serves (``GET /hospital/{code}/files/{sha256}.{ext}``):
+    only that hospital's files, each under the type it was produced as."""
+
+    __tablename__ = "hospital_files"
+
+    hospital_code: Mapped[str] = mapped_column(String(30), primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    ext: Mapped[str] = mapped_column(String(8), primary_key=True)  # pdf | dcm | zip
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
 class CentreExam(Base):
     """An exam a hospital uploaded to an imaging centre (saveExamRpotImgInfo row)."""
 

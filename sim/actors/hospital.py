@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from reference.config import InstitutionConfig
 from reference.errors import NativeError
+from reference.families.hospital.files import publish
 from reference.national.request import envelope
 from reference.parties import base_url, endpoint_path
 from reference.rules import RULES
@@ -62,7 +63,7 @@ def prepare_exam(sandbox: Sandbox, hospital: InstitutionConfig, exam: Exam, *, s
     pdf = make_report_pdf(exam)
     base = f"{base_url(sandbox.config, 'hospital')}/hospital/{hospital.code}"
     with sandbox.db.session() as session:
-        pdf_sha = sandbox.store_blob(session, pdf, "application/pdf")
+        pdf_sha = publish(sandbox, session, hospital.code, pdf, "pdf")
         stored = [{"sopUid": inst.sop_instance_uid, "seriesUid": inst.series_uid, "sha256": sha}
                   for inst, sha in zip(instances, _keep(sandbox, session, hospital.code, exam, instances), strict=True)]
         first = instances[0]
@@ -73,7 +74,7 @@ def prepare_exam(sandbox: Sandbox, hospital: InstitutionConfig, exam: Exam, *, s
             dicom_url = f"{base}/files/{stored[0]['sha256']}.dcm"
         else:
             archive = _zip([(f"{i.series_number:03d}/{i.instance_number:04d}.dcm", i.data) for i in instances])
-            dicom_url = f"{base}/files/{sandbox.store_blob(session, archive, 'application/zip')}.zip"
+            dicom_url = f"{base}/files/{publish(sandbox, session, hospital.code, archive, 'zip')}.zip"
     if form != "zip":
         stored = stored[:1]  # one file, or one WADO instance, is what the row references
     row = img_info_row(exam, pdf_url=f"{base}/files/{pdf_sha}.pdf", dicom_url=dicom_url)
@@ -85,7 +86,7 @@ def _keep(sandbox: Sandbox, session: Session, hospital: str, exam: Exam, instanc
     a SOP instance already there is kept.  The sha256 of each file."""
     digests = []
     for inst in instances:
-        sha = sandbox.store_blob(session, inst.data, "application/dicom")
+        sha = publish(sandbox, session, hospital, inst.data, "dcm")
         if session.scalar(select(PacsInstance).where(PacsInstance.sop_uid == inst.sop_instance_uid)) is None:
             session.add(PacsInstance(hospital_code=hospital, patient_id=exam.patient.patient_id,
                                      accession=exam.accession_no, study_uid=inst.study_uid, series_uid=inst.series_uid,

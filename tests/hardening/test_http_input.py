@@ -80,3 +80,18 @@ def test_schema_invalid_control_bodies_are_400(running, path, body):
 def test_unknown_institution_in_a_control_body_is_400(running):
     r = running.client.post("/_sandbox/actions/hospital-upload", json={"hospital": "S51080200001", "count": 1})
     assert r.status_code == 400 and r.json()["findings"][0]["rule"] == "CONTROL-UNKNOWN-INSTITUTION"
+
+
+def test_a_hospital_serves_only_its_own_files_under_their_own_type(running):
+    """Defect 9: any stored blob used to be served under any hospital code, a DICOM file as .zip."""
+    from tests.flow_helpers import HOSPITAL, upload
+
+    exam = upload(running.client, 1, dicomForm="file")[0]
+    pdf, dcm = exam["pdfSha256"], exam["instances"][0]["sha256"]
+    assert running.client.get(f"/hospital/{HOSPITAL}/files/{pdf}.pdf").content.startswith(b"%PDF-")
+    assert running.client.get(f"/hospital/{HOSPITAL}/files/{dcm}.dcm").status_code == 200
+    for url in (f"/hospital/H51080200012/files/{pdf}.pdf",  # another hospital
+                f"/hospital/{HOSPITAL}/files/{dcm}.zip",    # the wrong type
+                f"/hospital/{HOSPITAL}/files/{pdf}.dcm"):
+        r = running.client.get(url)
+        assert r.status_code == 404 and r.json()["findings"][0]["rule"] == "HOSP-FILE-UNKNOWN", url

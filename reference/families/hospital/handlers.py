@@ -8,18 +8,18 @@ from starlette.responses import Response
 from reference.errors import NativeError
 from reference.rules import RULES
 from reference.sandbox import Sandbox
-from reference.storage.models import Blob, PacsInstance
+from reference.storage.models import PacsInstance
 
-MEDIA_TYPES = {"pdf": "application/pdf", "dcm": "application/dicom", "zip": "application/zip"}
+from .files import MEDIA_TYPES, served
 
 
 def getFile(hospitalCode: str, fileName: str) -> Response:
-    """A stored file by content address (sandbox-defined; INTERFACES.md §2)."""
+    """A file the hospital produced, by content address and type (sandbox-defined; INTERFACES.md §2)."""
     sandbox: Sandbox = context["sandbox"]
     digest, _, ext = fileName.partition(".")
     with sandbox.db.reading() as session:
-        known = session.get(Blob, digest)
-    if known is None or not sandbox.blobs.exists(digest):
+        known = served(session, hospitalCode, digest, ext)
+    if not known or not sandbox.blobs.exists(digest):
         raise NativeError([RULES.finding("HOSP-FILE-UNKNOWN", hospital=hospitalCode, name=fileName)])
     return Response(sandbox.blobs.get(digest), media_type=MEDIA_TYPES[ext])
 
