@@ -113,6 +113,15 @@ class LimitsConfig(_Strict):
     body_bytes: int = Field(default=4 * 1024 * 1024, ge=1024)
     #: arrays and objects nested deeper than this are refused (HTTP-JSON-DEPTH); the seeds' bodies nest 3
     json_depth: int = Field(default=32, ge=4, le=200)
+    #: a file the centre fetches (a report PDF, a DICOM file or zip) larger than this is refused,
+    #: and so is a zip expanding beyond it or beyond ``zip_ratio`` times its own size
+    fetch_bytes: int = Field(default=512 * 1024 * 1024, ge=1024)
+    zip_ratio: float = Field(default=50.0, ge=1.0)
+    #: seconds a whole fetch may take
+    fetch_seconds: float = Field(default=120.0, gt=0)
+    #: ports the centre never fetches from (services that are not HTTP: SSH, mail, databases, brokers)
+    refused_ports: list[int] = Field(default_factory=lambda: [22, 23, 25, 110, 143, 465, 587, 993, 995, 3306,
+                                                              5432, 5672, 6379, 1883, 4222, 11211, 27017])
 
 
 class Config(_Strict):

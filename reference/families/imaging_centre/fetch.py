@@ -13,6 +13,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 
+from reference.config.model import LimitsConfig
 from reference.dicomio import DicomIdentity, NotDicom, identify
 from reference.rules import RULES, Finding
 from reference.transports.http.client import RecordingClient
@@ -34,17 +35,45 @@ class Fetched:
     findings: list[Finding] = field(default_factory=list)
 
 
+def _limits(client: RecordingClient) -> LimitsConfig:
+    return client.sandbox.config.limits if client.sandbox is not None else LimitsConfig()
+
+
+def _refusal(url: str, limits: LimitsConfig) -> str | None:
+    """Why the centre will not fetch ``url`` (a reference is a file server's, not anything at all)."""
+    parts = urlsplit(url)
+    if parts.path.startswith("/_sandbox/") or "/_sandbox/" in parts.path:
+        return "the sandbox's own control API / 沙箱自身的控制接口"
+    try:
+        port = parts.port
+    except ValueError:
+        return "no valid port / 端口无效"
+    if port in limits.refused_ports:
+        return f"port {port} is not a web server's / 端口 {port} 不是 Web 服务"
+    return None
+
+
 def _download(client: RecordingClient, url: str, field_name: str, institution: str) -> tuple[bytes | None, list[Finding]]:
     scheme = urlsplit(url).scheme.lower()
     if scheme not in ("http", "https"):
         return None, [RULES.finding("CENTRE-REFERENCE-SCHEME", field=field_name, url=url)]
+    limits = _limits(client)
+    why = _refusal(url, limits)
+    if why:
+        return None, [RULES.finding("CENTRE-FETCH-REFUSED", field=field_name, url=url, why=why)]
     try:
-        response = client.get(url, operation=f"fetch {field_name}", institution=institution)
+        response, data, stopped = client.download(url, operation=f"fetch {field_name}", institution=institution,
+                                                  max_bytes=limits.fetch_bytes, seconds=limits.fetch_seconds)
     except httpx.HTTPError as exc:
         return None, [RULES.finding("CENTRE-FETCH-FAILED", field=field_name, url=url, detail=f"{type(exc).__name__}: {exc}")]
-    if response.status_code != 200:
-        return None, [RULES.finding("CENTRE-FETCH-FAILED", field=field_name, url=url, detail=f"HTTP {response.status_code}")]
-    return response.content, []
+    if stopped == "too-large":
+        return None, [RULES.finding("CENTRE-FETCH-TOO-LARGE", field=field_name, url=url, limit=limits.fetch_bytes)]
+    if stopped == "slow":
+        return None, [RULES.finding("CENTRE-FETCH-SLOW", field=field_name, url=url, seconds=limits.fetch_seconds)]
+    if response is None or response.status_code != 200:
+        status = response.status_code if response is not None else "—"
+        return None, [RULES.finding("CENTRE-FETCH-FAILED", field=field_name, url=url, detail=f"HTTP {status}")]
+    return data, []
 
 
 def fetch_pdf(client: RecordingClient, url: str, institution: str) -> Fetched:
@@ -55,11 +84,20 @@ def fetch_pdf(client: RecordingClient, url: str, institution: str) -> Fetched:
     return Fetched(data=data, findings=findings)
 
 
-def _members(data: bytes) -> list[tuple[str, bytes]]:
-    if data[:4] == b"PK\x03\x04":
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            return [(i.filename, archive.read(i)) for i in archive.infolist() if not i.is_dir()]
-    return [("(file)", data)]
+class ZipTooLarge(ValueError):
+    """A zip that would expand beyond the limits (a zip bomb, or simply too much)."""
+
+
+def _members(data: bytes, limits: LimitsConfig) -> list[tuple[str, bytes]]:
+    """The files of a zip (or the one file), judged by their declared sizes before any is expanded."""
+    if data[:4] != b"PK\x03\x04":
+        return [("(file)", data)]
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        infos = [i for i in archive.infolist() if not i.is_dir()]
+        expanded = sum(i.file_size for i in infos)
+        if expanded > limits.fetch_bytes or expanded > limits.zip_ratio * max(len(data), 1):
+            raise ZipTooLarge(f"{len(infos)} files, {expanded} bytes from {len(data)} bytes")
+        return [(i.filename, archive.read(i)) for i in infos]
 
 
 def _wado_findings(url: str, files: list[DicomFile]) -> list[Finding]:
@@ -107,7 +145,9 @@ def fetch_dicom(client: RecordingClient, url: str, institution: str) -> Fetched:
     if data is None:
         return Fetched(findings=findings)
     try:
-        members = _members(data)
+        members = _members(data, _limits(client))
+    except ZipTooLarge as exc:
+        return Fetched(findings=[RULES.finding("CENTRE-ZIP-BOMB", url=url, detail=str(exc))])
     except zipfile.BadZipFile as exc:
         return Fetched(findings=[RULES.finding("CENTRE-NOT-DICOM", url=url, name=f"zip: {exc}")])
     files: list[DicomFile] = []

@@ -3,6 +3,7 @@
 peer's answer — how a real system is contract-tested when its party is external."""
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -46,6 +47,37 @@ class RecordingClient:
             record.draft.add(list(judge(response)) if judge else [])
             self._finish(record, url, response)
         return response
+
+    def download(self, url: str, *, operation: str, institution: str | None = None, max_bytes: int,
+                 seconds: float) -> tuple[httpx.Response | None, bytes | None, str | None]:
+        """GET ``url`` streamed, stopping at ``max_bytes`` or after ``seconds``: ``(response, body,
+        None)``, or ``(response, None, "too-large" | "slow")`` when stopped (the exchange keeps what
+        arrived and says why).  Transport errors raise as for ``get``."""
+        record = recording(self.sandbox, ExchangeDraft(direction="outbound", party=self.party, family=self.family,
+                                                       operation=operation, institution=institution))
+        deadline, parts, size, stopped = time.monotonic() + seconds, [], 0, None
+        try:
+            with self.http.stream("GET", url, timeout=httpx.Timeout(min(seconds, 30.0))) as response:
+                for chunk in response.iter_bytes():
+                    size += len(chunk)
+                    if size > max_bytes:
+                        stopped = "too-large"
+                    elif time.monotonic() > deadline:
+                        stopped = "slow"
+                    if stopped:
+                        break
+                    parts.append(chunk)
+        except httpx.HTTPError as exc:
+            record.draft.add([RULES.finding("SIM-PEER-UNREACHABLE", url=url, detail=f"{type(exc).__name__}: {exc}")])
+            record.finish(method="GET", url=url, status=None, request={}, response={})
+            raise
+        body = b"".join(parts)
+        if self.sandbox is not None:
+            cfg = self.sandbox.config.exchange_log
+            kept = body_record(body, response.headers.get("content-type"), limit=cfg.body_limit, head=cfg.head_bytes)
+            record.finish(method="GET", url=url, status=response.status_code, request={},
+                          response={**kept, **({"stopped": stopped, "received": size} if stopped else {})})
+        return response, (None if stopped else body), stopped
 
     def _finish(self, record: Recording, url: str, response: httpx.Response) -> None:
         assert self.sandbox is not None
