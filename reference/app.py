@@ -25,6 +25,7 @@ from reference.config import Config, load_config
 from reference.errors import NativeError
 from reference.families import FamilyRouter, all_families
 from reference.sandbox import Sandbox
+from reference.transports.http.admin import AdminGuard
 from reference.transports.http.boundary import make_boundary
 from reference.transports.http.docs import docs_app
 from reference.transports.http.recorder import ExchangeRecorder
@@ -64,7 +65,7 @@ def create_app(config: Config | None = None, *, clock: Clock | None = None, sand
     families = all_families()
     router = FamilyRouter(families)
     app = Router(routes=[Mount("/_sandbox/docs", docs_app(families))], default=build_connexion_app(sandbox, router))
-    return ExchangeRecorder(app, sandbox, router)
+    return AdminGuard(ExchangeRecorder(app, sandbox, router), sandbox.config)
 
 
 def start_dicom(sandbox: Sandbox) -> list[Any]:

@@ -38,6 +38,11 @@ def _dicom(config: Config, party: str) -> dict[str, Any] | None:
     return entry or None
 
 
+def sandbox_credentials(config: Config) -> dict[str, Any]:
+    """The sandbox's own API: how it is protected and its admin token (X-Imgcloud-Admin)."""
+    return {"protect": config.control.protect, "admin_token": config.admin_token(), "header": "X-Imgcloud-Admin"}
+
+
 def credentials(config: Config) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for party, cfg in config.parties.items():

@@ -104,6 +104,20 @@ class ExchangeLogConfig(_Strict):
     #: Bodies larger than this are kept as size + sha256 + head.
     body_limit: int = Field(default=64 * 1024, ge=256)
     head_bytes: int = Field(default=1024, ge=0)
+    #: Secrets in what is stored and shown are masked (all but their last 4 characters).
+    mask_secrets: bool = True
+    secret_fields: list[str] = Field(default_factory=lambda: [
+        "key", "appSecret", "token", "X-Token", "sign", "License", "license", "aesKey", "password", "adminToken"])
+
+
+class ControlConfig(_Strict):
+    """Who may use the sandbox's own API (``/_sandbox/…``)."""
+
+    #: ``auto``: actions and state need the admin token when the listener is not loopback-only;
+    #: ``all``: everything under ``/_sandbox/`` needs it; ``none``: nothing does.
+    protect: Literal["auto", "all", "none"] = "auto"
+    #: Sent as ``X-Imgcloud-Admin`` (or ``Authorization: Bearer …``); derived from the seed when not given.
+    admin_token: str | None = None
 
 
 class LimitsConfig(_Strict):
@@ -132,6 +146,7 @@ class Config(_Strict):
     listen: ListenConfig = ListenConfig()
     exchange_log: ExchangeLogConfig = ExchangeLogConfig()
     limits: LimitsConfig = LimitsConfig()
+    control: ControlConfig = ControlConfig()
     parties: dict[str, PartyConfig]
     institutions: list[InstitutionConfig]
 
@@ -177,6 +192,12 @@ class Config(_Strict):
     def mode_for(self, code: str | None) -> ValidationMode:
         inst = self.institution(code) if code else None
         return (inst.validation if inst and inst.validation else None) or self.validation.mode
+
+    def admin_token(self) -> str:
+        """The token of the sandbox's own API: configured, or derived from the seed."""
+        if self.control.admin_token:
+            return self.control.admin_token
+        return hmac.new(str(self.seed).encode(), b"imgcloud-admin", hashlib.sha256).hexdigest()[:32]
 
     def secret_for(self, inst: InstitutionConfig) -> str:
         """The institution's ``key``: configured, or derived from the seed (reproducible)."""

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from .masking import mask, mask_text
 from .record import ExchangeDraft
 from .verdicts import verdict
 
@@ -36,6 +37,10 @@ class Recording:
         if self.sandbox is None or self.finished:
             return self.draft.uid
         self.finished = True
+        cfg = self.sandbox.config.exchange_log
+        if cfg.mask_secrets:
+            request, response = mask(request, cfg.secret_fields), mask(response, cfg.secret_fields)
+            url = mask_text(url, cfg.secret_fields) if url else url
         self.sandbox.exchanges.write({
             "uid": self.draft.uid, "time": self.started_at, "direction": self.draft.direction,
             "transport": self.draft.transport, "party": self.draft.party, "family": self.draft.family,

@@ -114,11 +114,12 @@ def credentials(
 ) -> None:
     """Each demo institution's codes and secrets, per party it may call."""
     from sim.parties import credentials as build
+    from sim.parties import sandbox_credentials
 
     cfg = load(config)
     data = build(cfg)
     if as_json:
-        typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        typer.echo(json.dumps({**data, "sandbox": sandbox_credentials(cfg)}, ensure_ascii=False, indent=2))
         return
     out = Console()
     table = Table(title="imgcloud-sandbox: issued credentials (infCode / key)")
@@ -132,6 +133,9 @@ def credentials(
         out.print(f"[bold]{party}[/bold] ({entry['mode']}) {entry['base_url']}")
         for name, url in entry.get("endpoints", {}).items():
             out.print(f"    {name:<24}{url}")
+    control = sandbox_credentials(cfg)
+    out.print(f"[bold]sandbox control API[/bold] (protect: {control['protect']}) admin token "
+              f"{control['admin_token']}  (header X-Imgcloud-Admin)")
 
 
 @fake_app.command("index-rows")

@@ -29,7 +29,8 @@ def hospital_upload(
     cfg = load(config)
     base = (target or cfg.public_url).rstrip("/")
     results = []
-    with httpx.Client(base_url=base, timeout=600) as http, Progress(
+    admin = {"X-Imgcloud-Admin": cfg.admin_token()}
+    with httpx.Client(base_url=base, timeout=600, headers=admin) as http, Progress(
         TextColumn("[bold]上传检查 uploading"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console,
     ) as progress:
         task = progress.add_task("upload", total=n)

@@ -126,7 +126,8 @@ def run_scenario(
     model = scenario if isinstance(scenario, Scenario) else load_scenario(scenario, registry)
     started, t0 = datetime.now().astimezone().isoformat(timespec="seconds"), time.perf_counter()
     done: dict[str, StepResult] = {}
-    with httpx.Client(timeout=targets.timeout, transport=targets.transport) as http:
+    admin = {"X-Imgcloud-Admin": targets.config.admin_token()}  # for a sandbox whose control API is protected
+    with httpx.Client(timeout=targets.timeout, transport=targets.transport, headers=admin) as http:
         ctx_args = {"config": targets.config, "base_url": targets.base_url, "http": http, "clock": targets.clock,
                     "exchange_timeout": targets.exchange_timeout}
         run = Run(ctx_args, registry, _initial_vars(model, targets, vars), targets.storage)

@@ -1,0 +1,72 @@
+"""Hardening (issue 9, defect 8): the sandbox's own API on a listener others can reach needs the
+admin token for actions and state (everything under /_sandbox/ with ``control.protect: all``),
+and secrets are masked in what the exchange log stores and shows."""
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.province_cloud.helpers import H1, secret
+
+ACTION = "/_sandbox/actions/centre-delete"
+STATE = "/_sandbox/state/province/indexes/x"
+
+
+@pytest.fixture
+def exposed(make_config, make_running) -> Any:
+    """A sandbox configured to listen on every interface (its test client still reaches it)."""
+    return make_running(make_config(listen={"host": "0.0.0.0"}))
+
+
+def _admin(running: Any) -> dict[str, str]:
+    return {"X-Imgcloud-Admin": running.config.admin_token()}
+
+
+@pytest.mark.parametrize("path", [ACTION, STATE])
+def test_actions_and_state_need_the_admin_token_when_exposed(exposed, path):
+    call = exposed.client.post if path == ACTION else exposed.client.get
+    kwargs: dict[str, Any] = {"json": {"centreCode": "S51080200001", "hiImgIndx": "x"}} if path == ACTION else {}
+    refused = call(path, **kwargs)
+    assert refused.status_code == 401 and refused.json()["findings"][0]["rule"] == "SANDBOX-ADMIN-TOKEN"
+    assert call(path, headers={"X-Imgcloud-Admin": "wrong"}, **kwargs).status_code == 401
+    assert call(path, headers=_admin(exposed), **kwargs).status_code == 200
+    bearer = {"Authorization": f"Bearer {exposed.config.admin_token()}"}
+    assert call(path, headers=bearer, **kwargs).status_code == 200
+    assert exposed.client.get("/_sandbox/health").status_code == 200  # health and the log stay open in auto
+    assert exposed.client.get("/_sandbox/exchanges").status_code == 200
+
+
+def test_loopback_listener_needs_no_token(running):
+    assert running.client.get(STATE).status_code == 200
+
+
+def test_protect_all_covers_everything_under_sandbox(make_config, make_running):
+    running = make_running(make_config(control={"protect": "all"}))
+    for path in ("/_sandbox/health", "/_sandbox/exchanges", STATE):
+        assert running.client.get(path).status_code == 401, path
+        assert running.client.get(path, headers=_admin(running)).status_code == 200, path
+    assert running.client.post("/interface/getToken", json={}).status_code == 200  # the families stay open
+
+
+def test_secrets_are_masked_in_the_log(running):
+    token = running.client.post("/interface/getToken", json={"uid": H1, "appSecret": secret(running, H1)})
+    issued = token.json()["datas"]["token"]
+    body = {"infno": "saveExamRpotImgIndx", "infCode": "S51080200001", "key": running.config.secret_for(
+        running.config.institution("S51080200001")), "input": []}
+    saved = running.client.post("/mie/api/mie/saveExamRpotImgIndx", json=body)
+    shown = running.client.get("/_sandbox/exchanges", params={"limit": 10}).text
+    for value in (secret(running, H1), issued, body["key"]):
+        assert value not in shown
+    logged = running.sandbox.exchanges.query(uid=token.headers["x-imgcloud-exchange"])[0]
+    assert logged["request"]["json"]["appSecret"] == "****" + secret(running, H1)[-4:]
+    assert logged["response"]["json"]["datas"]["token"] == "****" + issued[-4:]
+    key = running.sandbox.exchanges.query(uid=saved.headers["x-imgcloud-exchange"])[0]["request"]["json"]["key"]
+    assert key.startswith("****")
+
+
+def test_masking_can_be_switched_off(make_config, make_running):
+    running = make_running(make_config(exchange_log={"mask_secrets": False}))
+    reply = running.client.post("/interface/getToken", json={"uid": H1, "appSecret": secret(running, H1)})
+    logged = running.sandbox.exchanges.query(uid=reply.headers["x-imgcloud-exchange"])[0]
+    assert logged["request"]["json"]["appSecret"] == secret(running, H1)
