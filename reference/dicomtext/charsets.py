@@ -204,11 +204,24 @@ def looks_chinese(text: str) -> bool:
 
 
 def _gb_pairs_plausible(raw: bytes) -> bool:
-    """Chinese in GBK is mostly GB 2312 (both bytes 0xA1-0xFE); a Latin-1 accented letter
-    followed by an ASCII letter is a GBK pair too, but not a GB 2312 one."""
-    highs = sum(1 for b in raw if b >= 0x80)
-    gb2312 = sum(1 for a, b in zip(raw, raw[1:], strict=False) if 0xA1 <= a <= 0xF7 and 0xA1 <= b <= 0xFE)
-    return gb2312 * 2 >= highs * 0.6
+    """Chinese in GBK is mostly GB 2312 (both bytes 0xA1-0xFE), GB18030 adds four-byte
+    sequences (digit second and fourth bytes); a Latin-1 accented letter followed by an ASCII
+    letter is a GBK pair too, but neither of those."""
+    highs = plausible = i = 0
+    n = len(raw)
+    while i < n:
+        b = raw[i]
+        if b < 0x80:
+            i += 1
+            continue
+        if i + 3 < n and 0x30 <= raw[i + 1] <= 0x39 and raw[i + 2] >= 0x81 and 0x30 <= raw[i + 3] <= 0x39:
+            highs, plausible, i = highs + 4, plausible + 4, i + 4
+            continue
+        pair = raw[i + 1] if i + 1 < n else 0
+        highs += 2
+        plausible += 2 if b >= 0xA1 and pair >= 0xA1 else 0
+        i += 2
+    return plausible >= highs * 0.6
 
 
 def guess(raw: bytes) -> str | None:

@@ -22,7 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final, Literal
 
-__all__ = ["FORMS", "Form", "form"]
+__all__ = ["FORMS", "Form", "form_of"]
 
 NameStyle = Literal["groups", "alphabetic", "bare"]
 
@@ -74,6 +74,6 @@ FORMS: Final[dict[str, Form]] = {f.name: f for f in (
 )}
 
 
-def form(name: str | None) -> Form | None:
+def form_of(name: str | None) -> Form | None:
     """The form of that name (None for None); ``KeyError`` for an unknown name."""
     return None if name is None else FORMS[name]

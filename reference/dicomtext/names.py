@@ -9,7 +9,6 @@ them: ``Zhang^Xiaoming`` (family name, given name joined, first letters capital,
 from __future__ import annotations
 
 import functools
-import itertools
 import re
 import unicodedata
 from collections.abc import Callable
@@ -20,7 +19,7 @@ from pypinyin import Style, lazy_pinyin, pinyin
 from .forms import NameStyle
 
 __all__ = ["split_chinese", "romanize_name", "person_name", "romanize_text", "groups", "pn_matcher",
-           "has_ideographs", "ideographic_in_first_group", "readings"]
+           "has_ideographs", "ideographic_in_first_group", "pinyin_pattern", "romanized_form", "same_person"]
 
 #: Compound family names (复姓) a two-character prefix is read as.
 COMPOUND_SURNAMES: Final = frozenset({
@@ -120,19 +119,33 @@ def ideographic_in_first_group(value: str) -> bool:
     return has_ideographs(groups(value)[0])
 
 
-def readings(text: str, limit: int = 64) -> list[str]:
-    """Every pinyin spelling of ``text`` (heteronyms combined, capped at ``limit``), lower case,
-    without separators; wildcards and Latin letters kept."""
-    per_char: list[list[str]] = []
+@functools.lru_cache(maxsize=4096)
+def _char_readings(ch: str) -> tuple[str, ...]:
+    options = pinyin(ch, style=Style.NORMAL, heteronym=True, v_to_u=False)[0]
+    extra = (SURNAME_READINGS[ch],) if ch in SURNAME_READINGS else ()
+    return tuple(dict.fromkeys([*options, *extra]))
+
+
+def pinyin_pattern(text: str) -> re.Pattern[str]:
+    """A pattern matching every pinyin spelling of ``text`` (any reading of each character,
+    syllables joined, case-insensitive; separators ``^`` and spaces ignored), DICOM wildcards
+    kept: ``*`` any run, ``?`` one character's syllable."""
+    parts = []
     for ch in text:
         if has_ideographs(ch):
-            options = list(dict.fromkeys(pinyin(ch, style=Style.NORMAL, heteronym=True, v_to_u=False)[0]))
-            per_char.append(options[:4])
-        elif ch in "^ ":
-            continue
-        else:
-            per_char.append([ch.lower()])
-    return ["".join(combo) for combo in itertools.islice(itertools.product(*per_char), limit)]
+            parts.append("(?:" + "|".join(re.escape(r) for r in _char_readings(ch)) + ")")
+        elif ch == "*":
+            parts.append(".*")
+        elif ch == "?":
+            parts.append("[a-z]+")
+        elif ch not in "^ ":
+            parts.append(re.escape(ch.lower()))
+    return re.compile("".join(parts), re.IGNORECASE)
+
+
+def romanized_form(value: str) -> str:
+    """A name or text without separators, lower case: how a pinyin spelling is compared."""
+    return re.sub(r"[\s^=·-]", "", value).lower()
 
 
 def _pattern(query: str) -> re.Pattern[str]:
@@ -162,14 +175,29 @@ def pn_matcher(query: str) -> Callable[[str], bool]:
         wanted = [(i, _pattern(q.rstrip("^"))) for i, q in enumerate(groups(query)) if q and q != "*"]
         return lambda stored: all(any(p.fullmatch(v) for v in _variants(groups(stored)[i])) for i, p in wanted)
     direct = _pattern(query.rstrip("^"))
-    spelled = [_pattern(r) for r in readings(query)] if has_ideographs(query) else []
+    spelled = pinyin_pattern(query) if has_ideographs(query) else None
 
     def match(stored: str) -> bool:
         parts = [g for g in groups(stored) if g]
         if any(direct.fullmatch(v) for g in parts for v in _variants(g)):
             return True
-        if spelled and not any(has_ideographs(g) for g in parts):
-            plain = [g.replace("^", "").replace(" ", "").lower() for g in parts]
-            return any(p.fullmatch(v) for p in spelled for v in plain)
+        if spelled is not None and not any(has_ideographs(g) for g in parts):
+            return any(spelled.fullmatch(romanized_form(g)) for g in parts)
         return False
     return match
+
+
+def same_person(row_name: str, pn_value: str) -> bool:
+    """Whether a row's name (``张三``) and a PN value name the same person: the ideographic
+    group (or a bare ideographic name) equal without separators; a pinyin-only name spelling
+    one of the row name's readings; empty on either side is not a disagreement."""
+    row = re.sub(r"[\s^·]", "", row_name)
+    if not row or not pn_value.strip():
+        return True
+    alphabetic, ideographic, _ = groups(pn_value)
+    for group in (ideographic, alphabetic):
+        if has_ideographs(group):
+            return re.sub(r"[\s^]", "", group) == row
+    if has_ideographs(row):
+        return bool(pinyin_pattern(row).fullmatch(romanized_form(alphabetic)))
+    return romanized_form(alphabetic) == romanized_form(row)

@@ -25,7 +25,7 @@ from .forensics import best_text
 from .forms import Form
 from .names import groups, has_ideographs, romanize_name, romanize_text
 
-__all__ = ["transcode_dataset", "transcode_file", "dataset_offset"]
+__all__ = ["MalformedDataSet", "dataset_offset", "transcode_dataset", "transcode_file", "transcode_header"]
 
 _LONG_VRS: Final = frozenset({b"OB", b"OD", b"OF", b"OL", b"OV", b"OW", b"SQ", b"SV", b"UC", b"UN", b"UR", b"UT", b"UV"})
 _UNDEFINED: Final = 0xFFFFFFFF
@@ -216,10 +216,17 @@ def _declared(data: bytes, implicit: bool) -> tuple[str, ...]:
     return walker._item_terms(0, len(data), ())
 
 
+def transcode_header(encoded: bytes, *, implicit: bool, target: Form) -> tuple[bytes, int]:
+    """``(the elements before Pixel Data re-encoded into target, where Pixel Data starts in
+    encoded)``: what an SCP caches per stored file and form, then sends ``header +
+    encoded[start:]``."""
+    walker = _Walker(encoded, implicit, target)
+    return walker.dataset(0, len(encoded), _declared(encoded, implicit), top=True)
+
+
 def transcode_dataset(encoded: bytes, *, implicit: bool, target: Form) -> bytes:
     """A data set's bytes (no file meta) with its text re-encoded into ``target``."""
-    walker = _Walker(encoded, implicit, target)
-    head, stop = walker.dataset(0, len(encoded), _declared(encoded, implicit), top=True)
+    head, stop = transcode_header(encoded, implicit=implicit, target=target)
     return head + encoded[stop:]
 
 

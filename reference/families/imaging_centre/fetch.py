@@ -13,7 +13,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 
-from reference.dicomio import DicomIdentity, NotDicom, identify
+from reference.dicomio import DicomIdentity, NotDicom, identify, received_charset_findings
 from reference.rules import RULES, Finding
 from reference.transports.http.client import RecordingClient
 
@@ -34,12 +34,18 @@ class Fetched:
     findings: list[Finding] = field(default_factory=list)
 
 
+def _charset_judge(response: httpx.Response) -> list[Finding]:
+    """A fetched Part-10 file's (or WADO-URI answer's) charset forensics, on the fetch's exchange."""
+    return received_charset_findings(response.content) if response.status_code == 200 else []
+
+
 def _download(client: RecordingClient, url: str, field_name: str, institution: str) -> tuple[bytes | None, list[Finding]]:
     scheme = urlsplit(url).scheme.lower()
     if scheme not in ("http", "https"):
         return None, [RULES.finding("CENTRE-REFERENCE-SCHEME", field=field_name, url=url)]
     try:
-        response = client.get(url, operation=f"fetch {field_name}", institution=institution)
+        judge = _charset_judge if field_name == "imgInfoDcm" else None
+        response = client.get(url, operation=f"fetch {field_name}", institution=institution, judge=judge)
     except httpx.HTTPError as exc:
         return None, [RULES.finding("CENTRE-FETCH-FAILED", field=field_name, url=url, detail=f"{type(exc).__name__}: {exc}")]
     if response.status_code != 200:
