@@ -172,7 +172,7 @@ def _listing(values: list[TextValue], limit: int = 6) -> str:
 
 
 def _example(values: list[TextValue]) -> dict[str, Any]:
-    first = next((v for v in values if v.vr == "PN"), values[0])
+    first = next((v for v in values if v.path == "PatientName"), None) or next((v for v in values if v.vr == "PN"), values[0])
     raw = first.raw or b""
     return {"text": first.text, "misread": charsets.misread(raw, first.terms, vr=first.vr)}
 

@@ -118,7 +118,7 @@ def _raw_elements(ds: Dataset) -> dict[int, RawDataElement]:
     (implicit VR files' looked up) so that any transfer syntax can carry them."""
     out: dict[int, RawDataElement] = {}
     for tag in ds.keys():
-        elem = ds.get_item(tag)
+        elem: DataElement | RawDataElement = ds.get_item(tag)
         if tag == 0x00080005 and not isinstance(elem, RawDataElement):  # pydicom decodes it on reading
             value = elem.value if isinstance(elem.value, str) else "\\".join(elem.value or [])
             data = value.encode("ascii", "replace")
