@@ -234,13 +234,19 @@ def guess(raw: bytes) -> str | None:
     if _IR58 in raw and _decode_or_none(raw, "ir58") is not None:
         return "GB2312"
     utf8 = _decode_or_none(raw, "utf-8")
-    if utf8 is not None:
+    if utf8 is not None and (looks_chinese(utf8) or _european(utf8)):
         return "UTF-8"
     for codec, name in (("gbk", "GBK"), ("gb18030", "GB18030")):
         text = _decode_or_none(raw, codec)
         if text is not None and looks_chinese(text) and _gb_pairs_plausible(raw):
             return name
-    return None
+    return "UTF-8" if utf8 is not None else None
+
+
+def _european(text: str) -> bool:
+    """UTF-8 that reads as Western text (Latin-1 supplement, Latin Extended-A): short GBK
+    strings can be valid UTF-8 too (头颅CT平扫 in GBK reads ``ͷ\xadCTƽɨ``), but not that."""
+    return all(c.isascii() or 0xA0 <= ord(c) <= 0x17F for c in text)
 
 
 #: ``guess`` names -> the Python codec that decodes them.

@@ -167,7 +167,7 @@ def examine(ds: Dataset) -> CharsetReport:
 
 # -- judging ----------------------------------------------------------------------------------------
 def _listing(values: list[TextValue], limit: int = 6) -> str:
-    paths = list(dict.fromkeys(v.path for v in values))
+    paths = sorted(dict.fromkeys(v.path for v in values), key=lambda p: p != "PatientName")  # the patient first
     return ", ".join(paths[:limit]) + (f" … (+{len(paths) - limit})" if len(paths) > limit else "")
 
 
@@ -225,7 +225,8 @@ def _issues(declared: tuple[str, ...], non_ascii: list[TextValue], values: list[
     if len(kinds) > 1:
         parts = "; ".join(f"{a}: {_listing(vs, 3)}" for a, vs in families.items())
         yield Issue("DICOM-CHARSET-MIXED", {"parts": parts, "declared": "\\".join(declared) or "—"})
-    retired = [v for v in values if v.vr == "PN" and ideographic_in_first_group(v.text)]
+    retired = sorted((v for v in values if v.vr == "PN" and ideographic_in_first_group(v.text)),
+                     key=lambda v: v.path != "PatientName")
     if retired:
         yield Issue("DICOM-PN-NO-COMPONENT-GROUPS", {"elements": _listing(retired), "text": retired[0].text,
                                                      "example": person_name(retired[0].text, "groups")})
