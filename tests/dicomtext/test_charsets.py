@@ -112,3 +112,11 @@ def test_same_person_across_name_forms() -> None:
     assert not same_person("张三", "Li^Si=李^四")
     assert not same_person("张三", "Li^Si")
     assert same_person("广元市中心医院", "GUANG YUAN SHI ZHONG XIN YI YUAN")
+
+
+def test_an_unknown_form_fails_at_start_naming_the_key() -> None:
+    from reference.config import ConfigError, load_config
+
+    with pytest.raises(ConfigError, match=r"parties\.hospital\.dicom_charset"):
+        load_config(None, parties={"hospital": {"dicom_charset": "gb2312"}})
+    assert load_config(None).institution("H51080200011").dicom_charset == "utf8"  # type: ignore[union-attr]
