@@ -357,8 +357,11 @@ def find(sandbox: Sandbox, catalogue: Catalogue, identifier: Dataset, level: str
                 matched = False
                 break
             held = raw.get(int(tag))
+            decoded = stored.header.get(tag) if held is None and vr not in TEXT_VRS else None
             if held is not None and vr != "SQ":
                 reply[tag] = held  # the stored (or served) bytes, never decoded
+            elif decoded is not None and vr != "SQ":
+                reply.add(decoded)  # an element pydicom decoded on reading (an ambiguous VR resolved)
             else:
                 reply.add_new(tag, vr, None)
         if matched:
