@@ -1,12 +1,23 @@
-"""Reading what a party needs to know of a DICOM Part-10 file, without its pixels."""
+"""Reading what a party needs to know of a DICOM Part-10 file, without its pixels.
+
+Text values (PatientName, PatientID, AccessionNumber) are read through the charset forensics
+(``reference.dicomtext``): what the bytes really are, whatever (0008,0005) claims — so a
+mislabelled file identifies correctly and never makes pydicom warn — and the report travels
+with the identity (``DicomIdentity.charset``) for the receiving party's findings.
+"""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from io import BytesIO
 from typing import Any
 
 from pydicom import dcmread
+from pydicom.dataset import Dataset
 from pydicom.errors import InvalidDicomError
+
+from reference.dicomtext import CharsetReport, examine
+from reference.dicomtext import findings as charset_findings
+from reference.rules import Finding
 
 PREAMBLE_MAGIC_AT = 128
 
@@ -31,6 +42,8 @@ class DicomIdentity:
     modality: str
     series_number: int | None
     instance_number: int | None
+    institution_name: str = ""
+    charset: CharsetReport | None = field(default=None, compare=False, repr=False)
 
 
 def looks_like_part10(data: bytes) -> bool:
@@ -44,13 +57,27 @@ def _int(value: Any) -> int | None:
         return None
 
 
-def identify(data: bytes) -> DicomIdentity:
-    """The identifying tags of a Part-10 file; ``NotDicom`` if it is not one."""
+def read_header(data: bytes) -> Dataset:
+    """A Part-10 file's data set without its pixels, values not yet decoded; ``NotDicom`` if it is not one."""
     if not looks_like_part10(data):
         raise NotDicom("no DICM prefix at byte 128 (not a DICOM Part-10 file)")
     try:
-        ds = dcmread(BytesIO(data), stop_before_pixels=True)
+        return dcmread(BytesIO(data), stop_before_pixels=True)
     except (InvalidDicomError, ValueError, EOFError, KeyError) as exc:
+        raise NotDicom(f"{type(exc).__name__}: {exc}") from exc
+
+
+def identify(data: bytes) -> DicomIdentity:
+    """The identifying tags of a Part-10 file; ``NotDicom`` if it is not one."""
+    return identity_of(read_header(data))
+
+
+def identity_of(ds: Dataset) -> DicomIdentity:
+    """The identity of a data set just read (``read_header``): its charset is examined first,
+    before anything decodes its text."""
+    try:
+        report = examine(ds)
+    except (ValueError, EOFError, KeyError) as exc:
         raise NotDicom(f"{type(exc).__name__}: {exc}") from exc
     uid = ("StudyInstanceUID", "SeriesInstanceUID", "SOPInstanceUID")
     missing = [k for k in uid if not ds.get(k)]
@@ -62,13 +89,27 @@ def identify(data: bytes) -> DicomIdentity:
         sop_uid=str(ds.SOPInstanceUID),
         sop_class=str(ds.get("SOPClassUID", "")),
         transfer_syntax=str(ds.file_meta.get("TransferSyntaxUID", "")),
-        patient_id=str(ds.get("PatientID", "")),
-        patient_name=str(ds.get("PatientName", "")),
+        patient_id=report.text("PatientID").strip(),
+        patient_name=report.text("PatientName").strip(),
         patient_sex=str(ds.get("PatientSex", "")),
         patient_birth_date=str(ds.get("PatientBirthDate", "")),
-        accession=str(ds.get("AccessionNumber", "")),
+        accession=report.text("AccessionNumber").strip(),
         study_date=str(ds.get("StudyDate", "")),
         modality=str(ds.get("Modality", "")),
         series_number=_int(ds.get("SeriesNumber")),
         instance_number=_int(ds.get("InstanceNumber")),
+        institution_name=report.text("InstitutionName").strip(),
+        charset=report,
     )
+
+
+def received_charset_findings(data: bytes, **params: Any) -> list[Finding]:
+    """The charset findings of a received Part-10 file (none for anything else): what a
+    fetch (WADO-URI, a file URL) records on its exchange."""
+    if not looks_like_part10(data):
+        return []
+    try:
+        ident = identify(data)
+    except NotDicom:
+        return []
+    return charset_findings(ident.charset, **params) if ident.charset else []

@@ -11,10 +11,12 @@ if command -v pg_isready >/dev/null && ! pg_isready -q -h 127.0.0.1 -p 5432; the
   fi
 fi
 
-# System packages the tests use: DCMTK (dcmdump checks our DICOM), Chromium (the pages in a
-# real browser), a CJK font (the report PDF and the pages), poppler (pdftotext reads the PDF).
+# System packages the tests use: DCMTK (dcmdump checks our DICOM), dicom3tools (dciodvfy and
+# dcentvfy check every generated modality against its IOD), Chromium (the pages in a real
+# browser), a CJK font (the report PDF and the pages), poppler (pdftotext reads the PDF).
 need=()
 command -v dcmdump >/dev/null || need+=(dcmtk)
+command -v dciodvfy >/dev/null || need+=(dicom3tools)
 command -v chromium >/dev/null || need+=(chromium)
 [ -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || need+=(fonts-wqy-microhei)
 command -v pdftotext >/dev/null || need+=(poppler-utils)

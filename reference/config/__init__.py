@@ -10,6 +10,7 @@ from .loader import ConfigError, load_config
 from .model import (
     PARTY_IDS,
     Config,
+    DicomCharset,
     InstitutionConfig,
     PartyConfig,
     ValidationMode,
@@ -19,6 +20,7 @@ __all__ = [
     "PARTY_IDS",
     "Config",
     "ConfigError",
+    "DicomCharset",
     "InstitutionConfig",
     "PartyConfig",
     "ValidationMode",

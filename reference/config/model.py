@@ -9,6 +9,10 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 ValidationMode = Literal["strict", "lenient"]
+#: DICOM character-set forms (``reference/dicomtext/forms.py``, where each is described): the four
+#: forms Chinese PACS write, and named faults whose (0008,0005) disagrees with the bytes.
+DicomCharset = Literal["utf8", "gb18030", "gbk", "iso2022-gb2312", "pinyin", "mislabel-gbk-as-iso-ir-100",
+                       "unlabelled-gbk", "mislabel-utf8-as-iso-ir-100", "mislabel-gb18030-as-iso-ir-192"]
 
 #: Parties of INTERFACES.md ("Parties"); every one must be named in the config.
 PARTY_IDS: tuple[str, ...] = (
@@ -52,6 +56,9 @@ class PartyConfig(_Strict):
     move_destinations: dict[str, DicomPeerConfig] = Field(default_factory=dict)
     #: DICOM SCP: concurrent associations accepted; more are rejected (local limit exceeded)
     max_associations: int = Field(default=10, ge=1)
+    #: DICOM SCP and WADO-URI: serve stored instances re-encoded into this character-set form
+    #: (a fault form sends a deliberately wrong (0008,0005)); unset: as stored
+    dicom_charset: DicomCharset | None = None
 
     @model_validator(mode="after")
     def _external_needs_address(self) -> PartyConfig:
@@ -75,6 +82,8 @@ class InstitutionConfig(_Strict):
     validation: ValidationMode | None = None
     #: The secret (``key``); derived from the seed when not given.
     secret: str | None = None
+    #: A simulated hospital's PACS profile: the character-set form its DICOM studies are written in.
+    dicom_charset: DicomCharset = "utf8"
 
 
 class ValidationConfig(_Strict):

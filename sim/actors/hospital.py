@@ -59,7 +59,7 @@ def _zip(files: list[tuple[str, bytes]]) -> bytes:
 
 def prepare_exam(sandbox: Sandbox, hospital: InstitutionConfig, exam: Exam, *, seed: int, form: DicomForm) -> PreparedExam:
     """Generate the exam's study and report, keep them in the hospital's store, build its row."""
-    instances = make_study(exam, seed=seed)
+    instances = make_study(exam, seed=seed, charset=hospital.dicom_charset)
     pdf = make_report_pdf(exam)
     base = f"{base_url(sandbox.config, 'hospital')}/hospital/{hospital.code}"
     with sandbox.db.session() as session:

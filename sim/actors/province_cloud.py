@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import html
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, Self
 
@@ -41,6 +41,8 @@ PARTY = "province_cloud"
 EXCHANGE_HEADER = "x-imgcloud-exchange"
 PUBLIC_KEY_PATH = "/_sandbox/province-cloud/sm2-public-key"
 _TIME = "%Y-%m-%d %H:%M:%S"
+_EXAM_TIMES = ("exam_time", "apply_time", "report_time", "audit_time", "second_audit_time", "publish_time",
+               "symptom_begin", "symptom_end")
 #: fakedata patient class -> 003 patientType (《就诊类别》 1 门诊, 2 住院, 4 急诊)
 PATIENT_TYPES = {"outpatient": "1", "inpatient": "2", "emergency": "4"}
 
@@ -175,7 +177,9 @@ def make_cloud_exam(config: Config, hospital: str, *, seed: int | None = None, i
     shift = timedelta(0)
     if exam.exam_time > now - timedelta(hours=1) or exam.exam_time < now - timedelta(days=6):
         shift = (now - timedelta(days=1)).replace(microsecond=0) - exam.exam_time
-    t = lambda d: f"{d + shift:{_TIME}}"  # noqa: E731
+    if shift:  # the whole exam moves, so that its DICOM (StudyDate …) says what the body says
+        exam = replace(exam, **{k: getattr(exam, k) + shift for k in _EXAM_TIMES})
+    t = lambda d: f"{d:{_TIME}}"  # noqa: E731
     p = exam.patient
     age = max(int(exam.age), 0)
     body = {

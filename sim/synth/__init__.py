@@ -22,6 +22,7 @@ from sim.synth.dicom import (
     make_study,
 )
 from sim.synth.pdf import make_report_pdf, report_font
+from sim.synth.request_form import make_request_form
 
 __all__ = [
     "IMPLEMENTATION_CLASS_UID",
@@ -29,6 +30,7 @@ __all__ = [
     "SOP_CLASSES",
     "Instance",
     "make_report_pdf",
+    "make_request_form",
     "make_study",
     "report_font",
 ]

@@ -6,11 +6,19 @@ exam's own ``instance_uids`` are the first instances).  Pixels come from
 :mod:`sim.synth.phantoms` and depend on ``seed`` and the exam; no clock, no uuid4: the same
 exam and seed give byte-identical files.
 
-Encoding: Explicit VR Little Endian, ``SpecificCharacterSet`` ``ISO_IR 192`` (UTF-8, so
-Chinese names and descriptions survive), one storage SOP class per modality (PS3.4 B.5):
-CT, MR, DX / CR / MG (for presentation), US, NM and PET Image Storage; Secondary Capture for
-any other modality (XA, RF ...).  DR, a vendor term used in China, is stored as DX.  In a
-PET/CT study the CT series is CT Image Storage with Modality CT.
+Encoding: Explicit VR Little Endian, one storage SOP class per modality (PS3.4 B.5): CT, MR,
+DX / CR / MG (for presentation), US, NM and PET Image Storage; Secondary Capture for any
+other modality (XA, RF ...) and for the scanned request form (``make_request_form``: series
+number 0, as seeds/004 §3.2.3.2.1 asks).  DR, a vendor term used in China, is stored as DX.
+In a PET/CT study the CT series is CT Image Storage with Modality CT.  Every file passes
+dicom3tools' ``dciodvfy`` without errors (``tests/synth/test_iod.py``).
+
+Text: ``charset`` names a form of ``reference.dicomtext.forms`` (the hospital profile's
+``dicom_charset``): the default ``utf8`` writes ``ISO_IR 192`` and person names as
+alphabetic and ideographic component groups (``Zhang^San=张^三``, PS3.5 §6.2.1.2); the
+others are written by re-encoding that file (``reference.dicomtext.transcode``): GB18030,
+GBK, ``ISO 2022 IR 6\\ISO 2022 IR 58``, pinyin only (no (0008,0005)), or one of the named
+faults (a (0008,0005) that disagrees with the bytes).
 """
 
 from __future__ import annotations
@@ -29,6 +37,7 @@ from pydicom.sequence import Sequence as DicomSequence
 from pydicom.uid import UID, ExplicitVRLittleEndian
 from pydicom.valuerep import format_number_as_ds
 
+from reference.dicomtext import FORMS, Form, person_name, transcode_file
 from sim.fakedata.exams import UID_ROOT, Exam, Series
 from sim.synth import phantoms
 from sim.synth.phantoms import Frame, Subject
@@ -76,6 +85,11 @@ _VENDORS: Final = {
     "Hologic": "HOLOGIC, Inc.", "迈瑞": "Mindray", "开立": "SonoScape", "三星": "SAMSUNG MEDISON",
     "东软": "Neusoft",
 }
+# DX ViewPosition -> View Code Sequence item (SNOMED CT, DICOM PS3.16 CID 4010 DX View).
+_DX_VIEWS: Final = {"PA": ("399348003", "SCT", "postero-anterior"), "AP": ("399182009", "SCT", "antero-posterior"),
+                    "LL": ("399173006", "SCT", "left lateral"), "RL": ("399198007", "SCT", "right lateral")}
+# Body parts that are paired structures: a US series of one names its side (Laterality, C.7.3.1).
+_PAIRED: Final = frozenset({"KIDNEY", "BREAST", "KNEE"})
 # MR acquisition parameters per weighting: ScanningSequence, SequenceVariant, TR, TE, TI, flip.
 _MR_PARAMS: Final = {
     "t1": ("SE", "SP", 450.0, 12.0, None, 90.0), "t1c": ("SE", "SP", 450.0, 12.0, None, 90.0),
@@ -104,12 +118,15 @@ class Instance:
 # --- public API --------------------------------------------------------------------------
 
 
-def make_study(exam: Exam, *, seed: object, instances_per_series: int | None = None) -> list[Instance]:
+def make_study(exam: Exam, *, seed: object, instances_per_series: int | None = None,
+               charset: str = "utf8") -> list[Instance]:
     """Every image of ``exam``: its series (``exam.series``), each with
     ``instances_per_series`` images or, when None, the sandbox default for the series kind
-    (at least as many as the exam lists).  Deterministic in ``exam`` and ``seed``."""
+    (at least as many as the exam lists), text written in the form ``charset``.
+    Deterministic in ``exam``, ``seed`` and ``charset``."""
     if instances_per_series is not None and instances_per_series < 1:
         raise ValueError("instances_per_series must be at least 1")
+    form = FORMS[charset]
     subject = subject_for(exam)
     key = f"{seed}:{exam.study_uid}"
     out: list[Instance] = []
@@ -123,8 +140,8 @@ def make_study(exam: Exam, *, seed: object, instances_per_series: int | None = N
             if len(sop_uid) > 64:
                 raise ValueError(f"SOP Instance UID longer than 64 characters: {sop_uid}")
             sop_class = _sop_class(frame.modality)
-            ds = _dataset(exam, series, frame, k, len(frames), sop_uid, sop_class, key)
-            out.append(Instance(exam.study_uid, series.uid, sop_uid, sop_class, series.number, k, _encode(ds)))
+            ds = _dataset(exam, series, frame, k, len(frames), sop_uid, sop_class, key, form)
+            out.append(Instance(exam.study_uid, series.uid, sop_uid, sop_class, series.number, k, _encode(ds, form)))
     return out
 
 
@@ -210,9 +227,18 @@ def _equipment(exam: Exam) -> tuple[str, str]:
     return _VENDORS.get(vendor, vendor), (model or exam.device.name)
 
 
+def _names(exam: Exam, form: Form) -> dict[str, str]:
+    """Every person name of the exam as a PN value in the form's name style."""
+    people = {"PatientName": exam.patient.name, "ReferringPhysicianName": exam.billing_doctor.name,
+              "PerformingPhysicianName": exam.exam_doctor.name, "NameOfPhysiciansReadingStudy": exam.report_doctor.name,
+              "OperatorsName": exam.technician.name}
+    return {k: person_name(v, form.names) for k, v in people.items()}
+
+
 def _dataset(exam: Exam, series: Series, frame: Frame, number: int, count: int, sop_uid: str,
-             sop_class: str, key: str) -> Dataset:
+             sop_class: str, key: str, form: Form) -> Dataset:
     ds = Dataset()
+    names = _names(exam, form)
     series_time = exam.exam_time + timedelta(minutes=3 * (series.number - 1))
     content_time = series_time + timedelta(seconds=number)
     modality = frame.modality
@@ -232,17 +258,17 @@ def _dataset(exam: Exam, series: Series, frame: Frame, number: int, count: int, 
     ds.Manufacturer = manufacturer
     ds.InstitutionName = exam.institution.name
     ds.InstitutionAddress = exam.institution.address
-    ds.ReferringPhysicianName = exam.billing_doctor.name
+    ds.ReferringPhysicianName = names["ReferringPhysicianName"]
     ds.StationName = exam.device.room
     ds.StudyDescription = exam.item.name
     ds.SeriesDescription = series.description
     ds.InstitutionalDepartmentName = exam.exam_dept
-    ds.PerformingPhysicianName = exam.exam_doctor.name
-    ds.NameOfPhysiciansReadingStudy = exam.report_doctor.name
-    ds.OperatorsName = exam.technician.name
+    ds.PerformingPhysicianName = names["PerformingPhysicianName"]
+    ds.NameOfPhysiciansReadingStudy = names["NameOfPhysiciansReadingStudy"]
+    ds.OperatorsName = names["OperatorsName"]
     ds.ManufacturerModelName = model
     # patient
-    ds.PatientName = exam.patient.name
+    ds.PatientName = names["PatientName"]
     ds.PatientID = exam.patient.patient_id
     ds.PatientBirthDate = _da(exam.patient.birth)
     ds.PatientSex = {"1": "M", "2": "F"}.get(exam.patient.gend, "O")
@@ -273,7 +299,8 @@ def _plane(ds: Dataset, exam: Exam, frame: Frame, number: int, count: int) -> No
     assert plane is not None
     ds.FrameOfReferenceUID = f"{exam.study_uid}.0.1"
     ds.PositionReferenceIndicator = ""
-    ds.PatientPosition = "FFS" if exam.body_part == "KNEE" else "HFS"
+    if frame.modality != "PT":  # PET says it with PatientOrientationCodeSequence (C.8.4.6), never both
+        ds.PatientPosition = "FFS" if exam.body_part == "KNEE" else "HFS"
     ds.ImagePositionPatient = [_ds(v) for v in plane.position()]
     ds.ImageOrientationPatient = [_ds(v) for v in plane.orientation()]
     if "LOCALIZER" in frame.image_type:  # a projection: no slice (SliceThickness is type 2)
@@ -326,7 +353,8 @@ def _pet_dose(weight_kg: float) -> float:
 
 
 def _ct(ds: Dataset, exam: Exam, frame: Frame, when: datetime, count: int) -> None:
-    ds.RescaleType = "HU"
+    if "LOCALIZER" not in frame.image_type:  # a projection's values are not Hounsfield units (C.8.2.1.1.5)
+        ds.RescaleType = "HU"
     ds.KVP = _ds(120)
     ds.XRayTubeCurrent = 250 if exam.body_part == "HEAD" else 200
     ds.ExposureTime = 1000
@@ -372,11 +400,12 @@ def _dx(ds: Dataset, exam: Exam, frame: Frame, when: datetime, count: int) -> No
     ds.DistanceSourceToDetector = _ds(distance)
     ds.ExposureInuAs = 16000 if frame.modality == "MG" else 2500
     monochrome1 = frame.photometric == "MONOCHROME1"
-    ds.PixelIntensityRelationship = "LOG"
-    ds.PixelIntensityRelationshipSign = 1 if monochrome1 else -1
-    if frame.modality == "CR":
+    if frame.modality == "CR":  # the CR IOD has no DX Image module (PixelIntensityRelationship)
         ds.PixelSpacing = ds.ImagerPixelSpacing
         return
+    ds.PixelIntensityRelationship = "LOG"
+    ds.PixelIntensityRelationshipSign = 1 if monochrome1 else -1
+    ds.AcquisitionContextSequence = DicomSequence()  # Acquisition Context module (C.7.6.14), type 2
     ds.PresentationIntentType = "FOR PRESENTATION"
     ds.PresentationLUTShape = "INVERSE" if monochrome1 else "IDENTITY"
     ds.RescaleIntercept, ds.RescaleSlope, ds.RescaleType = "0", "1", "US"
@@ -387,6 +416,7 @@ def _dx(ds: Dataset, exam: Exam, frame: Frame, when: datetime, count: int) -> No
         codes = {"CC": ("399162004", "cranio-caudal"), "MLO": ("399368009", "medio-lateral oblique")}
         ds.ViewCodeSequence = DicomSequence([_code(codes[view][0], "SCT", codes[view][1])])
         ds.ViewCodeSequence[0].ViewModifierCodeSequence = DicomSequence()
+        ds.PositionerType = "MAMMOGRAPHIC"
         ds.BreastImplantPresent = "NO"
         ds.PartialView = "NO"
         ds.OrganExposed = "BREAST"
@@ -396,7 +426,9 @@ def _dx(ds: Dataset, exam: Exam, frame: Frame, when: datetime, count: int) -> No
     else:
         ds.ImageLaterality = {"L": "L", "R": "R"}.get(subject_for(exam).side, "U") \
             if exam.body_part == "KNEE" else "U"
-        ds.ViewCodeSequence = DicomSequence()
+        ds.PositionerType = ""  # type 2 (C.8.11.5): a wall stand or table, no positioner term
+        code = _DX_VIEWS.get(str(ds.ViewPosition))
+        ds.ViewCodeSequence = DicomSequence([_code(*code)] if code else [])
 
 
 def _us(ds: Dataset, exam: Exam, frame: Frame, when: datetime, count: int) -> None:
@@ -414,6 +446,9 @@ def _us(ds: Dataset, exam: Exam, frame: Frame, when: datetime, count: int) -> No
     region.PhysicalDeltaX = region.PhysicalDeltaY = round(cm, 6)
     region.ReferencePixelX0, region.ReferencePixelY0 = (x0 + x1) // 2, y0
     ds.SequenceOfUltrasoundRegions = DicomSequence([region])
+    ds.PatientOrientation = ""  # type 2C (C.7.6.1): no Image Orientation (Patient) in US
+    if exam.body_part in _PAIRED:
+        ds.Laterality = subject_for(exam).side
     ds.TransducerData = ["L12-5"] if exam.body_part in {"NECK", "BREAST"} else ["C5-1"]
 
 
@@ -442,7 +477,8 @@ def _nm(ds: Dataset, exam: Exam, frame: Frame, when: datetime, count: int) -> No
     detector.CollimatorGridName = "LEHR"
     detector.CollimatorType = "PARA"
     detector.ZoomFactor = [_ds(1), _ds(1)]
-    detector.ViewCodeSequence = DicomSequence()
+    detector.ImagePositionPatient = None  # type 2 in the NM Detector module (C.8.4.11): a planar scan
+    detector.ImageOrientationPatient = None
     ds.DetectorInformationSequence = DicomSequence([detector])
     ds.PatientOrientationCodeSequence = DicomSequence()
     ds.PatientGantryRelationshipCodeSequence = DicomSequence()
@@ -480,22 +516,36 @@ def _pt(ds: Dataset, exam: Exam, frame: Frame, when: datetime, count: int) -> No
     pharma.RadionuclideTotalDose = _ds(dose)  # Bq
     pharma.RadionuclideHalfLife = _ds(6586.2)
     pharma.RadionuclidePositronFraction = _ds(0.9673)
-    pharma.RadionuclideCodeSequence = DicomSequence([_code("C-111A1", "SRT", "^18^Fluorine")])
-    pharma.RadiopharmaceuticalCodeSequence = DicomSequence([_code("C-B1031", "SRT", "Fluorodeoxyglucose F^18^")])
+    pharma.RadionuclideCodeSequence = DicomSequence([_code("77004003", "SCT", "^18^Fluorine")])
+    pharma.RadiopharmaceuticalCodeSequence = DicomSequence([_code("35321007", "SCT", "Fluorodeoxyglucose F^18^")])
     ds.RadiopharmaceuticalInformationSequence = DicomSequence([pharma])
-    ds.PatientOrientationCodeSequence = DicomSequence()
-    ds.PatientGantryRelationshipCodeSequence = DicomSequence()
+    # NM/PET Patient Orientation module (C.8.4.6): recumbent, supine, head first (CID 19, 20, 21)
+    orientation = _code("102538003", "SCT", "recumbent")
+    orientation.PatientOrientationModifierCodeSequence = DicomSequence([_code("40199007", "SCT", "supine")])
+    ds.PatientOrientationCodeSequence = DicomSequence([orientation])
+    ds.PatientGantryRelationshipCodeSequence = DicomSequence([_code("102540008", "SCT", "headfirst")])
 
 
 def _sc(ds: Dataset, exam: Exam, frame: Frame, when: datetime, count: int) -> None:
-    ds.ConversionType = "WSD"
+    ds.ConversionType = frame.extra.get("conversion_type", "WSD")
     ds.PatientOrientation = list(frame.extra.get("patient_orientation", ("L", "F")))
+    if ds.ConversionType == "SD":  # a scanned document: the page's resolution, not the patient's
+        ds.NominalScannedPixelSpacing = ds.PixelSpacing
+        del ds.PixelSpacing
+        ds.DateOfSecondaryCapture, ds.TimeOfSecondaryCapture = _da(when.date()), _tm(when)
 
 
 # --- encoding ----------------------------------------------------------------------------
 
 
-def _encode(ds: Dataset) -> bytes:
+def _encode(ds: Dataset, form: Form) -> bytes:
+    """Part-10 bytes: written by pydicom in UTF-8, then re-encoded into ``form`` (pydicom
+    cannot write ISO 2022 IR 58's escape sequences, nor a deliberately wrong label)."""
+    data = _encode_utf8(ds)
+    return data if form.name == "utf8" else transcode_file(data, form)
+
+
+def _encode_utf8(ds: Dataset) -> bytes:
     meta = FileMetaDataset()
     meta.MediaStorageSOPClassUID = ds.SOPClassUID
     meta.MediaStorageSOPInstanceUID = ds.SOPInstanceUID

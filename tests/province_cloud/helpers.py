@@ -1,6 +1,7 @@
 """A hospital talking to the simulated provincial cloud in-process (flow C pieces)."""
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 from functools import lru_cache
 from typing import Any
@@ -18,9 +19,14 @@ ID_CARD = "510802199001011237"
 
 @lru_cache(maxsize=1)
 def exam_files() -> tuple[Any, list[Any], bytes]:
+    """A DX study whose patient, accession, date and hospital are those ``exam_body`` uploads
+    (the cloud checks the file against the exam: PCLOUD-DICOM-EXAM-MISMATCH)."""
     hospitals = make_institutions(7, 2, admdvs="510800")
     centre = make_institutions(7, 1, "imaging_centre", admdvs="510800")[0]
     exam = next(e for i in range(400) if (e := make_exam(7, i, hospitals=hospitals, centre=centre, on=NOW.date())).modality == "DX")
+    patient = replace(exam.patient, name="张三", patient_id="XR1111", gend="1")
+    exam = replace(exam, patient=patient, accession_no="CS23213233", exam_time=NOW - timedelta(days=1),
+                   institution=replace(exam.institution, name="广元市中心医院"))
     return exam, make_study(exam, seed=1, instances_per_series=1), make_report_pdf(exam)
 
 

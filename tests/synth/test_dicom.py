@@ -26,7 +26,9 @@ from sim.synth import (
     Instance,
     make_study,
 )
+from reference.dicomtext import FORMS, examine, person_name, romanize_name
 from reference.viewer.render import render_png, voi_linear
+from sim.synth import make_request_form
 
 SEED = 4
 ON = date(2026, 11, 20)
@@ -114,7 +116,8 @@ def test_files_read_back_with_the_exams_values(modality: str, exams: dict[str, E
         assert meta.ImplementationVersionName == IMPLEMENTATION_VERSION_NAME
         assert meta.MediaStorageSOPInstanceUID == ds.SOPInstanceUID == inst.sop_instance_uid
         assert ds.SpecificCharacterSet == "ISO_IR 192"
-        assert str(ds.PatientName) == exam.patient.name  # Chinese survives the round trip
+        # Chinese survives the round trip, as alphabetic=ideographic component groups (PS3.5 §6.2.1.2)
+        assert str(ds.PatientName) == person_name(exam.patient.name, "groups")
         assert ds.PatientID == exam.patient.patient_id
         assert ds.PatientSex == {"1": "M", "2": "F"}[exam.patient.gend]
         assert ds.PatientBirthDate == exam.patient.birth.strftime("%Y%m%d")
@@ -131,7 +134,7 @@ def test_files_read_back_with_the_exams_values(modality: str, exams: dict[str, E
         assert ds.ContentDate and ds.ContentTime
         assert ds.InstitutionName == exam.institution.name
         assert ds.InstitutionAddress == exam.institution.address
-        assert str(ds.ReferringPhysicianName) == exam.billing_doctor.name
+        assert str(ds.ReferringPhysicianName) == person_name(exam.billing_doctor.name, "groups")
         assert ds.StudyDescription == exam.item.name
         assert ds.SeriesDescription == s.description
         assert ds.SeriesNumber == s.number == inst.series_number
@@ -274,7 +277,7 @@ def test_dcmdump_reads_every_modality(modality: str, exams: dict[str, Exam],
     out = result.stdout.decode("utf-8", "replace") + result.stderr.decode("utf-8", "replace")
     assert result.returncode == 0, out
     assert not [line for line in out.splitlines() if line.startswith(("E:", "F:"))], out
-    assert f"[{exams[modality].patient.name}]" in out
+    assert f"[{person_name(exams[modality].patient.name, 'groups')}]" in out
     assert "ImplementationVersionName" in out and IMPLEMENTATION_VERSION_NAME in out
 
 
@@ -387,3 +390,68 @@ def test_voi_linear_follows_ps3_3() -> None:
     # C.11.2.1.2.1: 0 up to c - 0.5 - (w-1)/2, 255 from c - 0.5 + (w-1)/2, linear between
     y = voi_linear(np.array([-1000, 0.0, 39.5, 79.0, 1000]), 40.0, 80.0)
     assert y.tolist() == pytest.approx([0, 0, 127.5, 255, 255])
+
+
+# --- character-set forms and the scanned request form ------------------------------------------
+
+
+#: What each form's files say under examination: the (0008,0005) written, the forensic rules.
+FORM_RULES = {
+    "utf8": set(), "gb18030": set(), "gbk": set(), "iso2022-gb2312": set(), "pinyin": set(),
+    "mislabel-gbk-as-iso-ir-100": {"DICOM-CHARSET-SINGLE-BYTE", "DICOM-PN-NO-COMPONENT-GROUPS"},
+    "unlabelled-gbk": {"DICOM-CHARSET-UNDECLARED", "DICOM-PN-NO-COMPONENT-GROUPS"},
+    "mislabel-utf8-as-iso-ir-100": {"DICOM-CHARSET-SINGLE-BYTE"},
+    "mislabel-gb18030-as-iso-ir-192": {"DICOM-CHARSET-DISAGREES"},
+}
+
+
+@pytest.mark.parametrize("charset", list(FORMS))
+def test_each_charset_form_writes_its_label_bytes_and_names(charset: str, exams: dict[str, Exam],
+                                                            studies: dict[str, list[Instance]]) -> None:
+    form = FORMS[charset]
+    exam = exams["MR"]
+    instances = make_study(exam, seed=1, instances_per_series=2, charset=charset)
+    assert [i.data for i in make_study(exam, seed=1, instances_per_series=2, charset=charset)] == \
+        [i.data for i in instances]  # deterministic per form
+    expected = {"groups": person_name(exam.patient.name, "groups"), "alphabetic": romanize_name(exam.patient.name),
+                "bare": exam.patient.name}[form.names]
+    for inst, utf8 in zip(instances, studies["MR"], strict=True):
+        head = dcmread(io.BytesIO(inst.data), stop_before_pixels=True)
+        report = examine(head)
+        assert report.declared == form.label
+        assert report.text("PatientName") == expected
+        assert {i.rule for i in report.issues} == FORM_RULES[charset], report.issues
+        if charset == "pinyin":
+            assert all(v.raw is None or v.raw.isascii() for v in report.values)
+        else:
+            assert report.text("InstitutionName") == exam.institution.name
+        # only the text changes: the pixels and identities are the UTF-8 study's
+        assert inst.sop_instance_uid == utf8.sop_instance_uid
+        assert inst.data.endswith(dcmread(io.BytesIO(utf8.data)).PixelData)
+
+
+def test_the_gb18030_form_is_read_by_dcmtk(exams: dict[str, Exam], tmp_path) -> None:
+    if not shutil.which("dcmdump"):
+        pytest.skip("DCMTK dcmdump not installed (CI installs it)")
+    path = tmp_path / "gb18030.dcm"
+    path.write_bytes(make_study(exams["MR"], seed=1, instances_per_series=1, charset="gb18030")[0].data)
+    result = subprocess.run(["dcmdump", "+U8", str(path)], capture_output=True, timeout=30)
+    out = result.stdout.decode("utf-8", "replace")
+    assert result.returncode == 0, out
+    assert f"[{person_name(exams['MR'].patient.name, 'groups')}]" in out  # converted from GB18030 to UTF-8
+
+
+def test_the_scanned_request_form_is_series_zero_of_the_study(exams: dict[str, Exam]) -> None:
+    exam = exams["CT"]
+    form = make_request_form(exam, seed=1)
+    assert form.data == make_request_form(exam, seed=1).data
+    ds = dcmread(io.BytesIO(form.data))
+    assert ds.SOPClassUID == SOP_CLASSES["SC"] and ds.ConversionType == "SD"
+    assert ds.SeriesNumber == 0 == form.series_number  # seeds/004 §3.2.3.2.1
+    assert (ds.PatientID, ds.StudyInstanceUID, ds.AccessionNumber) == (
+        exam.patient.patient_id, exam.study_uid, exam.accession_no)
+    assert ds.SeriesInstanceUID not in {s.uid for s in exam.series}
+    page = ds.pixel_array
+    assert page.shape == (1169, 827) and page.dtype == np.uint8
+    assert (page < 100).mean() > 0.005  # ink on the page
+    assert np.median(page) > 200  # mostly paper

@@ -10,6 +10,7 @@ import httpx
 from pydicom.dataset import Dataset
 from sqlalchemy import select
 
+from reference.dicomio import received_charset_findings
 from reference.rules import RULES, Finding
 from reference.sandbox import Sandbox
 from reference.storage.models import DicomStored
@@ -77,7 +78,7 @@ def collect_by_wado(sandbox: Sandbox, study_uid: str, links: list[str], *, http:
     try:
         for link in links:
             try:
-                reply = client.get(link, operation="wado", institution="gateway")
+                reply = client.get(link, operation="wado", institution="gateway", judge=_charset_judge)
             except httpx.HTTPError as exc:
                 out.findings.append(RULES.finding("DICOM-PEER-FAILED", peer=link, detail=str(exc)))
                 continue
@@ -91,6 +92,11 @@ def collect_by_wado(sandbox: Sandbox, study_uid: str, links: list[str], *, http:
         out.findings.append(RULES.finding("COLLECT-INCOMPLETE", study=study_uid, expected=len(links),
                                           received=len(out.files)))
     return out
+
+
+def _charset_judge(reply: httpx.Response) -> list[Finding]:
+    """What a WADO-URI answer's text really is (charset forensics), on the fetch's exchange."""
+    return received_charset_findings(reply.content) if reply.status_code == 200 else []
 
 
 def study_query(study_uid: str) -> Dataset:

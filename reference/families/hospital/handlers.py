@@ -5,10 +5,12 @@ from connexion.context import context
 from sqlalchemy import select
 from starlette.responses import Response
 
+from reference.dicomtext import form_of
 from reference.errors import NativeError
 from reference.rules import RULES
 from reference.sandbox import Sandbox
 from reference.storage.models import PacsInstance
+from reference.transports.dicom.qr import served_file
 
 from .files import MEDIA_TYPES, served
 
@@ -26,7 +28,8 @@ def getFile(hospitalCode: str, fileName: str) -> Response:
 
 def wado(hospitalCode: str, requestType: str, studyUID: str, seriesUID: str, objectUID: str,
          contentType: str = "application/dicom") -> Response:
-    """WADO-URI retrieval of one instance — DICOM PS3.18 §6.2; seeds/001 §4.2."""
+    """WADO-URI retrieval of one instance — DICOM PS3.18 §6.2; seeds/001 §4.2 (in the character-set
+    form ``parties.hospital.dicom_charset`` names, as the PACS SCP serves it; as stored when unset)."""
     sandbox: Sandbox = context["sandbox"]
     with sandbox.db.reading() as session:
         instance = session.scalar(select(PacsInstance).where(
@@ -35,4 +38,5 @@ def wado(hospitalCode: str, requestType: str, studyUID: str, seriesUID: str, obj
     if instance is None:
         raise NativeError([RULES.finding("HOSP-WADO-UNKNOWN", hospital=hospitalCode, studyUID=studyUID,
                                          seriesUID=seriesUID, objectUID=objectUID)])
-    return Response(sandbox.blobs.get(instance.sha256), media_type="application/dicom")
+    form = form_of(sandbox.config.parties["hospital"].dicom_charset)
+    return Response(served_file(sandbox, instance.sha256, form), media_type="application/dicom")

@@ -14,7 +14,7 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 
 from reference.config.model import LimitsConfig
-from reference.dicomio import DicomIdentity, NotDicom, identify
+from reference.dicomio import DicomIdentity, NotDicom, identify, received_charset_findings
 from reference.rules import RULES, Finding
 from reference.transports.http.client import RecordingClient
 
@@ -53,6 +53,11 @@ def _refusal(url: str, limits: LimitsConfig) -> str | None:
     return None
 
 
+def _charset_judge(status: int, body: bytes) -> list[Finding]:
+    """A fetched Part-10 file's (or WADO-URI answer's) charset forensics, on the fetch's exchange."""
+    return received_charset_findings(body) if status == 200 else []
+
+
 def _download(client: RecordingClient, url: str, field_name: str, institution: str) -> tuple[bytes | None, list[Finding]]:
     scheme = urlsplit(url).scheme.lower()
     if scheme not in ("http", "https"):
@@ -63,7 +68,8 @@ def _download(client: RecordingClient, url: str, field_name: str, institution: s
         return None, [RULES.finding("CENTRE-FETCH-REFUSED", field=field_name, url=url, why=why)]
     try:
         response, data, stopped = client.download(url, operation=f"fetch {field_name}", institution=institution,
-                                                  max_bytes=limits.fetch_bytes, seconds=limits.fetch_seconds)
+                                                  max_bytes=limits.fetch_bytes, seconds=limits.fetch_seconds,
+                                                  judge=_charset_judge if field_name == "imgInfoDcm" else None)
     except httpx.HTTPError as exc:
         return None, [RULES.finding("CENTRE-FETCH-FAILED", field=field_name, url=url, detail=f"{type(exc).__name__}: {exc}")]
     if stopped == "too-large":

@@ -8,9 +8,12 @@ from __future__ import annotations
 import base64
 import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Final
 
 from reference.config import InstitutionConfig, ValidationMode
+from reference.dicom_row import RowCheck, disagreements, study_inconsistencies
+from reference.dicomtext import findings as charset_findings
+from reference.dicomtext import merge_findings
 from reference.national.row_rules import check_row
 from reference.rules import RULES, Finding
 from reference.transports.http.client import RecordingClient
@@ -18,8 +21,18 @@ from reference.validation.paths import join
 
 from .fetch import DicomFile, fetch_dicom, fetch_pdf
 
-#: DICOM tag -> (row field, how the row value reads in DICOM).
-_SEX = {"1": "M", "2": "F"}
+#: The row's fields the images must agree with (seeds/002 §二 输入, 序号 = the table's row).
+ROW_CHECKS: Final = (
+    RowCheck("PatientName", "psnName", "002 §二 序号2 psnName 人员姓名 ↔ (0010,0010) PatientName", "name"),
+    RowCheck("PatientID", "patnId", "002 §二 序号37 patnId 病人ID ↔ (0010,0020) PatientID", "text"),
+    RowCheck("PatientSex", "gend", "002 §二 序号5 gend 性别（字典 gend）↔ (0010,0040) PatientSex", "sex"),
+    RowCheck("PatientBirthDate", "brdy", "002 §二 序号26 brdy 出生日期 ↔ (0010,0030) PatientBirthDate", "date"),
+    RowCheck("StudyDate", "examDate", "002 §二 序号12 examDate 检查日期 ↔ (0008,0020) StudyDate", "date"),
+    RowCheck("Modality", "imgExamType", "002 §二 序号9 imgExamType 影像检查类型（000 §2.3）↔ (0008,0060) Modality",
+             "img_exam_type"),
+    RowCheck("InstitutionName", "fixmedinsName", "002 §二 序号7 fixmedinsName 定点医药机构名称 ↔ (0008,0080) InstitutionName",
+             "name"),
+)
 
 
 @dataclass
@@ -41,17 +54,17 @@ class Ingested:
 
 
 def _row_vs_dicom(row: dict[str, Any], files: list[DicomFile], path: str, mode: ValidationMode) -> list[Finding]:
-    """The images must be of the exam the row describes (first file; all share the study)."""
-    ident = files[0].identity
-    checks = (
-        ("PatientName", ident.patient_name.replace("^", ""), "psnName", str(row.get("psnName", ""))),
-        ("StudyDate", ident.study_date, "examDate", str(row.get("examDate", "")).replace("-", "")),
-        ("PatientBirthDate", ident.patient_birth_date, "brdy", str(row.get("brdy", "")).replace("-", "")),
-        ("PatientSex", ident.patient_sex, "gend", _SEX.get(str(row.get("gend")), ident.patient_sex)),
-    )
-    return [RULES.finding("CENTRE-DICOM-ROW-MISMATCH", mode=mode, path=join(path, "imgInfoDcm"), tag=tag,
-                          dicom=dicom, field=field_name, row=row.get(field_name))
-            for tag, dicom, field_name, expected in checks if dicom and expected and dicom != expected]
+    """The images must be of the exam the row describes, agree among themselves, and say what
+    their text is (charset forensics, one finding per distinct text across the files)."""
+    identities = [f.identity for f in files]
+    where = join(path, "imgInfoDcm")
+    findings = [RULES.finding("CENTRE-DICOM-ROW-MISMATCH", mode=mode, path=where, tag=d.check.tag, dicom=d.dicom,
+                              field=d.check.field, row=d.row, where=d.check.where)
+                for d in disagreements(identities, row, ROW_CHECKS)]
+    findings += [RULES.finding("DICOM-STUDY-INCONSISTENT", mode=mode, path=where, tag=tag, values=values)
+                 for tag, values in study_inconsistencies(identities)]
+    findings += merge_findings([charset_findings(i.charset, path=where, mode=mode) for i in identities if i.charset])
+    return findings
 
 
 def check_and_fetch(client: RecordingClient, centre: InstitutionConfig, hospital: str, row: dict[str, Any],

@@ -12,8 +12,11 @@ from typing import Any
 
 from sqlalchemy import select
 
+from reference.config import ValidationMode
 from reference.crypto import sm2
-from reference.dicomio import NotDicom, identify
+from reference.dicom_row import RowCheck, disagreements
+from reference.dicomio import DicomIdentity, NotDicom, identify
+from reference.dicomtext import findings as charset_findings
 from reference.errors import NativeError
 from reference.rules import RULES, Finding
 from reference.sandbox import Sandbox
@@ -91,6 +94,31 @@ def _exam_by_access(session: Any, hospital: str | None, access: str) -> Province
     return session.scalars(query.order_by(ProvinceExam.id)).first()
 
 
+#: What a file must agree with in the exam savePatientExam uploaded (seeds/003 检查索引数据上传接口 fields).
+EXAM_CHECKS = (
+    RowCheck("PatientID", "patientId", "003 savePatientExam patientId 患者id ↔ (0010,0020) PatientID", "text"),
+    RowCheck("PatientName", "patientName", "003 savePatientExam patientName 患者姓名 ↔ (0010,0010) PatientName", "name"),
+    RowCheck("PatientSex", "sex", "003 savePatientExam sex 性别代码 ↔ (0010,0040) PatientSex", "sex"),
+    RowCheck("PatientBirthDate", "birthday", "003 savePatientExam birthday 出生日期 ↔ (0010,0030) PatientBirthDate", "date"),
+    RowCheck("StudyDate", "checkTime", "003 savePatientExam checkTime 检查时间 ↔ (0008,0020) StudyDate", "date"),
+    RowCheck("AccessionNumber", "accessNumber", "003 savePatientExam accessNumber 检查编号 ↔ (0008,0050) AccessionNumber",
+             "text"),
+    RowCheck("Modality", "modality", "003 savePatientExam modality 检查类型 ↔ (0008,0060) Modality", "modality"),
+    RowCheck("InstitutionName", "hospitalName", "003 savePatientExam hospitalCode 机构组织编码（配置的机构名称）"
+             " ↔ (0008,0080) InstitutionName", "name"),
+)
+
+
+def _exam_findings(sandbox: Sandbox, exam: ProvinceExam, ident: DicomIdentity, mode: ValidationMode) -> list[Finding]:
+    """The file against the exam it is uploaded for (index ↔ image), and its charset forensics."""
+    inst = sandbox.config.institution(exam.hospital_code)
+    row = {**(exam.row or {}), "hospitalName": inst.name if inst is not None else ""}
+    findings = [RULES.finding("PCLOUD-DICOM-EXAM-MISMATCH", mode=mode, path="$.dicomFile", tag=d.check.tag,
+                              dicom=d.dicom, field=d.check.field, row=d.row, where=d.check.where)
+                for d in disagreements([ident], row, EXAM_CHECKS)]
+    return findings + (charset_findings(ident.charset, path="$.dicomFile", mode=mode) if ident.charset else [])
+
+
 def upload_dicom(sandbox: Sandbox, uid: str, form: dict[str, Any], data: bytes | None, findings: list[Finding]) -> None:
     findings += _check_hospital(sandbox, uid, form.get("hospitalCode"))
     if not data:
@@ -114,6 +142,8 @@ def upload_dicom(sandbox: Sandbox, uid: str, form: dict[str, Any], data: bytes |
         elif exam.study_uid != ident.study_uid:
             findings.append(RULES.finding("PCLOUD-DICOM-UID-MISMATCH", path="$.studyUid", field="savePatientExam.studyUid",
                                           value=exam.study_uid, tag="StudyInstanceUID", actual=ident.study_uid))
+        else:
+            findings += _exam_findings(sandbox, exam, ident, sandbox.config.mode_for(form.get("hospitalCode")))
         _reject_if_errors(findings)
         assert exam is not None
         digest = sandbox.store_blob(session, data, "application/dicom")

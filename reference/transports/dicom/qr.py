@@ -3,27 +3,38 @@ information models, levels PATIENT / STUDY / SERIES / IMAGE.
 
 Unique and indexed keys (PatientID, AccessionNumber and the UIDs) are matched in SQL; every
 other key is matched against the stored instance's header (single value, wildcard, UID
-list, date/time range; PS3.4 C.2.2.2).  What a stored file holds besides its bulk data (file
-meta, where the data set starts, the elements before the pixel data) is read once and kept in
-memory by sha256: the files are content-addressed, so an entry never goes stale.  A retrieve
-sends each file's data set bytes as stored (``net.EncodedDataset``)."""
+list, date/time range; PS3.4 C.2.2.2; person names by component group, case-insensitively,
+and by pinyin, ``reference.dicomtext.names.pn_matcher``).  What a stored file holds besides
+its bulk data (file meta, where the data set starts, the elements before the pixel data as
+stored, its charset report) is read once and kept in memory by sha256: the files are
+content-addressed, so an entry never goes stale.  Text is matched in its best reading (the
+forensics'), never decoded per request; a C-FIND reply carries the stored elements' bytes
+and the stored (0008,0005) (none when the file has none).  A retrieve sends each file's data
+set bytes as stored (``net.EncodedDataset``) — or, when the SCP's party serves a character-set
+form (``parties.<party>.dicom_charset``), re-encoded into it once per file and form and cached
+(``served``)."""
 from __future__ import annotations
 
 import fnmatch
 import threading
+import warnings
 from collections import OrderedDict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from io import BytesIO
 from typing import Any
 
 from pydicom import dcmread
-from pydicom.dataelem import DataElement
+from pydicom.datadict import dictionary_VR, keyword_for_tag
+from pydicom.dataelem import DataElement, RawDataElement
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.filereader import read_dataset, read_preamble
 from pydicom.multival import MultiValue
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from reference.dicomtext import TEXT_VRS, CharsetReport, Form, MalformedDataSet, examine, pn_matcher
+from reference.dicomtext.transcode import transcode_header
 from reference.rules import RULES, Finding
 from reference.sandbox import Sandbox
 from reference.storage.models import DicomStored
@@ -87,6 +98,44 @@ class StoredFile:
     file_meta: FileMetaDataset
     offset: int  # where the data set starts, after the preamble and the file meta group
     header: Dataset  # the data set's elements before the pixel data (values decoded when used)
+    raw: dict[int, RawDataElement]  # the same elements as stored (bytes), for replies
+    charset: CharsetReport  # what its text really is; ``charset.texts`` is what matching reads
+
+
+@dataclass(frozen=True)
+class Served:
+    """A stored file as a party serves it in a character-set form: the elements before the pixel
+    data re-encoded (``header``, and ``raw`` parsed from it), the rest of the stored data set
+    from ``tail`` on sent unchanged."""
+
+    header: bytes
+    tail: int
+    raw: dict[int, RawDataElement]
+
+
+def _raw_elements(ds: Dataset) -> dict[int, RawDataElement]:
+    """A data set's elements as raw bytes (before anything decodes them), each with its VR
+    (implicit VR files' looked up) so that any transfer syntax can carry them."""
+    out: dict[int, RawDataElement] = {}
+    for tag in ds.keys():
+        elem: DataElement | RawDataElement = ds.get_item(tag)
+        if tag == 0x00080005 and not isinstance(elem, RawDataElement):  # pydicom decodes it on reading
+            value = elem.value if isinstance(elem.value, str) else "\\".join(elem.value or [])
+            data = value.encode("ascii", "replace")
+            data += b" " * (len(data) % 2)
+            elem = RawDataElement(tag, "CS", len(data), data, 0, bool(ds.original_encoding[0]), True)
+        if not isinstance(elem, RawDataElement):
+            continue
+        if elem.VR is None:
+            try:
+                vr = dictionary_VR(tag)
+            except KeyError:
+                continue
+            if " or " in vr:
+                continue
+            elem = elem._replace(VR=vr)
+        out[int(tag)] = elem
+    return out
 
 
 class _StoredFiles:
@@ -96,6 +145,7 @@ class _StoredFiles:
     def __init__(self, size: int = 8192) -> None:
         self.size = size
         self._entries: OrderedDict[str, StoredFile] = OrderedDict()
+        self._served: OrderedDict[tuple[str, str], Served] = OrderedDict()
         self._lock = threading.Lock()
 
     def get(self, sha256: str, blobs: Any) -> StoredFile:
@@ -110,12 +160,43 @@ class _StoredFiles:
             fp.seek(0)
             read_preamble(fp, False)
             read_dataset(fp, is_implicit_VR=False, is_little_endian=True, stop_when=lambda tag, vr, length: tag.group != 2)
-            entry = StoredFile(head.file_meta, fp.tell(), head)
+            offset = fp.tell()
+        raw = _raw_elements(head)
+        entry = StoredFile(head.file_meta, offset, head, raw, examine(head))
         with self._lock:
             self._entries[sha256] = entry
             while len(self._entries) > self.size:
                 self._entries.popitem(last=False)
         return entry
+
+    def served(self, sha256: str, blobs: Any, form: Form) -> Served | None:
+        """The file as served in ``form``, re-encoded on the first request only; None when it
+        cannot be (compressed or malformed: then it is served as stored)."""
+        key = (sha256, form.name)
+        with self._lock:
+            served = self._served.get(key)
+            if served is not None:
+                self._served.move_to_end(key)
+                return served
+        stored = self.get(sha256, blobs)
+        syntax = str(stored.file_meta.get("TransferSyntaxUID", ""))
+        if syntax not in ("1.2.840.10008.1.2", "1.2.840.10008.1.2.1"):
+            return None
+        implicit = syntax == "1.2.840.10008.1.2"
+        with open(blobs.path(sha256), "rb") as fp:
+            fp.seek(stored.offset)
+            encoded = fp.read()
+        try:
+            header, tail = transcode_header(encoded, implicit=implicit, target=form)
+        except MalformedDataSet:
+            return None
+        parsed = read_dataset(BytesIO(header), is_implicit_VR=implicit, is_little_endian=True)
+        served = Served(header, tail, _raw_elements(parsed))
+        with self._lock:
+            self._served[key] = served
+            while len(self._served) > self.size:
+                self._served.popitem(last=False)
+        return served
 
 
 STORED_FILES = _StoredFiles()
@@ -127,6 +208,16 @@ def stored_file(sandbox: Sandbox, sha256: str) -> StoredFile:
 
 def header(sandbox: Sandbox, sha256: str) -> Dataset:
     return stored_file(sandbox, sha256).header
+
+
+def served_file(sandbox: Sandbox, sha256: str, form: Form | None) -> bytes:
+    """A stored Part-10 file as a party serving ``form`` sends it (as stored when None)."""
+    data = sandbox.blobs.get(sha256)
+    served = STORED_FILES.served(sha256, sandbox.blobs, form) if form is not None else None
+    if served is None:
+        return data
+    offset = stored_file(sandbox, sha256).offset
+    return data[:offset] + served.header + data[offset + served.tail:]
 
 
 # -- matching (PS3.4 C.2.2.2) ----------------------------------------------------------------
@@ -196,21 +287,64 @@ def _computed(sandbox: Sandbox, keyword: str, members: list[Entry]) -> Any:
     return None
 
 
-def find(sandbox: Sandbox, catalogue: Catalogue, identifier: Dataset, level: str,
-         retrieve_ae: str) -> Iterator[Dataset]:
-    """Every match at ``level`` as a response identifier holding the keys asked for."""
+def _query_keys(identifier: Dataset, texts: Mapping[str, str]) -> list[tuple[Any, str, str, Any, bool]]:
+    """The query's keys, sorted out once: ``(tag, VR, keyword, value, matched against the
+    header)``; text values are the forensics' readings (never decoded by pydicom here)."""
+    keys = []
+    for tag in identifier.keys():
+        keyword = keyword_for_tag(tag)
+        if tag.group == 0x0002 or keyword in NOT_MATCHED:
+            continue
+        elem = identifier.get_item(tag)
+        try:
+            vr = str(elem.VR or dictionary_VR(tag))
+        except KeyError:
+            continue
+        value = texts[keyword] if vr in TEXT_VRS and keyword in texts else identifier[tag].value
+        keys.append((tag, vr, keyword, value, keyword not in COMPUTED))
+    return keys
+
+
+def _held(stored: StoredFile, tag: Any, vr: str, keyword: str) -> Any:
+    """The stored value a key is matched against: text in its best reading, the rest decoded."""
+    if vr in TEXT_VRS:
+        return stored.charset.texts.get(keyword, "")
+    held = stored.header.get(tag)
+    return held.value if held is not None else ""
+
+
+def _key_matches(value: Any, vr: str, held: Any) -> bool:
+    if vr == "PN":
+        return pn_matcher(_text(value))(_text(held))
+    return _matches(value, vr, held)
+
+
+def _reply_encoding(reply: Dataset, implicit: bool, little: bool) -> None:
+    """Tell pydicom the reply's raw elements are already in its encoding and character set, so
+    pynetdicom writes them as they are (``write_dataset`` decodes and re-encodes otherwise)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # an undefined (0008,0005) term is the forensics' finding, not a crash
+        reply.set_original_encoding(implicit, little, reply._character_set)
+
+
+def find(sandbox: Sandbox, catalogue: Catalogue, identifier: Dataset, level: str, retrieve_ae: str, *,
+         texts: Mapping[str, str] | None = None, form: Form | None = None,
+         syntax: tuple[bool, bool] = (False, True)) -> Iterator[Dataset]:
+    """Every match at ``level`` as a response identifier holding the keys asked for: the stored
+    elements' bytes (re-encoded into ``form`` when the party serves one); ``syntax`` is the
+    (implicit VR, little endian) of the presentation context the replies go out on."""
     with sandbox.db.reading() as session:
         entries = catalogue(session, _sql_filters(identifier))
-    # the query's keys, sorted out once: (tag, VR, keyword, value, matched against the header)
-    keys = [(elem.tag, elem.VR, elem.keyword, elem.value, elem.keyword not in COMPUTED)
-            for elem in identifier if elem.keyword not in NOT_MATCHED and elem.tag.group != 0x0002]
+    keys = _query_keys(identifier, texts or {})
     level_elem = DataElement(0x00080052, "CS", level)
     ae_elem = DataElement(0x00080054, "AE", retrieve_ae)
     for members in _group(entries, level).values():
-        first = header(sandbox, members[0].sha256)
+        stored = stored_file(sandbox, members[0].sha256)
+        served = STORED_FILES.served(members[0].sha256, sandbox.blobs, form) if form is not None else None
+        raw = served.raw if served is not None else stored.raw
         reply = Dataset()
-        charset = first.get((0x0008, 0x0005))
-        reply.add(charset if charset is not None else DataElement(0x00080005, "CS", "ISO_IR 192"))
+        if 0x00080005 in raw:
+            reply[0x00080005] = raw[0x00080005]
         reply.add(level_elem)
         matched = True
         for tag, vr, keyword, value, from_header in keys:
@@ -219,16 +353,20 @@ def find(sandbox: Sandbox, catalogue: Catalogue, identifier: Dataset, level: str
                 if computed is not None:
                     setattr(reply, keyword, computed)
                     continue
-            held = first.get(tag)
-            if vr != "SQ" and value not in (None, "", "*") and not _matches(value, vr, held.value if held is not None else ""):
+            if vr != "SQ" and value not in (None, "", "*") and not _key_matches(value, vr, _held(stored, tag, vr, keyword)):
                 matched = False
                 break
+            held = raw.get(int(tag))
+            decoded = stored.header.get(tag) if held is None and vr not in TEXT_VRS else None
             if held is not None and vr != "SQ":
-                reply.add(held)  # the cached header's element (never modified)
+                reply[tag] = held  # the stored (or served) bytes, never decoded
+            elif decoded is not None and vr != "SQ":
+                reply.add(decoded)  # an element pydicom decoded on reading (an ambiguous VR resolved)
             else:
                 reply.add_new(tag, vr, None)
         if matched:
             reply.add(ae_elem)
+            _reply_encoding(reply, *syntax)
             yield reply
 
 
@@ -242,13 +380,17 @@ def to_retrieve(sandbox: Sandbox, catalogue: Catalogue, identifier: Dataset) -> 
         return catalogue(session, filters)
 
 
-def stored_dataset(sandbox: Sandbox, entry: Entry) -> EncodedDataset:
+def stored_dataset(sandbox: Sandbox, entry: Entry, form: Form | None = None) -> EncodedDataset:
     """The stored file's data set to send as stored: its bytes after the file meta group (sent
-    untouched when the accepted transfer syntax is the stored one; see ``net.EncodedDataset``)."""
+    untouched when the accepted transfer syntax is the stored one; see ``net.EncodedDataset``),
+    or re-encoded into the character-set ``form`` the party serves (cached per file and form)."""
     stored = STORED_FILES.get(entry.sha256, sandbox.blobs)
+    served = STORED_FILES.served(entry.sha256, sandbox.blobs, form) if form is not None else None
     with open(sandbox.blobs.path(entry.sha256), "rb") as fp:
-        fp.seek(stored.offset)
+        fp.seek(stored.offset + (served.tail if served is not None else 0))
         encoded = fp.read()
+    if served is not None:
+        encoded = served.header + encoded
     head = stored.header
     return EncodedDataset(encoded, stored.file_meta, head.get("SOPClassUID", entry.sop_class),
                           head.get("SOPInstanceUID", entry.sop_uid))

@@ -8,9 +8,11 @@ boundary from an exception), is what ``EVT_DIMSE_SENT`` records — one place pe
 from __future__ import annotations
 
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from pydicom.datadict import keyword_for_tag
 from pydicom.dataset import Dataset
 from pynetdicom import evt
 
@@ -28,15 +30,21 @@ COUNTS = ("NumberOfCompletedSuboperations", "NumberOfFailedSuboperations", "Numb
           "NumberOfRemainingSuboperations")
 
 
-def as_json(ds: Dataset | None) -> dict[str, Any]:
-    """An identifier as the log keeps it: keyword -> text (sequences and bulk data summarised)."""
+def as_json(ds: Dataset | None, texts: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """An identifier as the log keeps it: keyword -> text (sequences and bulk data summarised);
+    ``texts`` (keyword -> text, from the charset forensics) stands for text elements' values,
+    which are then never decoded here."""
     out: dict[str, Any] = {}
     if ds is None:
         return out
-    for elem in ds:
+    for tag in ds.keys():
+        key = keyword_for_tag(tag) or str(tag)
+        if texts is not None and key in texts:
+            out[key] = texts[key]
+            continue
+        elem = ds[tag]
         if elem.tag.group == 0x7FE0 or elem.VR in ("OB", "OW", "OF", "OD", "UN"):
             continue
-        key = elem.keyword or str(elem.tag)
         if elem.VR == "SQ":
             out[key] = [as_json(item) for item in elem.value]
         elif elem.VM > 1:

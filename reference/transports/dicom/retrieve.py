@@ -1,6 +1,8 @@
 """Q/R handlers shared by the hospital PACS and the cloud archive: C-ECHO, C-FIND, C-GET,
 C-MOVE over a catalogue (PS3.4 Annex A, C).  Each returns protocol outcomes; the recorder
-logs the final response (``log.py``)."""
+logs the final response (``log.py``).  A C-FIND identifier's text gets the same charset
+forensics as a received instance (CTK #1212: Chinese queries arriving garbled); the party's
+``dicom_charset`` form, when set, is what replies and retrieved instances are served in."""
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -10,6 +12,8 @@ from pynetdicom import evt
 from pynetdicom.sop_class import Verification
 
 from reference.config import PartyConfig
+from reference.dicomtext import Form, examine, form_of
+from reference.dicomtext import findings as charset_findings
 from reference.rules import RULES
 from reference.sandbox import Sandbox
 
@@ -38,17 +42,21 @@ def handle_echo(event: evt.Event, rec: DicomRecorder) -> int:
 
 
 def handle_find(event: evt.Event, rec: DicomRecorder, sandbox: Sandbox, catalogue: qr.Catalogue,
-                retrieve_ae: str) -> Iterator[tuple[int, Any]]:
+                retrieve_ae: str, form: Form | None = None) -> Iterator[tuple[int, Any]]:
     """C-FIND — PS3.4 C.4.1 at PATIENT/STUDY/SERIES/IMAGE level."""
     identifier = event.identifier
+    charset = examine(identifier)  # first: nothing has decoded the identifier's text yet
     model = MODELS.get(event.context.abstract_syntax, "study")
     level, problem = qr.check_level(identifier, model, retrieve=False)
-    rec.begin(event, "C-FIND", as_json(identifier), [problem] if problem else [])
+    rec.begin(event, "C-FIND", as_json(identifier, charset.texts),
+              [*([problem] if problem else []), *charset_findings(charset)])
     if problem:
         yield STATUS["identifier_mismatch"], None
         return
     matches = 0
-    for reply in qr.find(sandbox, catalogue, identifier, level, retrieve_ae):
+    syntax = event.context.transfer_syntax
+    for reply in qr.find(sandbox, catalogue, identifier, level, retrieve_ae, texts=charset.texts, form=form,
+                         syntax=(syntax.is_implicit_VR, syntax.is_little_endian)):
         if event.is_cancelled:
             yield STATUS["cancel"], None
             return
@@ -70,29 +78,30 @@ def _retrieve(event: evt.Event, rec: DicomRecorder, sandbox: Sandbox, catalogue:
     return entries, (problem, draft)
 
 
-def _send(event: evt.Event, sandbox: Sandbox, entries: list[qr.Entry]) -> Iterator[tuple[int, Any]]:
+def _send(event: evt.Event, sandbox: Sandbox, entries: list[qr.Entry], form: Form | None) -> Iterator[tuple[int, Any]]:
     for entry in entries:
         if event.is_cancelled:
             yield STATUS["cancel"], None
             return
-        yield STATUS["pending"], qr.stored_dataset(sandbox, entry)
+        yield STATUS["pending"], qr.stored_dataset(sandbox, entry, form)
 
 
-def _sub_operations(event: evt.Event, sandbox: Sandbox, entries: list[qr.Entry], problem: Any) -> Iterator[Any]:
+def _sub_operations(event: evt.Event, sandbox: Sandbox, entries: list[qr.Entry], problem: Any,
+                    form: Form | None = None) -> Iterator[Any]:
     """What C-GET and C-MOVE yield once the peer is known: the count, then each instance."""
     if problem:
         yield 1
         yield STATUS["identifier_mismatch"], None
         return
     yield len(entries)
-    yield from _send(event, sandbox, entries)
+    yield from _send(event, sandbox, entries, form)
 
 
 def handle_get(event: evt.Event, rec: DicomRecorder, sandbox: Sandbox,
-               catalogue: qr.Catalogue) -> Iterator[Any]:
+               catalogue: qr.Catalogue, form: Form | None = None) -> Iterator[Any]:
     """C-GET — PS3.4 C.4.3: the instances come back on the requestor's association."""
     entries, (problem, _) = _retrieve(event, rec, sandbox, catalogue, "C-GET")
-    yield from _sub_operations(event, sandbox, entries, problem)
+    yield from _sub_operations(event, sandbox, entries, problem, form)
 
 
 def handle_move(event: evt.Event, rec: DicomRecorder, sandbox: Sandbox, catalogue: qr.Catalogue,
@@ -108,15 +117,16 @@ def handle_move(event: evt.Event, rec: DicomRecorder, sandbox: Sandbox, catalogu
         yield None, None
         return
     yield peer.host, peer.port, {"evt_handlers": NODELAY_HANDLERS, "max_pdu": MAX_PDU}
-    yield from _sub_operations(event, sandbox, entries, problem)
+    yield from _sub_operations(event, sandbox, entries, problem, form_of(party.dicom_charset))
 
 
 def qr_handlers(rec: DicomRecorder, sandbox: Sandbox, catalogue: qr.Catalogue, party: PartyConfig,
                 retrieve_ae: str) -> list[Any]:
-    """The Q/R SCP, as data."""
+    """The Q/R SCP, as data (served in the party's ``dicom_charset`` form, if it names one)."""
+    form = form_of(party.dicom_charset)
     return [
         (evt.EVT_C_ECHO, handle_echo, [rec]),
-        (evt.EVT_C_FIND, handle_find, [rec, sandbox, catalogue, retrieve_ae]),
-        (evt.EVT_C_GET, handle_get, [rec, sandbox, catalogue]),
+        (evt.EVT_C_FIND, handle_find, [rec, sandbox, catalogue, retrieve_ae, form]),
+        (evt.EVT_C_GET, handle_get, [rec, sandbox, catalogue, form]),
         (evt.EVT_C_MOVE, handle_move, [rec, sandbox, catalogue, party]),
     ]

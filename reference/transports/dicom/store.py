@@ -1,20 +1,20 @@
 """Storage SCP handling (PS3.4 Annex B): a received instance is kept exactly as the peer
 encoded it (``net.part10``: the data set as received behind a file meta group, no
 decode/re-encode) in the blob store and listed in ``dicom_stored`` under the SCP's store
-name.  A ``check`` may refuse it first (the archive)."""
+name.  A ``check`` may refuse it first (the archive).  Whatever is stored, the charset
+forensics of its text (``reference.dicomtext``) are findings on the C-STORE's exchange."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from io import BytesIO
 from typing import Any, cast
 
-from pydicom import dcmread
 from pydicom.dataset import Dataset
 from pynetdicom import evt
 from pynetdicom.dimse_primitives import C_STORE
 from sqlalchemy import select
 
-from reference.dicomio import DicomIdentity, NotDicom, identify
+from reference.dicomio import DicomIdentity, NotDicom, identity_of, read_header
+from reference.dicomtext import findings as charset_findings
 from reference.rules import RULES, Finding
 from reference.sandbox import Sandbox
 from reference.storage.models import DicomStored
@@ -56,14 +56,15 @@ def handle_store(event: evt.Event, rec: DicomRecorder, sandbox: Sandbox, store: 
     data = part10(event)
     calling = rec.calling(event)
     try:
-        ident = identify(data)
-        head = dcmread(BytesIO(data), stop_before_pixels=True) if check else None  # only a check reads more
+        head = read_header(data)
+        ident = identity_of(head)
     except (NotDicom, ValueError, EOFError) as exc:
         sop = cast(C_STORE, event.request).AffectedSOPInstanceUID
         rec.begin(event, "C-STORE", {"SOPInstanceUID": str(sop)},
                   [RULES.finding("DICOM-STORE-UNREADABLE", detail=str(exc))])
         return STATUS["cannot_understand"]
-    status, findings = check(sandbox, ident, head) if check and head is not None else (0, [])
+    status, findings = check(sandbox, ident, head) if check else (0, [])
+    findings += charset_findings(ident.charset) if ident.charset else []
     rec.begin(event, "C-STORE", _request(ident), findings, size=len(data))
     if status:
         return status

@@ -15,6 +15,8 @@ from reference.sandbox import Sandbox
 
 #: ``(response) -> findings`` about the peer's answer.
 Judge = Callable[[httpx.Response], Sequence[Finding]]
+#: ``(status, body) -> findings`` about a downloaded body.
+BodyJudge = Callable[[int, bytes], Sequence[Finding]]
 
 
 class RecordingClient:
@@ -49,7 +51,7 @@ class RecordingClient:
         return response
 
     def download(self, url: str, *, operation: str, institution: str | None = None, max_bytes: int,
-                 seconds: float) -> tuple[httpx.Response | None, bytes | None, str | None]:
+                 seconds: float, judge: BodyJudge | None = None) -> tuple[httpx.Response | None, bytes | None, str | None]:
         """GET ``url`` streamed, stopping at ``max_bytes`` or after ``seconds``: ``(response, body,
         None)``, or ``(response, None, "too-large" | "slow")`` when stopped (the exchange keeps what
         arrived and says why).  Transport errors raise as for ``get``."""
@@ -73,6 +75,8 @@ class RecordingClient:
             raise
         body = b"".join(parts)
         if self.sandbox is not None:
+            if judge is not None and not stopped:
+                record.draft.add(list(judge(response.status_code, body)))
             cfg = self.sandbox.config.exchange_log
             kept = body_record(body, response.headers.get("content-type"), limit=cfg.body_limit, head=cfg.head_bytes)
             record.finish(method="GET", url=url, status=response.status_code, request={},
