@@ -51,7 +51,7 @@ def build_connexion_app(sandbox: Sandbox, router: FamilyRouter) -> connexion.Asy
         validator_map={"body": {"application/json": make_body_validator(sandbox.config)}},
         swagger_ui_options=SwaggerUIOptions(swagger_ui=False, serve_spec=False),
     )
-    boundary = make_boundary(sandbox, router, joined.pages)
+    boundary = make_boundary(sandbox, router, joined)
     for exc in (NativeError, ProblemException, HTTPException, Exception):
         app.add_error_handler(exc, boundary)
     return app

@@ -183,10 +183,11 @@ def test_shared_components_resolve(resolved, shared):
     req = img_dld["requestBody"]["content"]["application/json"]["schema"]
     assert req["properties"]["imgFileSn"]["properties"] == dto["properties"]
     alternatives = img_dld["responses"]["200"]["content"]["application/json"]["schema"]["oneOf"]
-    listed, content = alternatives
+    listed, content, error = alternatives
+    assert error["properties"]["code"]["enum"] == [-1]  # refusals: the error envelope, as really sent
     assert listed["properties"]["data"]["properties"]["imgFileSnList"]["items"]["properties"] == dto["properties"]
     assert content["properties"]["data"]["required"] == ["hiImgIndx", "fileContent"]
-    save = resolved["paths"][SAVE]["post"]["responses"]["200"]["content"]["application/json"]["schema"]
+    save = resolved["paths"][SAVE]["post"]["responses"]["200"]["content"]["application/json"]["schema"]["oneOf"][0]
     assert save["properties"]["data"]["items"]["properties"]["succFlag"]["enum"] == ["1", "0", "-1"]
     # the sandbox's docs page resolves the file by its file URI (not Specification.load's directory base)
     from connexion.json_schema import resolve_refs
@@ -308,10 +309,11 @@ def test_operations(spec):
         for text in (op["summary"], op["description"]):
             assert re.search(r"[\u4e00-\u9fff]", text) and re.search(r"[A-Za-z]{4}", text)
     save = spec["paths"][SAVE]["post"]["responses"]["200"]["content"]["application/json"]["schema"]
-    assert save == {"$ref": SHARED_REF + "SuccessEnvelope"}
+    assert save == {"oneOf": [{"$ref": SHARED_REF + "SuccessEnvelope"}, {"$ref": SHARED_REF + "ErrorEnvelope"}]}
     dld = spec["paths"][IMG_DLD]["post"]
     assert dld["responses"]["200"]["content"]["application/json"]["schema"] == {
-        "oneOf": [{"$ref": SHARED_REF + "FileSnListEnvelope"}, {"$ref": SHARED_REF + "FileContentEnvelope"}]}
+        "oneOf": [{"$ref": SHARED_REF + "FileSnListEnvelope"}, {"$ref": SHARED_REF + "FileContentEnvelope"},
+                  {"$ref": SHARED_REF + "ErrorEnvelope"}]}
     (param,) = dld["parameters"]
     assert param["name"] == "centreCode" and param["in"] == "path" and param["required"] is True
     assert param["schema"] == {"type": "string", "maxLength": 30}

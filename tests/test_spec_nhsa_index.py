@@ -245,7 +245,9 @@ def test_connexion_asyncapp_loads_with_relative_file_ref(monkeypatch, tmp_path):
     served = client.get("/openapi.json").json()
     resp = served["paths"][SAVE]["post"]["responses"]["200"]["content"]["application/json"]["schema"]
     assert [p for p, node in _walk(served) if "$ref" in node] == []
-    assert resp["properties"]["data"]["items"]["properties"]["succFlag"]["enum"] == ["1", "0", "-1"]
+    success, error = resp["oneOf"]  # the replies as really sent: success or the error envelope (issue 9)
+    assert success["properties"]["data"]["items"]["properties"]["succFlag"]["enum"] == ["1", "0", "-1"]
+    assert error["properties"]["code"]["enum"] == [-1]
 
 
 def test_operations(spec):
@@ -259,8 +261,8 @@ def test_operations(spec):
         assert list(op["responses"]) == ["200"]
         resp = op["responses"]["200"]
         schema = resp["content"]["application/json"]["schema"]
-        assert schema == {"$ref": "_shared/nhsa-envelope.yaml#/components/schemas/SuccessEnvelope"}
-        assert "oneOf" not in json.dumps(op)
+        assert schema == {"oneOf": [{"$ref": "_shared/nhsa-envelope.yaml#/components/schemas/SuccessEnvelope"},
+                                    {"$ref": "_shared/nhsa-envelope.yaml#/components/schemas/ErrorEnvelope"}]}
         assert "error envelope" in resp["description"] and "200" in resp["description"]
         assert re.search(r"[\u4e00-\u9fff]", op["summary"]) and re.search(r"[A-Za-z]{4}", op["summary"])
         assert op["requestBody"]["content"]["application/json"]["examples"]

@@ -7,6 +7,8 @@ from typing import Any
 from connexion.context import context
 from sqlalchemy import select
 
+from reference.errors import NativeError
+from reference.rules import RULES
 from reference.sandbox import Sandbox
 from reference.storage.models import CentreExam, CentreInstance
 
@@ -20,6 +22,10 @@ def _sandbox() -> Sandbox:
 
 def centreDelete(body: dict[str, Any]) -> dict[str, Any]:
     """The centre deletes the exam and withdraws its index (deleteExamRpotImgIndx, 000 §1.2)."""
+    centre = _sandbox().config.institution(body["centreCode"])
+    if centre is None or centre.kind != "imaging_centre":
+        raise NativeError([RULES.finding("CONTROL-UNKNOWN-INSTITUTION",
+                                         detail=f"{body['centreCode']!r} is not a configured imaging centre")])
     result = withdraw_exam(_sandbox(), body["centreCode"], body["hiImgIndx"])
     return {"found": result is not None, "upstream": result}
 

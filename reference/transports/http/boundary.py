@@ -22,6 +22,7 @@ from reference.families import FamilyRouter
 from reference.rules import RULES, Finding
 from reference.sandbox import Sandbox
 from reference.storage.db import is_busy
+from reference.transports.http.specs import JoinedSpec
 from reference.viewer import error_page
 
 logger = logging.getLogger("imgcloud.http")
@@ -55,7 +56,7 @@ def _context(request: ConnexionRequest) -> dict[str, Any]:
 
 
 def make_boundary(sandbox: Sandbox, router: FamilyRouter,
-                  pages: frozenset[str]) -> Callable[[ConnexionRequest, Exception], ConnexionResponse]:
+                  joined: JoinedSpec) -> Callable[[ConnexionRequest, Exception], ConnexionResponse]:
     """The error handler Connexion calls for every exception."""
 
     def handle(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
@@ -64,11 +65,11 @@ def make_boundary(sandbox: Sandbox, router: FamilyRouter,
         if draft is not None:
             draft.add(findings)
         operation = request.scope.get("extensions", {}).get("connexion_routing", {}).get("operation_id")
-        if operation in pages:
+        if joined.is_page(operation, request.scope["path"]):
             status = RULES.http_status(findings)
             return ConnexionResponse(status_code=status, body=error_page(findings, status).encode("utf-8"),
                                      content_type="text/html; charset=utf-8")
-        family = router(request.url.path)
+        family = router(request.scope["path"])
         status, body = family.error(findings, sandbox.config)
         payload = json.dumps(body, ensure_ascii=False).encode("utf-8")
         return ConnexionResponse(status_code=status, body=payload, content_type=family.media_type)

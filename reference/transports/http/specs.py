@@ -7,6 +7,7 @@ API whose paths are the union of the families' paths, each with its refs resolve
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -35,6 +36,14 @@ class JoinedSpec:
     spec: dict[str, Any]
     owners: dict[str, Family]        # path -> the family whose contract defines it
     pages: frozenset[str]            # operationIds whose errors are HTML pages
+    page_paths: tuple[re.Pattern[str], ...] = ()  # their path templates: a page path that routes nowhere
+
+    def is_page(self, operation: str | None, path: str) -> bool:
+        """Whether a reply to this request is a page (an HTML error), routed or not (a browser's
+        URL with a character no route accepts still asked for a page)."""
+        if operation is not None:
+            return operation in self.pages
+        return any(p.match(path) for p in self.page_paths)
 
 
 def _error_media_types(operation: dict[str, Any]) -> set[str]:
@@ -56,12 +65,23 @@ def joined_spec(families: Sequence[Family]) -> JoinedSpec:
     paths: dict[str, Any] = {}
     owners: dict[str, Family] = {}
     pages: set[str] = set()
+    page_paths: list[re.Pattern[str]] = []
     for family in families:
         for path, item in family.spec().get("paths", {}).items():
             if path in paths:
                 raise ValueError(f"path {path} is defined by both {owners[path].name} and {family.name}")
             paths[path], owners[path] = item, family
-        pages |= family.pages()
+        family_pages = family.pages()
+        pages |= family_pages
+        page_paths += [_template(path) for path, item in family.spec().get("paths", {}).items()
+                       if any(isinstance(op := item.get(m), dict) and op.get("operationId") in family_pages for m in METHODS)]
     spec = {"openapi": "3.0.3", "info": {"title": "imgcloud-sandbox (all families)", "version": "1.0"},
             "paths": paths}
-    return JoinedSpec(spec, owners, frozenset(pages))
+    return JoinedSpec(spec, owners, frozenset(pages), tuple(page_paths))
+
+
+def _template(path: str) -> re.Pattern[str]:
+    """A path template (``/centre/{centreCode}/image/{accession}``) as a pattern any value matches."""
+    parts = re.split(r"\{[^}]+\}", path)
+    return re.compile("".join(re.escape(p) + ("[^/]+" if i < len(parts) - 1 else "") for i, p in enumerate(parts)) + r"\Z",
+                      re.DOTALL)
