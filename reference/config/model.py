@@ -52,6 +52,10 @@ class PartyConfig(_Strict):
     move_destinations: dict[str, DicomPeerConfig] = Field(default_factory=dict)
     #: DICOM SCP: concurrent associations accepted; more are rejected (local limit exceeded)
     max_associations: int = Field(default=10, ge=1)
+    #: regional_platform: the 工程名 of its REST paths /{project}/v1/… (seeds/004 §3.2.2.1; INTERFACES.md §5)
+    project: str = Field(default="cloudpacs", pattern=r"^[A-Za-z0-9_.-]{1,64}$")
+    #: a SOAP service's target namespace (sandbox-defined, INTERFACES.md §5); default: its WSDL's own
+    soap_namespace: str | None = None
 
     @model_validator(mode="after")
     def _external_needs_address(self) -> PartyConfig:
@@ -75,6 +79,14 @@ class InstitutionConfig(_Strict):
     validation: ValidationMode | None = None
     #: The secret (``key``); derived from the seed when not given.
     secret: str | None = None
+    #: seeds/004: the hospital code the regional platform assigned (orgId, hospitalCode, the 医院ID
+    #: prefix of SickNo / ApplyNo, Jiwei's yyid00); default: the code's last four characters.
+    regional_code: str | None = Field(default=None, pattern=r"^[A-Za-z0-9]{1,32}$")
+    #: seeds/004 §3.1: the 16-character AES key the primary-care platform issued; derived from the seed when not given.
+    jiwei_key: str | None = Field(default=None, pattern=r"^[\x21-\x7e]{16}$")
+    #: seeds/004 §3.4.2.1: where the hospital's HIS serves SynStatusInfo; default: the simulated
+    #: HIS of the hospital party (``/his/{code}/SynStatusInfo``).
+    syn_status_url: str | None = None
 
 
 class ValidationConfig(_Strict):
