@@ -90,7 +90,7 @@ def _text(plain: bytes) -> str:
     try:
         return plain.decode("utf-8")
     except UnicodeDecodeError:
-        raise SignError("utf8", "it decrypts, but the plaintext is not UTF-8 text") from None
+        raise SignError("utf8", "not UTF-8") from None
 
 
 def decrypt_sign(sign: str, key: RSA.RsaKey) -> str:
@@ -99,10 +99,10 @@ def decrypt_sign(sign: str, key: RSA.RsaKey) -> str:
     try:
         data = base64.b64decode(compact, validate=True)
     except (binascii.Error, ValueError) as exc:
-        raise SignError("base64", f"sign is not base64 ({exc})") from None
+        raise SignError("base64", str(exc)) from None
     size = key.size_in_bytes()
     if len(data) != size:
-        raise SignError("length", f"{len(data)} bytes; an RSA-{KEY_BITS} ciphertext is {size} bytes")
+        raise SignError("length", f"{len(data)} bytes, not {size} / {len(data)} 字节，应为 {size}")
     sentinel = object()
     plain = PKCS1_v1_5.new(key).decrypt(data, sentinel)
     if plain is not sentinel:
@@ -113,6 +113,5 @@ def decrypt_sign(sign: str, key: RSA.RsaKey) -> str:
             PKCS1_OAEP.new(key, hashAlgo=hash_).decrypt(data)
         except ValueError:
             continue
-        raise SignError("oaep", f"sign uses OAEP padding ({name}); the platform expects PKCS#1 v1.5")
-    raise SignError("wrong-key", "neither PKCS#1 v1.5 nor OAEP padding holds: encrypted with another public key, "
-                                 "or altered")
+        raise SignError("oaep", f"OAEP, {name}")
+    raise SignError("wrong-key", "neither PKCS#1 v1.5 nor OAEP padding holds")
