@@ -104,7 +104,10 @@ def decrypt_sign(sign: str, key: RSA.RsaKey) -> str:
     if len(data) != size:
         raise SignError("length", f"{len(data)} bytes, not {size} / {len(data)} 字节，应为 {size}")
     sentinel = object()
-    plain = PKCS1_v1_5.new(key).decrypt(data, sentinel)
+    try:
+        plain = PKCS1_v1_5.new(key).decrypt(data, sentinel)
+    except ValueError:  # as an integer the ciphertext is not below the modulus: another key's
+        raise SignError("wrong-key", "the ciphertext is not below the platform key's modulus") from None
     if plain is not sentinel:
         assert isinstance(plain, bytes)
         return _text(plain)

@@ -13,8 +13,8 @@ from pathlib import Path
 import httpx
 import uvicorn
 
-from reference.clock import Clock
 from reference.app import start_dicom
+from reference.clock import Clock
 from reference.config import Config, load_config
 from reference.sandbox import Sandbox
 from sim.server import create_app

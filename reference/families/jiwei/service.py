@@ -31,17 +31,17 @@ def decrypt(sandbox: Sandbox, param: str) -> tuple[InstitutionConfig, dict[str, 
     try:
         owner, text = aes.decrypt_any(param, keys)
     except aes.AESError as exc:
-        raise NativeError([RULES.finding(AES_RULES[exc.kind], path="$.param", detail=exc.detail)]) from None
+        raise NativeError([RULES.finding(AES_RULES[exc.kind], path="param", detail=exc.detail)]) from None
     inst = sandbox.config.institution(owner)
     assert inst is not None
     try:
         payload = json.loads(text)
     except ValueError as exc:
-        raise NativeError([RULES.finding("JIWEI-NOT-JSON", path="$.param", detail=str(exc))]) from None
+        raise NativeError([RULES.finding("JIWEI-NOT-JSON", path="param", detail=str(exc))]) from None
     if not isinstance(payload, dict):
         kinds: dict[type, str] = {list: "数组 / array", str: "字符串 / string"}
         kind = kinds.get(type(payload), type(payload).__name__)
-        raise NativeError([RULES.finding("JIWEI-NOT-OBJECT", path="$.param", kind=kind)])
+        raise NativeError([RULES.finding("JIWEI-NOT-OBJECT", path="param", kind=kind)])
     return inst, payload
 
 
@@ -49,11 +49,11 @@ def check(sandbox: Sandbox, inst: InstitutionConfig, payload: dict[str, Any],
           schema: dict[str, Any]) -> tuple[dict[str, Any], list[Finding]]:
     """The business JSON normalised and validated (findings at ``$.param.…``), and its yyid00 checked."""
     report = inspect_body(payload, schema, operation="applyForm", mode=sandbox.config.mode_for(inst.code))
-    findings = [replace(f, path="$.param" if f.path == "$" else f"$.param.{f.path}") for f in report.findings]
+    findings = [replace(f, path="param" if f.path == "$" else f"param.{f.path}") for f in report.findings]
     expected = identity.regional_code(inst)
     value = report.body.get("yyid00") if isinstance(report.body, dict) else None
     if value and value != expected:
-        findings.append(RULES.finding("JIWEI-HOSPITAL", path="$.param.yyid00", value=value, expected=expected, name=inst.name))
+        findings.append(RULES.finding("JIWEI-HOSPITAL", path="param.yyid00", value=value, expected=expected, name=inst.name))
     return report.body, findings
 
 

@@ -33,20 +33,20 @@ def check_push(sandbox: Sandbox, org_id: str, body: dict[str, Any]) -> list[Find
     findings = []
     hospital = str(body.get("hospitalCode") or "")
     if hospital and hospital != org_id:
-        findings.append(RULES.finding("REGIONAL-HOSPITAL-MISMATCH", path="$.hospitalCode", code=hospital, org_id=org_id))
+        findings.append(RULES.finding("REGIONAL-HOSPITAL-MISMATCH", path="hospitalCode", code=hospital, org_id=org_id))
     info = body.get("examInfo") or {}
     req = info.get("reqHospitalCode")
     if req and hospital and req != hospital:
-        findings.append(RULES.finding("REGIONAL-REQ-HOSPITAL", path="$.examInfo.reqHospitalCode", code=req, expected=hospital))
+        findings.append(RULES.finding("REGIONAL-REQ-HOSPITAL", path="examInfo.reqHospitalCode", code=req, expected=hospital))
     for i, image in enumerate(body.get("imageList") or []):
         if image.get("patientID") and info.get("patientID") and image["patientID"] != info["patientID"]:
-            findings.append(RULES.finding("REGIONAL-PATIENTID-MISMATCH", path=f"$.imageList[{i}].patientID",
+            findings.append(RULES.finding("REGIONAL-PATIENTID-MISMATCH", path=f"imageList[{i}].patientID",
                                           value=image["patientID"], expected=info["patientID"]))
     with sandbox.db.session() as session:
         for i, image in enumerate(body.get("imageList") or []):
             owner = session.scalar(select(ArchiveExam).where(ArchiveExam.study_uid == image.get("studyUID")))
             if owner is not None and (owner.hospital_code, owner.details.get("examNo")) != (hospital, body.get("examNo")):
-                findings.append(RULES.finding("REGIONAL-STUDY-TAKEN", path=f"$.imageList[{i}].studyUID", study=image["studyUID"],
+                findings.append(RULES.finding("REGIONAL-STUDY-TAKEN", path=f"imageList[{i}].studyUID", study=image["studyUID"],
                                               owner=f"{owner.hospital_code}/{owner.details.get('examNo')}"))
     return findings
 
@@ -82,7 +82,7 @@ def upload_statistics(sandbox: Sandbox, org_id: str, items: list[dict[str, Any]]
     known = {identity.regional_code(i) for i in identity.hospitals(sandbox.config)}
     for i, item in enumerate(items):
         if item.get("hospitalCode") not in known:
-            findings.append(RULES.finding("REGIONAL-HOSPITAL-UNKNOWN", path=f"$[{i}].hospitalCode", code=item.get("hospitalCode"),
+            findings.append(RULES.finding("REGIONAL-HOSPITAL-UNKNOWN", path=f"[{i}].hospitalCode", code=item.get("hospitalCode"),
                                           known=", ".join(sorted(known)) or "—"))
     _reject_if_errors(findings)
     now = sandbox.now()

@@ -24,7 +24,7 @@ SKEW = timedelta(minutes=5)
 _TIME = "%Y-%m-%d %H:%M:%S"
 SIGN_RULES = {"base64": "REGIONAL-SIGN-BASE64", "length": "REGIONAL-SIGN-LENGTH", "oaep": "REGIONAL-SIGN-OAEP",
               "wrong-key": "REGIONAL-SIGN-WRONG-KEY", "utf8": "REGIONAL-SIGN-TEXT"}
-PATH = "$.sign"
+PATH = "sign"
 _LOOKS_TIME = re.compile(r"\d{4}-\d{1,2}-\d{1,2}[ T]\d{1,2}:\d{2}(:\d{2})?")
 
 
