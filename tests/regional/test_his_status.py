@@ -58,3 +58,13 @@ def test_004s_sample_strict_then_lenient(make_running, make_config):
     assert {f["rule"] for f in kept["findings"]} >= {"XML-TAG-SPACE"}
     positions = sorted(f["zh"].split("标签")[0] for f in kept["findings"] if f["rule"] == "XML-TAG-SPACE")
     assert len(positions) == 2
+
+
+def test_the_platform_judges_the_his_reply():
+    from reference.families.regional_archive.notify import judge
+
+    assert judge('<?xml version="1.0" encoding="UTF-8"?><response><code>0</code><desc>成功</desc></response>') == []
+    rejected = judge("<response><code>-1</code><desc>未找到申请单</desc></response>")
+    assert [f.rule for f in rejected] == ["SIM-PEER-REJECTED"] and "未找到申请单" in rejected[0].zh
+    assert [f.rule for f in judge("<result>ok</result>")] == ["SOAP-REPLY-MALFORMED"]
+    assert [f.rule for f in judge("not xml")] == ["XML-MALFORMED"]

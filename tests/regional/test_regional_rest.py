@@ -178,3 +178,16 @@ def test_the_push_contract_follows_004s_table(running):
         if required:
             assert name in parent.get("required", []), path
     assert checked > 90
+
+
+def test_the_sandboxs_own_failure_is_status_500(running, monkeypatch):
+    from reference.families.regional_archive import service
+
+    def broken(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise RuntimeError("disk on fire")
+
+    tok = token(running.client, running.config)
+    monkeypatch.setattr(service, "push", broken)
+    reply = running.client.post("/cloudpacs/v1/exam/push", json=push_body(exam(running.config, 5)), headers={"token": tok})
+    assert reply.status_code == 500 and reply.json()["status"] == 500 and "SANDBOX-INTERNAL" in reply.json()["message"]
+    assert "disk on fire" not in reply.text

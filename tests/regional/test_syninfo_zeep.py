@@ -97,12 +97,33 @@ def test_delete_after_examination_answers_88(soap):
     assert code == "-88" and "SYNINFO-APPLY-PROGRESSED" in desc
     code, _ = _code(client.service.SynApplyInfo(deleting.replace("<Action>DELETE</Action>", "<Action>UPDATE</Action>")))
     assert code == "-88"
+    # the platform tells the HIS (the simulated one, over SOAP) 20 when pushed; a cancellation on request
+    received = _wait_for(http, "0011_", "20")
+    assert received["fields"]["XmlDocument"]["Exam"]["ExamNo"] == body["examNo"]
+    cancelled = http.post("/_sandbox/actions/regional-exam-status",
+                          json={"hospitalCode": "0011", "examNo": body["examNo"], "status": "00"}).json()
+    assert cancelled["ok"] and "&lt;code&gt;0&lt;/code&gt;" not in str(cancelled["reply"]) and "<code>0</code>" in cancelled["reply"]
+    assert _wait_for(http, "0011_", "00")["accepted"]
     # before the exam, DELETE works and the apply form is gone (-99 afterwards)
     fresh = _sample(config, **{"医院ID_00000001": "医院ID_00000003"})
     assert _code(client.service.SynApplyInfo(fresh))[0] == "0"
     gone = fresh.replace("<Action>INSERT</Action>", "<Action>DELETE</Action>")
     assert _code(client.service.SynApplyInfo(gone))[0] == "0"
     assert _code(client.service.SynApplyInfo(gone))[0] == "-99"
+
+
+def _wait_for(http: httpx.Client, prefix: str, status: str) -> dict[str, Any]:
+    """The HIS's record of ``status`` (sent by a job of the platform)."""
+    import time
+
+    deadline = time.monotonic() + 20
+    while True:
+        received = http.get("/_sandbox/state/his/H51080200011/status-received").json()
+        found = [r for r in received if r["status"] == status]
+        if found or time.monotonic() > deadline:
+            assert found, received
+            return dict(found[-1])
+        time.sleep(0.1)
 
 
 def test_the_tables_structure_is_accepted_and_named(soap):

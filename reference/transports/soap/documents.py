@@ -13,6 +13,7 @@ from __future__ import annotations
 import copy
 import difflib
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from functools import cache
 
@@ -88,7 +89,8 @@ def load(file: str) -> DocumentSchema:
 
 
 def _set_aside(node: etree._Element, schema: DocumentSchema, path: str, mode: ValidationMode) -> list[Finding]:
-    """Remove (in place) what ``schema`` does not declare under ``node``, naming each."""
+    """Remove (in place) what ``schema`` does not declare under ``node``, naming each.  ``path`` is
+    the node's (``XmlDocument/Exam/ExamItems/ExamItem[1]``), built on the way down."""
     findings: list[Finding] = []
     declared = schema.children.get(re.sub(r"\[\d+\]", "", path))
     if declared is None:  # a leaf
@@ -99,10 +101,10 @@ def _set_aside(node: etree._Element, schema: DocumentSchema, path: str, mode: Va
         node.text = None
         for child in node:
             child.tail = None
-    for child in list(node):
-        if not isinstance(child.tag, str):  # comments, processing instructions
-            continue
-        name = xml.local(child)
+    children = [(xml.local(c), c) for c in node if isinstance(c.tag, str)]  # not comments, processing instructions
+    repeated = Counter(name for name, _ in children)
+    seen: Counter[str] = Counter()
+    for name, child in children:
         if name not in declared:
             close = difflib.get_close_matches(name, declared, n=1, cutoff=0.75)
             findings.append(RULES.finding("SCHEMA-UNKNOWN-FIELD", mode=mode, path=f"{path}/{name}", field=name,
@@ -110,7 +112,9 @@ def _set_aside(node: etree._Element, schema: DocumentSchema, path: str, mode: Va
                                           suggestion_en=f"; did you mean {close[0]}?" if close else ""))
             node.remove(child)
             continue
-        findings += _set_aside(child, schema, xml.element_path(child), mode)
+        here = f"{path}/{name}" + (f"[{seen[name]}]" if repeated[name] > 1 else "")
+        seen[name] += 1
+        findings += _set_aside(child, schema, here, mode)
     return findings
 
 
