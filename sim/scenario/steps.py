@@ -148,7 +148,8 @@ class Run:
             time.sleep(interval)
 
     def _soap(self, step: Step, ctx: StepContext, failures: list[str]) -> Roots:
-        """A SOAP 1.1 call of a family's WSDL operation; ``$xml`` is the reply document (or the Fault)."""
+        """A SOAP 1.1 call of a family's WSDL operation; ``$xml`` is the reply document (empty after a
+        Fault, which ``$.fault`` names)."""
         from reference.transports.soap.client import SoapClient
         from reference.transports.soap.xml import XmlRefused, as_dict, parse
 

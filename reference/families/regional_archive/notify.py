@@ -20,6 +20,7 @@ from datetime import datetime
 from xml.sax.saxutils import escape, quoteattr
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from reference.config import Config, InstitutionConfig
 from reference.dictionaries import label
@@ -75,25 +76,26 @@ def document(config: Config, exam: RegionalExam, apply: SynApply, code: str, now
             + "</Exam></XmlDocument>")
 
 
-def _archived(session: object, exam: RegionalExam) -> bool:
+def archived(session: Session, exam: RegionalExam) -> bool:
+    """Whether the archive holds an image of one of the exam's studies."""
     studies = [i.get("studyUID") for i in exam.body.get("imageList") or [] if i.get("studyUID")]
-    return bool(studies) and session.scalar(  # type: ignore[attr-defined]
+    return bool(studies) and session.scalar(
         select(DicomStored.id).where(DicomStored.store == "archive", DicomStored.study_uid.in_(studies)).limit(1)) is not None
 
 
-def due(exam: RegionalExam, archived: bool) -> list[str]:
+def due(exam: RegionalExam, has_images: bool) -> list[str]:
     """The statuses to send now, in order."""
     sent = set(exam.notified)
-    images = archived or exam.exam_status == "50" or any(i.get("imageUrl") for i in exam.body.get("imageList") or [])
+    images = has_images or exam.exam_status == "50" or any(i.get("imageUrl") for i in exam.body.get("imageList") or [])
     reached = ["20"] + (["50"] if images else []) + (["70"] if images and exam.exam_status == "70" else [])
     return [s for s in reached if s not in sent]
 
 
-def advance_apply(sandbox: Sandbox, exam: RegionalExam, apply: SynApply, archived: bool, session: object) -> None:
+def advance_apply(sandbox: Sandbox, exam: RegionalExam, apply: SynApply, has_images: bool) -> None:
     """Move the apply form along with what the exam reached (synchronously: -88 holds from now)."""
     now = sandbox.now()
     for status in ORDER:
-        if status in exam.notified or status in due(exam, archived):
+        if status in exam.notified or status in due(exam, has_images):
             applies.advance(apply, applies.STATUS_STATES[status], now, why=f"exam {exam.exam_no} status {status}")
 
 
@@ -108,9 +110,9 @@ def progress(sandbox: Sandbox, hospital_code: str, exam_no: str) -> list[str]:
             apply = applies.find(session, exam.linked_apply)
             if apply is None:
                 return []
-            archived = _archived(session, exam)
-            advance_apply(sandbox, exam, apply, archived, session)
-            pending = due(exam, archived)
+            has_images = archived(session, exam)
+            advance_apply(sandbox, exam, apply, has_images)
+            pending = due(exam, has_images)
             session.expunge_all()
         sent = []
         for status in pending:

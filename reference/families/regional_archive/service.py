@@ -74,7 +74,7 @@ def push(sandbox: Sandbox, org_id: str, body: dict[str, Any], findings: list[Fin
         if apply is not None:
             exam.linked_apply = apply.apply_no
             session.flush()
-            notify.advance_apply(sandbox, exam, apply, notify._archived(session, exam), session)
+            notify.advance_apply(sandbox, exam, apply, notify.archived(session, exam))
     sandbox.jobs.submit("synstatus", notify.progress, sandbox, hospital, exam_no)
 
 

@@ -60,17 +60,17 @@ class ApplyDocument:
         return xml.as_dict(self.root)[ROOT]  # type: ignore[return-value]
 
 
-def read(config: Config, text: str, mode_for: ValidationMode | None = None) -> tuple[ApplyDocument, list[Finding]]:
+def read(config: Config, text: str) -> tuple[ApplyDocument, list[Finding]]:
     """Parse (hardened), validate against the XSD, and apply the rules below.  ``XmlRefused``
     when it is no readable XML at all."""
     raw = xml.parse(text, what="req（申请单 XmlDocument）", path="req")
     license_ = xml.text_of(raw.find("Header/License"))
     inst = identity.by_license(config, license_)
-    mode = mode_for or config.mode_for(inst.code if inst else None)
+    mode = config.mode_for(inst.code if inst else None)
     root, findings = documents.check(raw, XSD, mode=mode)
     doc = ApplyDocument(root, inst)
     findings += _license(doc, license_, raw.find("Header/License") is not None)
-    findings += _structure(doc, mode) + _by_class(doc, mode) + _lengths(doc) + _hospital(doc)
+    findings += _structure(doc) + _by_class(doc, mode) + _lengths(doc) + _hospital(doc)
     return doc, findings
 
 
@@ -80,7 +80,7 @@ def _license(doc: ApplyDocument, value: str, present: bool) -> list[Finding]:
     return [RULES.finding("SYNINFO-LICENSE", path=f"{ROOT}/Header/License", value=value)]
 
 
-def _structure(doc: ApplyDocument, mode: ValidationMode) -> list[Finding]:
+def _structure(doc: ApplyDocument) -> list[Finding]:
     out = []
     if doc.root.find("Exam/ExamItems") is None and doc.root.find("Exam/ExamItem") is None:
         out.append(RULES.finding("SYNINFO-ITEMS-REQUIRED", path=f"{ROOT}/Exam/ExamItems"))
