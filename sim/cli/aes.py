@@ -2,6 +2,7 @@
 §3.1.1.3) with the 16-character key the sandbox issued to a hospital."""
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -14,10 +15,10 @@ from .common import ConfigOption, console, load
 app = typer.Typer(help="AES helpers for the primary-care platform's param (seeds/004 §3.1).", no_args_is_help=True)
 
 
-def _key(institution: str | None, key: str | None, config: object) -> str:
+def _key(institution: str | None, key: str | None, config: Path | None) -> str:
     if key:
         return key
-    cfg = load(config)  # type: ignore[arg-type]
+    cfg = load(config)
     inst = cfg.institution(institution) if institution else next(iter(identity.hospitals(cfg)), None)
     if inst is None:
         console.print(f"[red]no hospital {institution!r} in the config[/red]")

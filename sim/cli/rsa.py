@@ -34,8 +34,8 @@ def rsa_sign(
     if inst is None and not (app_id and org_id and license_):
         console.print(f"[red]no hospital {institution!r} in the config; give --app-id, --org-id and --license[/red]")
         raise typer.Exit(2)
-    fields = [app_id or identity.app_id(cfg, inst), org_id or identity.regional_code(inst),  # type: ignore[arg-type]
-              license_ or identity.license_for(cfg, inst)]  # type: ignore[arg-type]
+    fields = [app_id or (identity.app_id(cfg, inst) if inst else ""), org_id or (identity.regional_code(inst) if inst else ""),
+              license_ or (identity.license_for(cfg, inst) if inst else "")]
     if time:
         fields.append(f"{datetime.now():%Y-%m-%d %H:%M:%S}")
     key = rsa.load_public(public_key.read_text()) if public_key else rsa.issued_key(cfg).public_key()

@@ -57,7 +57,8 @@ class ApplyDocument:
         return self.text("Patient/SickNo")
 
     def fields(self) -> dict[str, object]:
-        return xml.as_dict(self.root)[ROOT]  # type: ignore[return-value]
+        found = xml.as_dict(self.root)[ROOT]
+        return found if isinstance(found, dict) else {}
 
 
 def read(config: Config, text: str) -> tuple[ApplyDocument, list[Finding]]:

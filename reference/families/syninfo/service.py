@@ -2,6 +2,7 @@
 UPDATE, DELETE — each answered with 004's codes through ``NativeError`` (``replies.CODES``)."""
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -51,7 +52,7 @@ def apply(sandbox: Sandbox, doc: ApplyDocument, text: str, findings: list[Findin
         raise NativeError([RULES.finding(failure, path=f"{ROOT}/Exam/ApplyNo", error=type(exc).__name__), *findings]) from exc
 
 
-def _write(stored: SynApply, doc: ApplyDocument, text: str, action: str, now: object) -> None:
+def _write(stored: SynApply, doc: ApplyDocument, text: str, action: str, now: datetime) -> None:
     stored.status = applies.DELETED if action == "DELETE" else applies.APPLIED
     if action != "DELETE":
         stored.document, stored.fields = text, doc.fields()
@@ -59,4 +60,4 @@ def _write(stored: SynApply, doc: ApplyDocument, text: str, action: str, now: ob
         stored.hospital_code = doc.attr("Exam/ReqHospital", "code") or None
     stored.history = [*stored.history, {"action": action, "at": f"{now:%Y-%m-%d %H:%M:%S}",
                                         "institution": doc.institution.code if doc.institution else None}]
-    stored.updated_at = now  # type: ignore[assignment]
+    stored.updated_at = now

@@ -13,6 +13,7 @@ from xml.sax.saxutils import escape
 
 from lxml import etree
 
+from reference.config import ValidationMode
 from reference.errors import NativeError
 from reference.rules import RULES, Finding
 
@@ -45,7 +46,7 @@ def _child(node: etree._Element, ns: str, name: str) -> etree._Element | None:
     return node.find(f"{{{ns}}}{name}")
 
 
-def read_call(root: etree._Element, service: Service, *, namespace: str, mode: str = "strict") -> Call:
+def read_call(root: etree._Element, service: Service, *, namespace: str, mode: ValidationMode = "strict") -> Call:
     """The operation and parameters of an Envelope, or ``SoapFault`` saying what is wrong."""
     qname = etree.QName(root)
     if qname.namespace == SOAP12:
@@ -65,7 +66,7 @@ def read_call(root: etree._Element, service: Service, *, namespace: str, mode: s
     findings = []
     actual = etree.QName(element).namespace
     if actual != namespace:
-        findings.append(RULES.finding("SOAP-NAMESPACE", mode=mode, path=f"Envelope/Body/{name}",  # type: ignore[arg-type]
+        findings.append(RULES.finding("SOAP-NAMESPACE", mode=mode, path=f"Envelope/Body/{name}",
                                       operation=name, actual=actual or "", expected=namespace))
         if any(f.is_error for f in findings):
             raise SoapFault(findings)
