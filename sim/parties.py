@@ -47,7 +47,7 @@ def credentials(config: Config) -> dict[str, Any]:
         entry: dict[str, Any] = {"mode": cfg.mode, "base_url": url}
         paths = endpoint_paths(party)
         if paths:
-            entry["endpoints"] = {name: url + path for name, path in paths.items()}
+            entry["endpoints"] = {name: url + path.replace("{project}", cfg.project) for name, path in paths.items()}
         dicom = _dicom(config, party)
         if dicom:
             entry["dicom"] = dicom

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import tempfile
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -227,6 +227,5 @@ def forms_action(sandbox: Sandbox, body: dict[str, Any]) -> list[dict[str, Any]]
     """The actor ``jiwei.forms``: ``count`` generated apply forms of ``hospital`` (exams ``start``… of ``seed``)."""
     seed = body.get("seed")
     start, count = int(body.get("start", 0)), int(body.get("count", 20))
-    on = sandbox.now().date() if sandbox is not None else date.today()
     return [jiwei_form(regional_exam(sandbox.config, str(body["hospital"]), seed=int(seed) if seed is not None else None,
-                                     index=i, on=on)) for i in range(start, start + count)]
+                                     index=i, on=sandbox.now().date())) for i in range(start, start + count)]
