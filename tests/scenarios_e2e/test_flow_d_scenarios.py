@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 import yaml
 
 from reference.config import load_config
@@ -49,6 +50,14 @@ def test_flow_d_on_the_default_config(tmp_path):
     assert any(e["verdict"] == "pass" for e in stores) and any(e["verdict"] == "fail" for e in stores)
     assert {"authGetToken", "examPush", "examUploadStatistics", "clinicQueryPage", "applyForm"} <= \
         {e["operation"] for e in log if e["direction"] == "inbound" and e["transport"] == "http"}
+
+
+@pytest.mark.postgres
+def test_flow_d_on_postgresql(tmp_path, pg_schema_url):
+    config = with_free_dicom_ports(load_config(None, home=str(tmp_path), storage={"url": pg_schema_url}))
+    with running_sandbox(config, dicom=True) as url:
+        result = run_scenario(SCENARIO, Targets(config, url, storage=True))
+    assert result.result == "pass", _summary(result)
 
 
 def test_flow_d_against_an_external_platform(tmp_path):

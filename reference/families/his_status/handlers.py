@@ -40,10 +40,10 @@ def _keep(sandbox: Sandbox, hospital: str, root: etree._Element | None, findings
     exam = root.find("Exam") if root is not None else None
     status = exam.find("ExamStatus") if exam is not None else None
     with sandbox.db.session() as session:
-        session.add(HisStatusReceived(
-            hospital=hospital, exam_no=xml.text_of(exam.find("ExamNo")) if exam is not None else None,
-            apply_no=xml.text_of(exam.find("ApplyNo")) if exam is not None else None,
-            status_code=status.get("code") if status is not None else None,
+        session.add(HisStatusReceived(  # what a refused document holds is cut to the columns
+            hospital=hospital, exam_no=xml.text_of(exam.find("ExamNo"))[:64] if exam is not None else None,
+            apply_no=xml.text_of(exam.find("ApplyNo"))[:64] if exam is not None else None,
+            status_code=(status.get("code") or "")[:8] if status is not None else None,
             accepted=0 if any(f.is_error for f in findings) else 1,
             fields=xml.as_dict(root) if root is not None else {}, findings=[f.to_dict() for f in findings],
             received_at=sandbox.now()))

@@ -62,13 +62,13 @@ def store(sandbox: Sandbox, forms: list[dict[str, Any]]) -> int:
     now = sandbox.now()
     with sandbox.db.session() as session:
         for form in forms:
-            key = (str(form.get("yyid00") or ""), str(form.get("applycode") or ""))
+            key = (str(form.get("yyid00") or "")[:32], str(form.get("applycode") or "")[:64])
             row = session.scalar(select(JiweiForm).where(JiweiForm.yyid00 == key[0], JiweiForm.applycode == key[1]))
             if row is None:
                 row = JiweiForm(yyid00=key[0], applycode=key[1], created_at=now)
                 session.add(row)
-            row.medicarecode, row.form = str(form.get("medicarecode") or ""), dict(form)
-            row.businesstype, row.type = str(form.get("businesstype") or ""), str(form.get("type") or "")
+            row.medicarecode, row.form = str(form.get("medicarecode") or "")[:64], dict(form)
+            row.businesstype, row.type = str(form.get("businesstype") or "")[:2], str(form.get("type") or "")[:2]
     return len(forms)
 
 
