@@ -13,6 +13,7 @@ from __future__ import annotations
 import copy
 import difflib
 import re
+import threading
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import cache
@@ -42,6 +43,8 @@ class DocumentSchema:
     attributes: dict[str, list[str]] = field(default_factory=dict)
     labels: dict[str, str] = field(default_factory=dict)           # path -> Chinese name
     formats: dict[str, str] = field(default_factory=dict)          # path -> its type's documentation
+    #: one validation at a time: an lxml validator keeps the last run's error log on itself
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def label(self, path: str) -> str:
         """``PatientName（病人姓名）``, ``PatientClass@code（病人类别/来源）``."""
@@ -164,9 +167,12 @@ def check(root: etree._Element, file: str, *, mode: ValidationMode = "strict") -
     if xml.local(work) != schema.root:
         return work, [RULES.finding("SOAP-NOT-ENVELOPE", path=xml.local(work), expected=schema.root, actual=xml.local(work))]
     findings = _set_aside(work, schema, schema.root, mode)
-    if not schema.schema.validate(work):
+    with schema.lock:
+        valid = schema.schema.validate(work)
+        errors = list(schema.schema.error_log)
+    if not valid:
         seen: set[tuple[str, str]] = set()
-        for entry in schema.schema.error_log:
+        for entry in errors:
             for found in _finding(entry, schema, mode):
                 if (found.rule, found.path) not in seen:
                     seen.add((found.rule, found.path))
