@@ -1,5 +1,6 @@
 """The sandbox's front doors, assembled from the family records: every family's contract on one
-Connexion AsyncApp (HTTP), and every family's DICOM services (``start_dicom``).
+Connexion AsyncApp (HTTP), every family's WSDL service (SOAP), and every family's DICOM services
+(``start_dicom``).
 
 AsyncApp, not FlaskApp: measured on this machine, the same spec and validation answer
 ~3,800 small requests/s per worker on AsyncApp against ~880 on FlaskApp.  Handlers are plain
@@ -32,6 +33,7 @@ from reference.transports.http.recorder import ExchangeRecorder
 from reference.transports.http.resolver import FamilyResolver
 from reference.transports.http.specs import joined_spec
 from reference.transports.http.validation import make_body_validator
+from reference.transports.soap.front import soap_routes
 
 #: How ``imgcloud serve`` hands its configuration to each uvicorn worker (``sim.server.asgi_factory``).
 CONFIG_ENV = "IMGCLOUD_CONFIG"
@@ -65,7 +67,9 @@ def create_app(config: Config | None = None, *, clock: Clock | None = None, sand
     families = all_families()
     router = FamilyRouter(families)
     app = Router(routes=[Mount("/_sandbox/docs", docs_app(families))], default=build_connexion_app(sandbox, router))
-    return AdminGuard(ExchangeRecorder(app, sandbox, router), sandbox.config)
+    http = ExchangeRecorder(app, sandbox, router)
+    soap = soap_routes(sandbox, families)  # SOAP services record their own exchanges (transport soap)
+    return AdminGuard(Router(routes=soap, default=http) if soap else http, sandbox.config)
 
 
 def start_dicom(sandbox: Sandbox) -> list[Any]:

@@ -16,12 +16,17 @@ def base_url(config: Config, party: str) -> str:
 
 def endpoint_paths(party: str) -> dict[str, str]:
     """``name -> path`` of what ``party`` serves: each family's operations (not its pages), its
-    published links, and its Swagger UI."""
+    published links, its SOAP services' WSDLs, and its Swagger UI."""
     out: dict[str, str] = {}
     for family in for_party(party):
         pages = family.pages()
         out.update({op: path for op, (_, path) in family.operations().items() if op not in pages})
         out.update(family.links)
+        if family.wsdl:  # a SOAP service: its WSDL (the address path may hold {parameters})
+            from reference.transports.soap.wsdl import load
+
+            service = load(family.wsdl)
+            out.update({f"{op} (SOAP)": f"{service.path}?wsdl" for op in service.operations})
         if family.contract:
             out[f"docs ({family.name})" if len(for_party(party)) > 1 else "docs"] = f"/_sandbox/docs/{family.name}/"
     return out

@@ -7,8 +7,10 @@ from __future__ import annotations
 from typing import Any
 
 from reference.config import Config, InstitutionConfig
+from reference.crypto import rsa
 from reference.crypto.sm2 import issued_key
 from reference.parties import base_url, callers, endpoint_paths
+from reference.regional import identity
 
 
 def institution_credentials(config: Config, inst: InstitutionConfig) -> dict[str, Any]:
@@ -50,7 +52,7 @@ def credentials(config: Config) -> dict[str, Any]:
         entry: dict[str, Any] = {"mode": cfg.mode, "base_url": url}
         paths = endpoint_paths(party)
         if paths:
-            entry["endpoints"] = {name: url + path for name, path in paths.items()}
+            entry["endpoints"] = {name: url + path.replace("{project}", cfg.project) for name, path in paths.items()}
         dicom = _dicom(config, party)
         if dicom:
             entry["dicom"] = dicom
@@ -58,5 +60,21 @@ def credentials(config: Config) -> dict[str, Any]:
         entry["credentials"] = [institution_credentials(config, inst) for inst in config.institutions if inst.kind in kinds]
         if party == "province_cloud":  # getToken: uid = infCode, appSecret = key (INTERFACES.md §3)
             entry["sm2_public_key"] = issued_key(config).public_key
+        if party in ("regional_platform", "jiwei"):  # seeds/004 §3.2.2.5 appId, orgId, license; §3.1 the AES key
+            _regional(config, party, entry)
         out[party] = entry
     return out
+
+
+def _regional(config: Config, party: str, entry: dict[str, Any]) -> None:
+    for item in entry["credentials"]:
+        inst = config.institution(item["infCode"])
+        if inst is None:
+            continue
+        issued = identity.credentials(config, inst)
+        if party == "regional_platform":
+            item.update(appId=issued["appId"], orgId=issued["orgId"], license=issued["license"])
+        else:
+            item.update(yyid00=issued["orgId"], aesKey=issued["jiweiKey"])
+    if party == "regional_platform":
+        entry["rsa_public_key"] = rsa.public_pem(config)

@@ -59,6 +59,10 @@ class PartyConfig(_Strict):
     #: DICOM SCP and WADO-URI: serve stored instances re-encoded into this character-set form
     #: (a fault form sends a deliberately wrong (0008,0005)); unset: as stored
     dicom_charset: DicomCharset | None = None
+    #: regional_platform: the 工程名 of its REST paths /{project}/v1/… (seeds/004 §3.2.2.1; INTERFACES.md §5)
+    project: str = Field(default="cloudpacs", pattern=r"^[A-Za-z0-9_.-]{1,64}$")
+    #: a SOAP service's target namespace (sandbox-defined, INTERFACES.md §5); default: its WSDL's own
+    soap_namespace: str | None = None
 
     @model_validator(mode="after")
     def _external_needs_address(self) -> PartyConfig:
@@ -84,6 +88,14 @@ class InstitutionConfig(_Strict):
     secret: str | None = None
     #: A simulated hospital's PACS profile: the character-set form its DICOM studies are written in.
     dicom_charset: DicomCharset = "utf8"
+    #: seeds/004: the hospital code the regional platform assigned (orgId, hospitalCode, the 医院ID
+    #: prefix of SickNo / ApplyNo, Jiwei's yyid00); default: the code's last four characters.
+    regional_code: str | None = Field(default=None, pattern=r"^[A-Za-z0-9]{1,32}$")
+    #: seeds/004 §3.1: the 16-character AES key the primary-care platform issued; derived from the seed when not given.
+    jiwei_key: str | None = Field(default=None, pattern=r"^[\x21-\x7e]{16}$")
+    #: seeds/004 §3.4.2.1: where the hospital's HIS serves SynStatusInfo; default: the simulated
+    #: HIS of the hospital party (``/his/{code}/SynStatusInfo``).
+    syn_status_url: str | None = None
 
 
 class ValidationConfig(_Strict):
@@ -116,7 +128,7 @@ class ExchangeLogConfig(_Strict):
     #: Secrets in what is stored and shown are masked (all but their last 4 characters).
     mask_secrets: bool = True
     secret_fields: list[str] = Field(default_factory=lambda: [
-        "key", "appSecret", "token", "X-Token", "sign", "License", "license", "aesKey", "password", "adminToken"])
+        "key", "appSecret", "token", "X-Token", "sign", "License", "license", "aesKey", "jiweiKey", "password", "adminToken"])
 
 
 class ControlConfig(_Strict):

@@ -47,7 +47,17 @@ def dicom_verdict(draft: ExchangeDraft, status: int | None) -> str:
     return "fail" if is_failure(status) else found
 
 
-TABLES: dict[str, Table] = {"http": http_verdict, "dicom": dicom_verdict}
+def soap_verdict(draft: ExchangeDraft, status: int | None) -> str:
+    """SOAP: the findings decide; a Fault (HTTP 5xx) no rule named is at least ``fail``; a call we
+    made that got no answer is ``error``.  (An operation's own failure reply, 004's
+    ``<response>`` with a code other than 0, carries the findings that chose the code.)"""
+    if _unjudged(draft.findings) or (draft.direction == "outbound" and status is None):
+        return "error"
+    found = verdict_of(draft.findings)
+    return "fail" if status is not None and status >= 500 and found != "fail" else found
+
+
+TABLES: dict[str, Table] = {"http": http_verdict, "dicom": dicom_verdict, "soap": soap_verdict}
 
 
 def verdict(draft: ExchangeDraft, status: int | None) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
@@ -27,6 +28,9 @@ if TYPE_CHECKING:
 
 #: ``(findings, config) -> (HTTP status, body)``: the family's own error reply.
 ErrorReply = Callable[[Sequence[Finding], Config], "tuple[int, dict[str, Any]]"]
+#: ``(operation, findings, config) -> reply document``: a SOAP operation's own failure reply (its
+#: ``<response>``, not a Fault; reference/transports/soap).
+SoapErrorReply = Callable[[str, Sequence[Finding], Config], str]
 METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
 
 
@@ -57,6 +61,10 @@ class Family:
     sim_cli: str | None = None          # has ``app`` (typer), mounted as ``imgcloud <sim_cli_name>``
     sim_cli_name: str | None = None
     fallback: bool = False              # answers what no family claims (the sandbox's own paths)
+    #: SOAP 1.1 (reference/transports/soap): its WSDL under openapi/ (``soap/<name>.wsdl``); the
+    #: service's address path is served, each operation by the function of that name in ``handlers``
+    wsdl: str | None = None
+    soap_error: SoapErrorReply | None = None
 
     def __repr__(self) -> str:
         return f"Family({self.name!r}, party={self.party!r})"
@@ -143,12 +151,20 @@ class FamilyRouter:
                 if directory != "/":
                     claims.setdefault(directory, set()).add(family.name)
         by_name_ = {f.name: f for f in self.families}
+        claims.pop("/", None)  # a path that starts with a parameter (/{project}/v1/…) claims by pattern below
         #: prefixes only one family claims, longest first
         self._prefixes = sorted(((p, by_name_[next(iter(names))]) for p, names in claims.items() if len(names) == 1),
                                 key=lambda item: -len(item[0]))
+        #: paths starting with a parameter: their directory, the parameters matching one segment
+        self._patterns = [(re.compile(re.sub(r"\\\{[^}]*\\\}", "[^/]+", re.escape(path.rsplit("/", 1)[0] + "/"))), family)
+                          for family in self.families for _, path in family.operations().values()
+                          if path.startswith("/{")]
 
     def __call__(self, path: str) -> Family:
         for prefix, family in self._prefixes:
             if path.startswith(prefix):
+                return family
+        for pattern, family in self._patterns:
+            if pattern.match(path):
                 return family
         return self.fallback

@@ -295,3 +295,114 @@ class ProvinceRecord(Base):
 Index("ix_province_exams_key", ProvinceExam.hospital_code, ProvinceExam.access_number, unique=True)
 Index("ix_province_instances_sop", ProvinceInstance.exam_pk, ProvinceInstance.sop_uid, unique=True)
 Index("ix_province_projects_key", ProvinceProject.hospital_code, ProvinceProject.project_item_code, unique=True)
+
+
+# -- seeds/004: regional platform, primary-care platform (基卫), the HIS's status service ------------
+
+class RegionalToken(Base):
+    """A token the regional platform issued (getToken, seeds/004 §3.2.2.5): 2 h, accepted 2 h 15 min."""
+
+    __tablename__ = "regional_tokens"
+
+    token: Mapped[str] = mapped_column(String(64), primary_key=True)
+    app_id: Mapped[str] = mapped_column(String(64))
+    org_id: Mapped[str] = mapped_column(String(32), index=True)
+    issued_at: Mapped[datetime] = mapped_column(DateTime)
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class RegionalExam(Base):
+    """An exam pushed to the regional platform (exam/push, 004 §3.2.3.1): one per (hospital_code, exam_no)."""
+
+    __tablename__ = "regional_exams"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    hospital_code: Mapped[str] = mapped_column(String(32))
+    exam_no: Mapped[str] = mapped_column(String(32))
+    apply_no: Mapped[str] = mapped_column(String(32), index=True)
+    patient_id: Mapped[str] = mapped_column(String(32), index=True)   # examInfo.patientID (检查号)
+    sick_id: Mapped[str] = mapped_column(String(32), index=True)
+    inpatient_no: Mapped[str | None] = mapped_column(String(32), index=True)
+    outpatient_no: Mapped[str | None] = mapped_column(String(32), index=True)
+    patient_name: Mapped[str] = mapped_column(String(64))
+    exam_class: Mapped[str] = mapped_column(String(32))
+    exam_date: Mapped[str] = mapped_column(String(10), index=True)  # YYYY-MM-DD of examTime
+    exam_status: Mapped[str] = mapped_column(String(2))
+    body: Mapped[dict[str, Any]] = mapped_column(JSON)
+    #: the SynApplyInfo apply form it fulfils (syninfo_applies.apply_no), if any
+    linked_apply: Mapped[str | None] = mapped_column(String(32))
+    #: SynStatusInfo statuses sent to the HIS so far (00, 20, 50, 70)
+    notified: Mapped[list[str]] = mapped_column(JSON)
+    pushed_at: Mapped[datetime] = mapped_column(DateTime)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class RegionalStatistic(Base):
+    """An expected count uploaded with exam/uploadStatistics (004 §3.2.3.3), one per hospital, day and class."""
+
+    __tablename__ = "regional_statistics"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    hospital_code: Mapped[str] = mapped_column(String(32))
+    exam_date: Mapped[str] = mapped_column(String(10))
+    exam_class: Mapped[str] = mapped_column(String(32))
+    accord_count: Mapped[int] = mapped_column(Integer)
+    uploaded_by: Mapped[str] = mapped_column(String(32))
+    uploaded_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class SynApply(Base):
+    """An apply form the HIS sent with SynApplyInfo (004 §3.4.1.1), and where it stands."""
+
+    __tablename__ = "syninfo_applies"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    apply_no: Mapped[str] = mapped_column(String(32), unique=True)
+    hospital_code: Mapped[str | None] = mapped_column(String(48))
+    sick_no: Mapped[str] = mapped_column(String(64), index=True)
+    patient_name: Mapped[str] = mapped_column(String(64))
+    #: applied | deleted | registered | examined | reported | cancelled
+    status: Mapped[str] = mapped_column(String(16))
+    document: Mapped[str] = mapped_column(Text)     # the <XmlDocument> as received
+    fields: Mapped[dict[str, Any]] = mapped_column(JSON)
+    history: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class HisStatusReceived(Base):
+    """A SynStatusInfo call the simulated HIS received (004 §3.4.2.1)."""
+
+    __tablename__ = "his_status_received"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    hospital: Mapped[str] = mapped_column(String(32), index=True)
+    exam_no: Mapped[str | None] = mapped_column(String(64))
+    apply_no: Mapped[str | None] = mapped_column(String(64), index=True)
+    status_code: Mapped[str | None] = mapped_column(String(8))
+    accepted: Mapped[int] = mapped_column(Integer)  # 1 answered code 0, 0 answered a failure
+    fields: Mapped[dict[str, Any]] = mapped_column(JSON)
+    findings: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    received_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class JiweiForm(Base):
+    """An apply form the primary-care platform (基卫) serves (004 §3.1.3.1)."""
+
+    __tablename__ = "jiwei_forms"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    yyid00: Mapped[str] = mapped_column(String(32))
+    medicarecode: Mapped[str] = mapped_column(String(64))
+    applycode: Mapped[str] = mapped_column(String(64))
+    businesstype: Mapped[str] = mapped_column(String(2))
+    type: Mapped[str] = mapped_column(String(2))
+    form: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+Index("ix_regional_exams_key", RegionalExam.hospital_code, RegionalExam.exam_no, unique=True)
+Index("ix_regional_statistics_key", RegionalStatistic.hospital_code, RegionalStatistic.exam_date,
+      RegionalStatistic.exam_class, unique=True)
+Index("ix_jiwei_forms_key", JiweiForm.yyid00, JiweiForm.applycode, unique=True)
+Index("ix_jiwei_forms_patient", JiweiForm.yyid00, JiweiForm.medicarecode)

@@ -6,7 +6,9 @@ optional values are dropped (a sender's ``null`` means absent), string values ar
 stripped of stray spaces, and keys the interface does not define are reported with
 the closest defined name.  ``x-imgcloud-wrap: {node, when, rule}`` recognises one item's
 fields sent at the top level (a document's table read flat) and moves them into a
-one-item ``node`` array.  Each change is a finding, so nothing is silently fixed.
+one-item ``node`` array.  Each change is a finding, so nothing is silently fixed — except
+``x-imgcloud-one-or-many``, where a document allows one object for a one-item array
+(004's "多个为json数组").
 """
 from __future__ import annotations
 
@@ -28,6 +30,8 @@ class Normaliser:
         self.findings.append(RULES.finding(rule, mode=self.mode, path=path, **params))
 
     def walk(self, value: Any, schema: dict[str, Any], path: str) -> Any:
+        if isinstance(value, dict) and schema.get("x-imgcloud-one-or-many"):
+            value = [value]  # "多个为json数组" (seeds/004): one item may come as an object
         if isinstance(value, dict) and "properties" in schema:
             self._object(value, schema, path)
         elif isinstance(value, list) and isinstance(schema.get("items"), dict):

@@ -176,7 +176,9 @@ def make_cloud_exam(config: Config, hospital: str, *, seed: int | None = None, i
                      centre=as_generator_institution(config, centre_for(config, None)), on=now.date())
     shift = timedelta(0)
     if exam.exam_time > now - timedelta(hours=1) or exam.exam_time < now - timedelta(days=6):
-        shift = (now - timedelta(days=1)).replace(microsecond=0) - exam.exam_time
+        # moved by whole days (to two days ago, its time of day kept): every step of a run that
+        # rebuilds the exam gets the same times, PDF and DICOM, however long the run takes
+        shift = timedelta(days=((now - timedelta(days=2)).date() - exam.exam_time.date()).days)
     if shift:  # the whole exam moves, so that its DICOM (StudyDate …) says what the body says
         exam = replace(exam, **{k: getattr(exam, k) + shift for k in _EXAM_TIMES})
     t = lambda d: f"{d:{_TIME}}"  # noqa: E731

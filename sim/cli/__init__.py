@@ -136,6 +136,23 @@ def credentials(
     control = sandbox_credentials(cfg)
     out.print(f"[bold]sandbox control API[/bold] (protect: {control['protect']}) admin token "
               f"{control['admin_token']}  (header X-Imgcloud-Admin)")
+    _print_regional(out, cfg)
+
+
+def _print_regional(out: Console, cfg: Config) -> None:
+    """seeds/004: what the regional platform and 基卫 issued to each hospital, and the RSA public key."""
+    from reference.crypto import rsa
+    from reference.regional import identity
+
+    table = Table(title="seeds/004: regional platform (getToken sign, SynApplyInfo License) and 基卫 (AES key)")
+    for column in ("institution", "appId", "orgId / yyid00", "license", "Jiwei AES key"):
+        table.add_column(column, no_wrap=True)
+    for inst in identity.hospitals(cfg):
+        issued = identity.credentials(cfg, inst)
+        table.add_row(inst.code, issued["appId"], issued["orgId"], issued["license"], issued["jiweiKey"])
+    out.print(table)
+    out.print("regional platform RSA public key (sign = base64(RSA PKCS#1 v1.5(appId,orgId,license)); imgcloud rsa sign):")
+    out.print(rsa.public_pem(cfg), markup=False, highlight=False)
 
 
 @fake_app.command("index-rows")

@@ -47,6 +47,7 @@ def scenario_run(
 
     import yaml
 
+    from sim.localnet import with_free_dicom_ports
     from sim.scenario import ScenarioError, Targets, load_scenario, roll_up, run_scenario
     from sim.scenario.registry import load_families
     from sim.scenario.report import ConsoleReporter, write_json, write_junit
@@ -80,9 +81,9 @@ def scenario_run(
         results = run_all(load(config, listen={"public_url": target}), target, shared_storage)
     else:
         with tempfile.TemporaryDirectory(prefix="imgcloud-scenario-") as tmp:
-            cfg = load(config, home=str(home or tmp))
+            cfg = with_free_dicom_ports(load(config, home=str(home or tmp)))  # its SCPs serve the DICOM steps
             try:
-                with running_sandbox(cfg) as url:
+                with running_sandbox(cfg, dicom=True) as url:
                     results = run_all(cfg, url, True)
             except SandboxStartError as exc:
                 console.print(str(exc), style="red", soft_wrap=True, markup=False)

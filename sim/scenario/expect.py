@@ -14,7 +14,7 @@ from typing import Any
 from .paths import select
 
 OPS = ("equals", "not_equals", "in", "contains", "matches", "exists", "length", "each", "any")
-SUBJECTS = ("status", "finding", "no_findings", "state")
+SUBJECTS = ("status", "finding", "no_findings", "state", "xpath")
 SEVERITIES = {"warning": 1, "error": 2}
 
 #: ``(action name, params) -> result``: how a ``state:`` expectation asks an action.
@@ -129,6 +129,31 @@ def _check_no_findings(level: str, findings: list[dict[str, Any]]) -> list[str]:
     return [f"expected {kind}; {_findings_text(bad)}"]
 
 
+def xpath_value(expression: str, document: Any) -> tuple[bool, Any]:
+    """``(found, value)`` of an XPath 1.0 expression on an XML document given as text: the first
+    match's text for a node-set, the value itself for a number, string or boolean."""
+    from lxml import etree
+
+    from reference.transports.soap import xml
+
+    if not isinstance(document, str) or not document.strip():
+        return False, None
+    try:
+        result = xml.parse(document, what="$xml").xpath(expression)
+    except xml.XmlRefused as exc:
+        raise ValueError(f"$xml is not readable XML: {exc}") from None
+    except etree.XPathError as exc:
+        raise ValueError(f"xpath {expression!r}: {exc}") from None
+    if isinstance(result, list):
+        if not result:
+            return False, None
+        first = result[0]
+        return True, xml.text_of(first) if isinstance(first, etree._Element) else str(first)
+    if isinstance(result, float) and result.is_integer():
+        return True, int(result)
+    return True, result
+
+
 def check(exp: Mapping[str, Any], roots: Mapping[str, Any], read_state: StateReader) -> list[str]:
     """The reasons ``exp`` does not hold against ``roots`` (``$exchange`` is read only when needed)."""
     if "status" in exp:
@@ -138,6 +163,9 @@ def check(exp: Mapping[str, Any], roots: Mapping[str, Any], read_state: StateRea
         return _check_finding(exp, list(roots["$exchange"].get("findings") or []))
     if "no_findings" in exp:
         return _check_no_findings(exp["no_findings"], list(roots["$exchange"].get("findings") or []))
+    if "xpath" in exp:
+        found, value = xpath_value(str(exp["xpath"]), roots.get("$xml"))
+        return [f"xpath {exp['xpath']}: {r}" for r in apply_ops(ops_of(exp), found, value)]
     if "state" in exp:
         result = read_state(exp["state"], dict(exp.get("with") or {}))
         path = exp.get("path", "$")

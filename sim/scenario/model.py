@@ -30,7 +30,7 @@ SCHEMA_PATH = package_dir("sim.scenario") / "schema.json"
 #: The shipped scenario files (``scenarios/`` of the checkout, installed as ``sim.scenario.bundled``;
 #: the CLI prefers ``./scenarios`` when it exists).
 SCENARIO_DIR = package_dir("sim.scenario.bundled")
-KINDS = ("action", "call", "wait")
+KINDS = ("action", "call", "soap", "wait")
 
 
 class ScenarioError(Exception):
@@ -172,7 +172,7 @@ def _expectation_problems(exp: dict[str, Any], label: str) -> list[str]:
     problems = []
     if subject in ("status", "finding", "no_findings") and ops:
         problems.append(f"{label}.{ops[0]}: operators do not apply to {subject}")
-    if subject in ("path", "state") and not ops:
+    if subject in ("path", "state", "xpath") and not ops:
         problems.append(f"{label}: {subject} needs an operator ({', '.join(OPS)})")
     for key, allowed in (("severity", "finding"), ("with", "state")):
         if key in exp and subject != allowed:
@@ -230,6 +230,7 @@ def _name_problems(data: dict[str, Any], source: str, registry: Registry) -> lis
         need(registry.actions, "action", step.get("action"), ["steps", i, "action"])
         need(registry.actions, "action", (step.get("wait") or {}).get("action"), ["steps", i, "wait", "action"])
         need(registry.interfaces, "interface", step.get("call"), ["steps", i, "call"])
+        need(registry.soap_interfaces(), "SOAP operation", step.get("soap"), ["steps", i, "soap"])
         rows = step.get("rows")
         if isinstance(rows, dict):
             need(registry.generators, "generator", rows.get("generate"), ["steps", i, "rows", "generate"])

@@ -6,6 +6,9 @@ generators and value mutators, each registered under its name with a decorator.
     @generator("index_rows")                    # (ctx, params) -> rows
     @mutator("wrong_check_char")                # (value, args) -> new value
 
+SOAP operations need no registration: every operation of a family's WSDL is ``party.Operation``
+(``Registry.soap_interfaces``).
+
 Each family names the module that registers its scenario names in its record
 (``Family.sim_steps``; ``load_families`` imports them all); generic ones live at the end of
 this module.
@@ -118,12 +121,36 @@ class Interface:
         return ctx.party_url(self.party) + path.format_map(ctx.vars)  # e.g. /centre/{centre}/imgDld
 
 
+@dataclass(frozen=True)
+class SoapInterface:
+    """``party.Operation`` of a family's WSDL: where it is posted (the service's address path,
+    its ``{parameters}`` from the scenario's vars)."""
+
+    name: str
+    party: str
+    family: str
+    wsdl: str
+    operation: str
+
+    def url(self, ctx: StepContext) -> str:
+        from reference.transports.soap import wsdl
+
+        return ctx.party_url(self.party) + wsdl.load(self.wsdl).path.format_map(ctx.vars)
+
+
 class Registry:
     def __init__(self) -> None:
         self.actions: dict[str, Action] = {}
         self.interfaces: dict[str, Interface] = {}
         self.generators: dict[str, Generator] = {}
         self.mutators: dict[str, Mutator] = {}
+
+    def soap_interfaces(self) -> dict[str, SoapInterface]:
+        """Every operation of every family's WSDL, as ``party.Operation``."""
+        from reference.transports.soap import wsdl
+
+        return {f"{f.party}.{op}": SoapInterface(f"{f.party}.{op}", f.party, f.name, f.wsdl, op)
+                for f in all_families() if f.wsdl for op in wsdl.load(f.wsdl).operations}
 
     def copy(self) -> Registry:
         other = Registry()

@@ -13,6 +13,7 @@ from pathlib import Path
 import httpx
 import uvicorn
 
+from reference.app import start_dicom
 from reference.clock import Clock
 from reference.config import Config, load_config
 from reference.sandbox import Sandbox
@@ -30,11 +31,12 @@ def with_public_url(config: Config, url: str) -> Config:
 
 @contextmanager
 def running_sandbox(config: Config | str | os.PathLike[str] | None = None, *, host: str = "127.0.0.1",
-                    clock: Clock | None = None, timeout: float = 30.0) -> Iterator[str]:
+                    clock: Clock | None = None, timeout: float = 30.0, dicom: bool = False) -> Iterator[str]:
     """Serve the sandbox until the block ends; yields its base URL (``http://127.0.0.1:<port>``).
 
     ``config`` is a loaded config or a config file (``None``: the built-in default); either
-    way its ``listen.public_url`` becomes the served URL.
+    way its ``listen.public_url`` becomes the served URL.  With ``dicom``, the simulated parties'
+    DICOM SCPs serve too, on the config's ports (``sim.localnet.with_free_dicom_ports`` gives free ones).
     """
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -45,6 +47,7 @@ def running_sandbox(config: Config | str | os.PathLike[str] | None = None, *, ho
     else:
         cfg = load_config(Path(config) if config is not None else None, listen={"public_url": url})
     sandbox = Sandbox.open(cfg, clock=clock)
+    scps = start_dicom(sandbox) if dicom else []
     server = uvicorn.Server(uvicorn.Config(create_app(sandbox=sandbox), log_level="warning", access_log=False,
                                            lifespan="off"))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name=f"sandbox {url}", daemon=True)
@@ -61,6 +64,8 @@ def running_sandbox(config: Config | str | os.PathLike[str] | None = None, *, ho
         server.should_exit = True
         thread.join(timeout=10)
         sock.close()
+        for scp in scps:
+            scp.stop()
         sandbox.close()
 
 

@@ -125,7 +125,9 @@ class Run:
     # -- kinds -----------------------------------------------------------------------------------
     def _action(self, step: Step, ctx: StepContext, failures: list[str]) -> Roots:
         params = interpolate(step.spec.get("with") or {}, self.vars)
-        return Roots(ctx, self.registry.actions[step.spec["action"]](ctx, params))
+        result = self.registry.actions[step.spec["action"]](ctx, params)
+        xml = result.get("xml") if isinstance(result, dict) else None  # an action may hand over an XML document
+        return Roots(ctx, result, **({"xml": xml} if isinstance(xml, str) else {}))
 
     def _wait(self, step: Step, ctx: StepContext, failures: list[str]) -> Roots:
         spec = step.spec["wait"]
@@ -144,6 +146,29 @@ class Run:
                 failures.append(f"timed out after {timeout:g} s ({tries} tries); last: {'; '.join(reasons)}")
                 return roots
             time.sleep(interval)
+
+    def _soap(self, step: Step, ctx: StepContext, failures: list[str]) -> Roots:
+        """A SOAP 1.1 call of a family's WSDL operation; ``$xml`` is the reply document (empty after a
+        Fault, which ``$.fault`` names)."""
+        from reference.transports.soap.client import SoapClient
+        from reference.transports.soap.xml import XmlRefused, as_dict, parse
+
+        interface = self.registry.soap_interfaces()[step.spec["soap"]]
+        args = {k: str(v) for k, v in interpolate(step.spec.get("args") or {}, self.vars).items()}
+        namespace = ctx.config.parties[interface.party].soap_namespace
+        client = SoapClient(None, party="scenario", family=interface.family, wsdl_file=interface.wsdl, namespace=namespace,
+                            http=ctx.http)
+        result = client.call(interface.url(ctx), interface.operation, args)
+        ctx.exchange_uid, ctx.exchange_base = result.peer_exchange, ctx.party_url(interface.party)
+        document: Any = None
+        if result.result:
+            try:
+                document = as_dict(parse(result.result, what="reply"))
+            except XmlRefused:
+                document = None
+        body = {"status": result.status, "result": result.result, "document": document, "fault": result.fault,
+                "findings": [f.to_dict() for f in result.findings]}
+        return Roots(ctx, body, request=args, status=result.status, xml=result.result or "")
 
     def _call(self, step: Step, ctx: StepContext, failures: list[str]) -> Roots:
         spec = step.spec

@@ -43,10 +43,10 @@ def form_series(exam: Exam) -> Series:
     return Series(uid, FORM_SERIES_NUMBER, "扫描申请单", (f"{uid}.1",))
 
 
-def _lines(exam: Exam) -> list[tuple[str, str]]:
+def _lines(exam: Exam, apply_no: str | None = None) -> list[tuple[str, str]]:
     p = exam.patient
     return [
-        ("申请单号", exam.apply_no), ("检查号", exam.accession_no),
+        ("申请单号", apply_no or exam.apply_no), ("检查号", exam.accession_no),
         ("姓名", p.name), ("性别", _SEX.get(p.gend, "未说明")), ("年龄", f"{int(exam.age)}岁"),
         ("病人ID", p.patient_id), ("就诊类别", _CLASS.get(exam.patient_class, "门诊")),
         ("申请科室", exam.apply_dept), ("病区", exam.ward_name or "—"),
@@ -56,7 +56,7 @@ def _lines(exam: Exam) -> list[tuple[str, str]]:
     ]
 
 
-def render_page(exam: Exam, seed: object) -> np.ndarray:
+def render_page(exam: Exam, seed: object, apply_no: str | None = None) -> np.ndarray:
     """The scanned page, 8-bit grey (rows x columns)."""
     rows, cols = _PAGE
     page = Image.new("L", (cols, rows), 255)
@@ -65,7 +65,7 @@ def render_page(exam: Exam, seed: object) -> np.ndarray:
     draw.text((cols // 2, 110), "医学影像检查申请单", font=_font(30), fill=20, anchor="mm")
     draw.rectangle((50, 150, cols - 50, rows - 120), outline=40, width=2)
     y = 175
-    for label, value in _lines(exam):
+    for label, value in _lines(exam, apply_no):
         draw.text((70, y), f"{label}：", font=_font(20), fill=25)
         text = value if len(value) <= 30 else value[:30] + "…"
         draw.text((200, y), text, font=_font(20), fill=35)
@@ -79,11 +79,12 @@ def render_page(exam: Exam, seed: object) -> np.ndarray:
     return np.clip(np.rint(pixels), 0, 255).astype(np.uint8)
 
 
-def make_request_form(exam: Exam, *, seed: object, charset: str = "utf8") -> dicom.Instance:
-    """The exam's scanned request form: one Secondary Capture instance in series 0."""
+def make_request_form(exam: Exam, *, seed: object, charset: str = "utf8", apply_no: str | None = None) -> dicom.Instance:
+    """The exam's scanned request form: one Secondary Capture instance in series 0 (``apply_no``:
+    the apply number another system gave the order, e.g. the regional platform's ApplyNo)."""
     form = FORMS[charset]
     series = form_series(exam)
-    pixels = render_page(exam, seed)
+    pixels = render_page(exam, seed, apply_no)
     frame = Frame(pixels, (_MM_PER_PIXEL, _MM_PER_PIXEL), ("DERIVED", "SECONDARY"), ((127.5, 256.0, "PAGE"),), "OT",
                   bits_stored=8, extra={"conversion_type": "SD", "patient_orientation": ()})
     sop_uid = series.instance_uids[0]

@@ -58,9 +58,9 @@ def test_wrong_type_names_the_key(tmp_path):
 
 def test_a_step_needs_exactly_one_kind(tmp_path):
     [problem] = problems(tmp_path, STEP + "  - {id: both, action: sandbox.health, call: province_index.x, raw: ''}\n")
-    assert "step 'both' (steps[1])" in problem and "exactly one of action, call, wait" in problem
+    assert "step 'both' (steps[1])" in problem and "exactly one of action, call, soap, wait" in problem
     [problem] = problems(tmp_path, STEP + "  - {id: none, title: nothing to do}\n")
-    assert "exactly one of action, call, wait" in problem
+    assert "exactly one of action, call, soap, wait" in problem
 
 
 def test_call_needs_one_body_and_call_keys_need_a_call(tmp_path):

@@ -1,7 +1,7 @@
 """The cloud archive SCP (seeds/004 §3.2.3.2; INTERFACES.md §5 provider ``regional_platform``).
 
 C-STORE (3.2.3.2.1): accepted only for a study whose exam was registered first (the exam
-JSON push — ``register_exam`` until the regional-platform REST call exists); PatientID,
+JSON push, ``POST /{project}/v1/exam/push`` -> ``register_exam``); PatientID,
 StudyInstanceUID and AccessionNumber must match the registration; scanned request forms
 are series number 0; compressed or encrypted data is refused (only uncompressed little
 endian transfer syntaxes are accepted in the presentation contexts).  Q/R of what it
@@ -20,6 +20,7 @@ from reference.sandbox import Sandbox
 from reference.storage.models import ArchiveExam
 from reference.transports.dicom import qr
 from reference.transports.dicom.net import SECONDARY_CAPTURE_PREFIX, STORAGE_CLASSES
+from reference.transports.dicom.recorder import DicomRecorder
 from reference.transports.dicom.retrieve import qr_contexts, qr_handlers
 from reference.transports.dicom.scp import RunningScp, recorder_for, start_scp, storage_contexts
 from reference.transports.dicom.status import STATUS
@@ -32,8 +33,8 @@ SCANNED = ("SD", "SI", "DF")
 
 def register_exam(sandbox: Sandbox, *, patient_id: str, study_uid: str, accession: str,
                   hospital_code: str | None = None, **details: Any) -> None:
-    """Register an exam before its images (the exam JSON push of 004 §3.2.3.1, internal for
-    now); a repeated registration of the study updates it."""
+    """Register an exam's study before its images (each ``imageList`` entry of an exam/push,
+    004 §3.2.3.1, ``service.push``); a repeated registration of the study updates it."""
     with sandbox.db.session() as session:
         exam = session.scalar(select(ArchiveExam).where(ArchiveExam.study_uid == study_uid))
         if exam is None:
@@ -56,11 +57,30 @@ def archive_rules(sandbox: Sandbox, ident: DicomIdentity, head: Dataset) -> tupl
     findings = [RULES.finding("DICOM-ARCHIVE-ID-MISMATCH", tag=tag, actual=actual, expected=expected)
                 for tag, actual, expected in (("PatientID", ident.patient_id, exam.patient_id),
                                               ("AccessionNumber", ident.accession, exam.accession))
-                if actual != expected]
+                if actual != expected and (expected or tag == "PatientID")]  # an accessionNo not pushed is not compared
     conversion = str(head.get("ConversionType", ""))
     if ident.sop_class.startswith(SECONDARY_CAPTURE_PREFIX) and conversion in SCANNED and ident.series_number != 0:
         findings.append(RULES.finding("DICOM-ARCHIVE-FORM-SERIES", conversion=conversion, series=ident.series_number))
     return (STATUS["data_set_mismatch"] if findings else STATUS["success"]), findings
+
+
+def handle_archive_store(event: evt.Event, rec: DicomRecorder, sandbox: Sandbox) -> int:
+    """C-STORE into the archive (004 §3.2.3.2.1); an accepted image moves its exam along (the HIS
+    is told 50 收到影像, ``notify``) in a job, after the response."""
+    accepted: list[str] = []
+
+    def check(sb: Sandbox, ident: DicomIdentity, head: Dataset) -> tuple[int, list[Finding]]:
+        status, findings = archive_rules(sb, ident, head)
+        if status == STATUS["success"]:
+            accepted.append(ident.study_uid)
+        return status, findings
+
+    status = handle_store(event, rec, sandbox, STORE, check)
+    if status == STATUS["success"] and accepted:
+        from .notify import images_archived
+
+        sandbox.jobs.submit("images-archived", images_archived, sandbox, accepted[0])
+    return status
 
 
 def start_archive(sandbox: Sandbox) -> RunningScp:
@@ -68,7 +88,7 @@ def start_archive(sandbox: Sandbox) -> RunningScp:
     rec = recorder_for(sandbox, PARTY, family="regional-archive")
     catalogue = qr.stored_catalogue(STORE)
     handlers = [
-        (evt.EVT_C_STORE, handle_store, [rec, sandbox, STORE, archive_rules]),
+        (evt.EVT_C_STORE, handle_archive_store, [rec, sandbox]),
         *qr_handlers(rec, sandbox, catalogue, party, retrieve_ae=rec.called),
     ]
     # storage contexts both ways: receiving C-STOREs, and sending on a C-GET requestor's association

@@ -15,7 +15,7 @@ def health() -> dict[str, Any]:
     return {
         "status": "ok",
         "version": __version__,
-        "families": [f.name for f in all_families() if f.contract and not f.fallback],
+        "families": [f.name for f in all_families() if (f.contract or f.wsdl) and not f.fallback],
         "storage": make_url(sandbox.config.storage_url).get_backend_name(),
     }
 
