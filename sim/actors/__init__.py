@@ -1,5 +1,6 @@
 """The simulated parties as actors that drive flows with generated data: the hospital that
-generates and uploads exams (flow A, ``hospital.py``), the provincial cloud's callers (flow C,
+generates and uploads exams (flow A, ``hospital.py``), the hospital whose PACS/RIS the gateway collects from
+(flow B, ``hospital_pacs.py``), the provincial cloud's callers (flow C,
 ``province_cloud.py``).
 
 ``ACTORS`` is what ``sim`` lends a sandbox it starts (``sim.server.create_app``): the control
@@ -11,7 +12,9 @@ from collections.abc import Callable
 from typing import Any
 
 from reference.families.hospital.control import UPLOAD
+from reference.families.hospital_pacs.control import EXAMINE
 
 from .hospital import upload_action
+from .hospital_pacs import examine_action
 
-ACTORS: dict[str, Callable[..., Any]] = {UPLOAD: upload_action}
+ACTORS: dict[str, Callable[..., Any]] = {UPLOAD: upload_action, EXAMINE: examine_action}
