@@ -18,6 +18,8 @@ from typing import Any, Final
 from sqlalchemy import Column, Date, DateTime, MetaData, Numeric, String, Table, Text
 from sqlalchemy.sql.elements import quoted_name
 
+from reference.config import Config
+
 VIEW_NAME: Final = "View_Pacs_Text_Info"
 #: 001 §4.1.2.1: type 1 examined (检查时间), 2 refunded (项目退费时间), 3 audited (审核时间),
 #: 4 report last modified (修改时间) — each selects on its own time column.
@@ -116,3 +118,9 @@ def from_view_row(row: dict[str, Any]) -> dict[str, Any]:
         else:
             out[name] = _text(value)
     return out
+
+
+def hospital_database_url(config: Config) -> str:
+    """Where the (simulated) hospital party keeps its database: ``parties.hospital.database_url``,
+    or SQLite at ``<home>/hospital.db``."""
+    return config.parties["hospital"].database_url or f"sqlite:///{(config.home / 'hospital.db').resolve()}"

@@ -10,6 +10,8 @@ from .loader import ConfigError, load_config
 from .model import (
     PARTY_IDS,
     Config,
+    GatewayConfig,
+    GatewaySourceConfig,
     InstitutionConfig,
     PartyConfig,
     ValidationMode,
@@ -19,6 +21,8 @@ __all__ = [
     "PARTY_IDS",
     "Config",
     "ConfigError",
+    "GatewayConfig",
+    "GatewaySourceConfig",
     "InstitutionConfig",
     "PartyConfig",
     "ValidationMode",

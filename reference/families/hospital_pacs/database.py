@@ -42,7 +42,7 @@ VIEW = report.view_table(METADATA)
 
 def database_url(config: Config) -> str:
     """The hospital party's database: configured, or SQLite in the data home."""
-    return config.parties["hospital"].database_url or f"sqlite:///{(config.home / 'hospital.db').resolve()}"
+    return report.hospital_database_url(config)
 
 
 @lru_cache(maxsize=16)
