@@ -44,3 +44,23 @@ def exam_of_modality(modality: str, seed: int = 7, on: date = date(2026, 11, 20)
         if exam.modality == modality:
             return exam
     raise LookupError(f"no {modality} exam in the first 2000 of seed {seed}")
+
+
+def with_free_dicom_ports(config: Config) -> Config:
+    """``config`` with every simulated party's SCP on a free loopback port, and the C-MOVE
+    destinations that pointed at the old ports moved with them (a private sandbox: nothing
+    outside it needs to reach its SCPs, and parallel runs never compete for 11112-11114)."""
+    moved: dict[int, int] = {}
+    parties = {}
+    for name, party in config.parties.items():
+        if party.mode == "simulated" and party.ae_title and party.port:
+            moved[party.port] = free_port()
+            parties[name] = party.model_copy(update={"port": moved[party.port]})
+        else:
+            parties[name] = party
+    for name, party in parties.items():
+        if party.move_destinations:
+            destinations = {ae: dest.model_copy(update={"port": moved.get(dest.port, dest.port)})
+                            for ae, dest in party.move_destinations.items()}
+            parties[name] = party.model_copy(update={"move_destinations": destinations})
+    return config.model_copy(update={"parties": parties})

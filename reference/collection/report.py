@@ -62,6 +62,8 @@ FIELDS: Final = (
     ("appyNo", "申请单号", "str", 50),
     ("appyDeptName", "申请科室名称", "str", 50),
     ("appyDate", "申请日期", "datetime", 0),
+    ("bilgDrCode", "开单医师代码", "str", 50),
+    ("bilgDrName", "开单医师姓名", "str", 50),
     ("clncDiag", "临床诊断", "text", 0),
     ("imgDscr", "影像描述", "str", 3000),
     ("diagRslt", "诊断结果", "str", 3000),

@@ -41,6 +41,9 @@ def scenario_run(
     json_out: Annotated[Path | None, typer.Option("--json", help="Write JSON results here.")] = None,
     var: Annotated[list[str] | None, typer.Option(
         "--var", help="NAME=VALUE (a YAML value) over the files' vars; repeatable.")] = None,
+    config_ports: Annotated[bool, typer.Option(
+        "--config-ports",
+        help="The sandbox started here runs its DICOM SCPs on the config's ports (default: free ports).")] = False,
 ) -> None:
     """Run scenarios; exit 1 if any step fails or errs, 2 if a file is invalid."""
     import tempfile
@@ -50,6 +53,7 @@ def scenario_run(
     from sim.scenario import ScenarioError, Targets, load_scenario, roll_up, run_scenario
     from sim.scenario.registry import load_families
     from sim.scenario.report import ConsoleReporter, write_json, write_junit
+    from sim.localnet import with_free_dicom_ports
     from sim.scenario.server import SandboxStartError, running_sandbox
 
     registry = load_families()
@@ -81,8 +85,10 @@ def scenario_run(
     else:
         with tempfile.TemporaryDirectory(prefix="imgcloud-scenario-") as tmp:
             cfg = load(config, home=str(home or tmp))
+            if not config_ports:
+                cfg = with_free_dicom_ports(cfg)
             try:
-                with running_sandbox(cfg) as url:
+                with running_sandbox(cfg, dicom=True) as url:
                     results = run_all(cfg, url, True)
             except SandboxStartError as exc:
                 console.print(str(exc), style="red", soft_wrap=True, markup=False)

@@ -7,16 +7,15 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from reference.collection import report
 from sim.fakedata.exams import Exam
-from sim.fakedata.index_rows import LINK_FIELDS, row_for_exam
+from sim.fakedata.index_rows import FIELDS, LINK_FIELDS, row_for_exam
 from sim.fakedata.institutions import stable_int
 
 #: fakedata patient class -> 001 §5.2 患者类型 (1 门诊, 2 住院, 4 急诊)
 PATIENT_TYPES = {"outpatient": "1", "inpatient": "2", "emergency": "4"}
-_KEEP = ("hiImgIndx", "fixmedinsCode", "fixmedinsName", "patnId", "psnName", "psnCertType", "certno", "brdy", "age",
-         "tel", "prfs", "iptNo", "imgExamType", "examItemCode", "imgExamItem", "examPart", "examWay", "examDeptName",
-         "examDrCode", "examDrName", "examInseqi", "devName", "appyNo", "appyDeptName", "appyDate", "clncDiag",
-         "imgDscr", "diagRslt", "examRsltCode", "rpotAdv", "rpotCritVal", "rpotNo", "rpotDrName", "chkDrName")
+#: the report fields the index row has under the same name
+_KEEP = tuple(name for name in report.NAMES if name in FIELDS)
 _TIME = "%Y-%m-%d %H:%M:%S"
 
 
@@ -36,12 +35,5 @@ def report_for_exam(exam: Exam, *, pdf_url: str, image_urls: list[str], refunded
                reportPdfUrl=pdf_url, imageUrls=image_urls)
     if refunded:
         out["refundTime"] = f"{exam.publish_time + timedelta(hours=2):{_TIME}}"
-    return {k: out[k] for k in sorted(out, key=_ORDER.index)}
+    return {k: out[k] for k in report.NAMES if k in out}
 
-
-_ORDER = ["examNo", "accessionNo", "studyUid", "hiImgIndx", "fixmedinsCode", "fixmedinsName", "patnId", "psnName",
-          "psnCertType", "certno", "sex", "brdy", "age", "tel", "prfs", "patientType", "chargeType", "iptNo",
-          "imgExamType", "modality", "examItemCode", "imgExamItem", "examPart", "examWay", "examDeptName", "examDrCode",
-          "examDrName", "examInseqi", "devName", "appyNo", "appyDeptName", "appyDate", "clncDiag", "imgDscr",
-          "diagRslt", "examRsltCode", "rpotAdv", "rpotCritVal", "rpotNo", "rpotDrName", "chkDrName", "examTime",
-          "rpotDate", "auditTime", "modifyTime", "refundTime", "reportPdfUrl", "imageUrls"]

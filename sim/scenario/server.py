@@ -2,6 +2,7 @@
 background thread on a free loopback port, started once and stopped cleanly."""
 from __future__ import annotations
 
+import logging
 import os
 import socket
 import threading
@@ -9,14 +10,18 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 import uvicorn
 
+from reference.app import start_dicom
 from reference.clock import Clock
 from reference.config import Config, load_config
 from reference.sandbox import Sandbox
 from sim.server import create_app
+
+logger = logging.getLogger("imgcloud.scenario")
 
 
 class SandboxStartError(RuntimeError):
@@ -30,11 +35,13 @@ def with_public_url(config: Config, url: str) -> Config:
 
 @contextmanager
 def running_sandbox(config: Config | str | os.PathLike[str] | None = None, *, host: str = "127.0.0.1",
-                    clock: Clock | None = None, timeout: float = 30.0) -> Iterator[str]:
+                    clock: Clock | None = None, timeout: float = 30.0, dicom: bool = False) -> Iterator[str]:
     """Serve the sandbox until the block ends; yields its base URL (``http://127.0.0.1:<port>``).
 
     ``config`` is a loaded config or a config file (``None``: the built-in default); either
-    way its ``listen.public_url`` becomes the served URL.
+    way its ``listen.public_url`` becomes the served URL.  With ``dicom``, the simulated parties'
+    DICOM SCPs serve too (flow B's C-MOVEs), on the config's ports; a port in use is logged and
+    HTTP still serves, as ``imgcloud serve`` does.
     """
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -48,7 +55,10 @@ def running_sandbox(config: Config | str | os.PathLike[str] | None = None, *, ho
     server = uvicorn.Server(uvicorn.Config(create_app(sandbox=sandbox), log_level="warning", access_log=False,
                                            lifespan="off"))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name=f"sandbox {url}", daemon=True)
+    scps: list[Any] = []
     try:
+        if dicom:
+            scps = _start_dicom(sandbox)
         thread.start()
         deadline = time.monotonic() + timeout
         while not server.started:
@@ -61,7 +71,17 @@ def running_sandbox(config: Config | str | os.PathLike[str] | None = None, *, ho
         server.should_exit = True
         thread.join(timeout=10)
         sock.close()
+        for scp in scps:
+            scp.stop()
         sandbox.close()
+
+
+def _start_dicom(sandbox: Sandbox) -> list[Any]:
+    try:
+        return start_dicom(sandbox)
+    except OSError as exc:
+        logger.warning("DICOM SCPs not started: %s", exc)
+        return []
 
 
 def _warm_up(url: str) -> None:

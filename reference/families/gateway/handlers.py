@@ -96,22 +96,22 @@ def qrcode(**_: Any) -> dict[str, Any]:
     return _answer("qrcode", hospital, findings, base64.b64encode(image.png).decode("ascii"), replies.LEADS[replies.OK])
 
 
-def filmPage(info: str) -> Response:
+def scanFilmInfo(info: str) -> Response:
     """The cloud-film page behind the QR code (sandbox-defined; seeds/001 §4.3.1)."""
-    context["exchange"].operation = "filmPage"
+    context["exchange"].operation = "scanFilmInfo"
     return HTMLResponse(film.film_page(_sandbox(), info))
 
 
-def filmImage(info: str, sop: str, size: int | None = None) -> Response:
+def scanFilmImage(info: str, sop: str, size: int | None = None) -> Response:
     """One image of the film, rendered with its own window/level."""
-    context["exchange"].operation = "filmImage"
+    context["exchange"].operation = "scanFilmImage"
     return Response(film.film_png(_sandbox(), info, sop, size), media_type="image/png",
                     headers={"cache-control": "max-age=3600"})
 
 
-def filmPdf(info: str) -> Response:
+def scanFilmPdf(info: str) -> Response:
     """The report PDF of the film."""
-    context["exchange"].operation = "filmPdf"
+    context["exchange"].operation = "scanFilmPdf"
     return Response(film.film_pdf(_sandbox(), info), media_type="application/pdf")
 
 

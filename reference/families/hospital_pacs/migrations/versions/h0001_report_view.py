@@ -36,6 +36,7 @@ COLUMNS = (
     ("examDrName", "exam_dr_name", sa.String(50)), ("examInseqi", "exam_inseqi", sa.String(500)),
     ("devName", "dev_name", sa.String(200)), ("appyNo", "appy_no", sa.String(50)),
     ("appyDeptName", "appy_dept_name", sa.String(50)), ("appyDate", "appy_date", sa.DateTime()),
+    ("bilgDrCode", "bilg_dr_code", sa.String(50)), ("bilgDrName", "bilg_dr_name", sa.String(50)),
     ("clncDiag", "clnc_diag", sa.Text()), ("imgDscr", "img_dscr", sa.String(3000)),
     ("diagRslt", "diag_rslt", sa.String(3000)), ("examRsltCode", "exam_rslt_code", sa.String(6)),
     ("rpotAdv", "rpot_adv", sa.String(500)), ("rpotCritVal", "rpot_crit_val", sa.String(500)),
