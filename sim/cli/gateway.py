@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -21,7 +21,7 @@ from .common import ConfigOption, console, load
 app = typer.Typer(help="Drive the gateway (前置机, flow B) and its plug-in launch strings.", no_args_is_help=True)
 
 
-def _client(target: str | None, config: Path | None):  # type: ignore[no-untyped-def]
+def _client(target: str | None, config: Path | None) -> tuple[Any, str]:
     import httpx
 
     cfg = load(config)
@@ -142,5 +142,5 @@ def gateway_launch_string(
               "departmentCode": department_code, "doctorSex": doctor_sex, "doctorType": doctor_type,
               "doctorCode": doctor_code, "hospitalId": hospital, "phoneNumber": phone,
               "doctorIdCardNo": sm2.encrypt(doctor_id_card, sm2.issued_key(cfg).public_key) if doctor_id_card else None}
-    typer.echo(plugin.build({k: v for k, v in values.items() if v}, form, exe=exe,  # type: ignore[arg-type]
+    typer.echo(plugin.build({k: v for k, v in values.items() if v}, form, exe=exe,
                             base=base or base_url(cfg, "gateway")))

@@ -50,10 +50,10 @@ def scenario_run(
 
     import yaml
 
+    from sim.localnet import with_free_dicom_ports
     from sim.scenario import ScenarioError, Targets, load_scenario, roll_up, run_scenario
     from sim.scenario.registry import load_families
     from sim.scenario.report import ConsoleReporter, write_json, write_junit
-    from sim.localnet import with_free_dicom_ports
     from sim.scenario.server import SandboxStartError, running_sandbox
 
     registry = load_families()
