@@ -2,10 +2,12 @@
 exam's cloud film, until when.
 
 ``token = base64url(cipher ‖ IV ‖ E(accessNumber|hospitalId|expiry) ‖ tag)``: ``cipher`` one byte
-(1 SM4-CBC, 2 AES-128-CBC: ``parties.gateway.gateway.film_cipher``), ``IV`` 16 random bytes,
-``tag`` the first 16 bytes of HMAC-SHA256 over everything before it (encrypt-then-MAC).  Both keys
-derive from the seed, so every gateway process of one configuration opens the others' tokens and
-a restart does not invalidate links printed on reports.
+(1 SM4-CBC, 2 AES-128-CBC: ``parties.gateway.gateway.film_cipher``), ``IV`` 16 bytes of
+HMAC-SHA256 of the plaintext (synthetic IV: the same grant always gives the same URL, so the QR
+code and the URL answered at one moment are one link), ``tag`` the first 16 bytes of HMAC-SHA256
+over everything before it (encrypt-then-MAC).  Both keys derive from the seed, so every gateway
+process of one configuration opens the others' tokens and a restart does not invalidate links
+printed on reports.
 """
 from __future__ import annotations
 
@@ -13,7 +15,6 @@ import base64
 import binascii
 import hashlib
 import hmac
-import os
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -56,7 +57,7 @@ def issue(config: Config, access_number: str, hospital: str, *, now: datetime) -
     expires = now + timedelta(hours=settings.film_hours)
     plain = f"{access_number}|{hospital}|{expires:{STAMP}}".encode()
     enc_key, mac_key = _keys(config)
-    iv = os.urandom(IV)
+    iv = hmac.new(mac_key, b"iv" + plain, hashlib.sha256).digest()[:IV]
     kind = CIPHERS[settings.film_cipher]
     body = sm4.cbc_encrypt(enc_key, iv, plain) if kind == 1 else AES.new(enc_key, AES.MODE_CBC, iv).encrypt(pad(plain, 16))
     data = bytes([kind]) + iv + body
@@ -70,6 +71,8 @@ def open_token(config: Config, token: str, *, now: datetime) -> FilmGrant:
         raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
     except (binascii.Error, ValueError):
         raise TokenError("tampered", "not base64url") from None
+    if base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=") != text:
+        raise TokenError("tampered", "not in canonical base64url")
     if len(raw) < 1 + IV + 16 + TAG or (len(raw) - 1 - IV - TAG) % 16:
         raise TokenError("tampered", f"{len(raw)} bytes is no token's length")
     enc_key, mac_key = _keys(config)
