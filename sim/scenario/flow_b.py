@@ -65,6 +65,11 @@ def _report_query(ctx: StepContext, institution: str, rows: list[Any], operation
     raise ValueError("getReportInfo has no envelope: give the step a body:")
 
 
+@envelope("gateway.deleteImage", path="/getway/reportAndFilm/api/deleteImage")
+def _delete_body(ctx: StepContext, institution: str, rows: list[Any], operation: str) -> Any:
+    raise ValueError("deleteImage has no envelope: give the step a body:")
+
+
 # -- the gateway: collection ------------------------------------------------------------------------
 
 @action("gateway.pull")

@@ -1,7 +1,8 @@
 """Handlers of ``openapi/gateway.yaml``, one per operationId (seeds/001 §4.3–4.5).
 
-Query-string operations read the raw query (``params.py``) so that 001's drift can be named; the
-JSON ones read the inspected body.  Refusals are ``NativeError``s: the HTTP boundary answers them
+Query-string operations read the raw query (``params.py``) so that 001's drift can be named (they
+take no arguments: Connexion's parsed values would have undone it); the JSON ones read the
+inspected body.  Refusals are ``NativeError``s: the HTTP boundary answers them
 in 001's envelope (``reference.collection.replies``), or as an HTML page for the pages.
 """
 from __future__ import annotations
@@ -83,13 +84,13 @@ def _without_hospital(finding: Finding) -> Finding:
     return RULES.finding("GW-PARAM-MISSING", fields="、".join(fields), received=finding.params["received"])
 
 
-def qrurl(**_: Any) -> dict[str, Any]:
+def qrurl() -> dict[str, Any]:
     """二维码生成接口 (URL) — seeds/001 §4.3: the patient's encrypted cloud-film URL."""
     access, hospital, findings = _film_target("qrurl")
     return _answer("qrurl", hospital, findings, film.film_url(_sandbox(), access, hospital), replies.LEADS[replies.OK])
 
 
-def qrcode(**_: Any) -> dict[str, Any]:
+def qrcode() -> dict[str, Any]:
     """二维码生成接口 (图像) — seeds/001 §4.3: the QR code of the film URL, PNG in base64."""
     access, hospital, findings = _film_target("qrcode")
     image = qr_png(film.film_url(_sandbox(), access, hospital))
@@ -126,16 +127,20 @@ def getwayFile(fileName: str) -> Response:
 
 # -- 4.4 外院影像调阅 -------------------------------------------------------------------------------
 
-def hrball(**_: Any) -> dict[str, Any]:
+def hrball() -> dict[str, Any]:
     """外院调阅插件登录/退出 — seeds/001 §4.4.3.1 (方案三 HTTP; ``$``-encoded values, SM2 doctorIdCardNo)."""
     sandbox = _sandbox()
     parsed = params.parse(_raw_query(), dollar=True)
     body, findings = plugin.check(parsed.values, params.mode_for(sandbox.config, parsed.values), parsed.findings)
     context["exchange"].operation = "hrball"
+    if body.get("type") == "2":
+        _refuse_if_errors(findings)
+        return _answer("hrball", body.get("hospitalId"), findings, plugin.logout(sandbox, body), "退出成功")
+    id_number, problems = plugin.login_checks(sandbox.config, body)
+    findings += problems
     _refuse_if_errors(findings)
-    if body["type"] == "2":
-        return _answer("hrball", body.get("hospitalId"), findings, plugin.logout(sandbox, body, findings), "退出成功")
-    return _answer("hrball", body["hospitalId"], findings, plugin.login(sandbox, body, findings), "登录成功")
+    assert id_number is not None
+    return _answer("hrball", body["hospitalId"], findings, plugin.login(sandbox, body, id_number), "登录成功")
 
 
 def _remind(body: dict[str, Any], findings: list[Finding]) -> dict[str, Any]:
@@ -145,7 +150,7 @@ def _remind(body: dict[str, Any], findings: list[Finding]) -> dict[str, Any]:
     return _answer("swipingIdCardNo", body["hospitalId"], findings, data, replies.LEADS[replies.OK])
 
 
-def swipingIdCardNo(**_: Any) -> dict[str, Any]:
+def swipingIdCardNo() -> dict[str, Any]:
     """外院检查数据提醒 — seeds/001 §4.4.3.2 (GET; parameters sandbox-defined)."""
     parsed = params.parse(_raw_query(), dollar=True)
     mode = params.mode_for(_sandbox().config, parsed.values)

@@ -125,14 +125,18 @@ def _known_hospital(config: Config, code: str) -> list[Finding]:
     return [RULES.finding("GW-UNKNOWN-HOSPITAL", path="hospitalId", hospital=code, known=known)]
 
 
-def login(sandbox: Sandbox, body: dict[str, Any], findings: list[Finding]) -> dict[str, Any]:
+def login_checks(config: Config, body: dict[str, Any]) -> tuple[str | None, list[Finding]]:
+    """What a login needs beyond the table: a hospital the gateway knows, a doctorIdCardNo that
+    decrypts (named as the provincial cloud names SM2 problems).  The ID number, and findings."""
+    findings = _known_hospital(config, body["hospitalId"]) if body.get("hospitalId") else []
+    if not body.get("doctorIdCardNo"):
+        return None, findings
+    id_number, problems = decrypt_id(config, body["doctorIdCardNo"], "doctorIdCardNo")
+    return id_number, [*findings, *problems]
+
+
+def login(sandbox: Sandbox, body: dict[str, Any], id_number: str) -> dict[str, Any]:
     """Type 1: the doctor's session starts (an earlier one of the same user ends)."""
-    findings += _known_hospital(sandbox.config, body["hospitalId"])
-    id_number, problems = decrypt_id(sandbox.config, body["doctorIdCardNo"], "doctorIdCardNo")
-    findings += problems
-    if any(f.is_error for f in findings):
-        raise NativeError(findings)
-    assert id_number is not None
     doctor = {k: v for k, v in body.items() if k != "doctorIdCardNo"} | {"doctorIdCardNo": masked(id_number)}
     now = sandbox.now()
     with sandbox.db.session() as session:
@@ -144,7 +148,7 @@ def login(sandbox: Sandbox, body: dict[str, Any], findings: list[Finding]) -> di
     return {**doctor, "loginTime": f"{now:%Y-%m-%d %H:%M:%S}"}
 
 
-def logout(sandbox: Sandbox, body: dict[str, Any], findings: list[Finding]) -> dict[str, Any]:
+def logout(sandbox: Sandbox, body: dict[str, Any]) -> dict[str, Any]:
     """Type 2: the user's session(s) end (at ``hospitalId`` when given)."""
     now = sandbox.now()
     with sandbox.db.session() as session:
@@ -154,8 +158,8 @@ def logout(sandbox: Sandbox, body: dict[str, Any], findings: list[Finding]) -> d
             query = query.where(GatewaySession.hospital_code == body["hospitalId"])
         open_sessions = list(session.scalars(query))
         if not open_sessions:
-            raise NativeError([*findings, RULES.finding("GW-NOT-LOGGED-IN", user=body["hisUserId"],
-                                                        hospital=body.get("hospitalId") or "—")])
+            raise NativeError([RULES.finding("GW-NOT-LOGGED-IN", user=body["hisUserId"],
+                                             hospital=body.get("hospitalId") or "—")])
         for item in open_sessions:
             item.logout_at = now
     return {"hisUserId": body["hisUserId"], "logoutTime": f"{now:%Y-%m-%d %H:%M:%S}"}
