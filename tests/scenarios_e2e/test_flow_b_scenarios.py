@@ -95,4 +95,5 @@ def test_flow_b_against_an_external_hospital(tmp_path):
     assert any(e["operation"] == "C-MOVE" and e["family"] == "hospital-pacs" for e in there)
     outbound = {(e["transport"], e["operation"]) for e in here if e["direction"] == "outbound"}
     assert {("sql", "View_Pacs_Text_Info"), ("http", "getReportInfo"), ("dicom", "C-MOVE")} <= outbound
-    assert all(e["url"].startswith(hospital_url) for e in here if e["operation"] == "getReportInfo" and e["direction"] == "outbound")
+    pulls = [e for e in here if e["operation"] == "getReportInfo" and e["direction"] == "outbound"]
+    assert pulls and all(e["url"].startswith(hospital_url) for e in pulls)
