@@ -12,12 +12,18 @@ if command -v pg_isready >/dev/null && ! pg_isready -q -h 127.0.0.1 -p 5432; the
 fi
 
 # System packages the tests use: DCMTK (dcmdump checks our DICOM), Chromium (the pages in a
-# real browser), a CJK font (the report PDF and the pages), poppler (pdftotext reads the PDF).
+# real browser), a CJK font (the report PDF and the pages), poppler (pdftotext reads the PDF),
+# zbar (zbarimg reads the gateway's QR codes back), the databases' own clients (sqlite3, psql,
+# mariadb run SELECT * FROM View_Pacs_Text_Info on the hospital's database).
 need=()
 command -v dcmdump >/dev/null || need+=(dcmtk)
 command -v chromium >/dev/null || need+=(chromium)
 [ -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || need+=(fonts-wqy-microhei)
 command -v pdftotext >/dev/null || need+=(poppler-utils)
+command -v zbarimg >/dev/null || need+=(zbar-tools)
+command -v sqlite3 >/dev/null || need+=(sqlite3)
+command -v psql >/dev/null || need+=(postgresql-client)
+command -v mariadb >/dev/null || need+=(mariadb-client)
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing Debian packages: ${need[*]}"
   if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi

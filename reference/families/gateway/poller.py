@@ -1,6 +1,6 @@
 """The gateway's schedule (seeds/001 §4.1: "我方调用第三方PACS提供的接口…返回当前入参时间段内的数据"):
 every ``poll_seconds`` it pulls, for each hospital it serves, the reports audited (type 3) since
-its last run (``gateway_cursors``; the first run looks back one day) and collects them.  One
+its last run (``gateway_cursors``; the first run looks back 31 days) and collects them.  One
 thread, started with the gateway's storage SCP in the serving process's parent (never per
 worker), stopped with it."""
 from __future__ import annotations
@@ -16,7 +16,7 @@ from .collect import collect
 from .reports import ReportQuery
 
 logger = logging.getLogger("imgcloud.gateway")
-FIRST_LOOKBACK = timedelta(days=1)
+FIRST_LOOKBACK = timedelta(days=31)
 
 
 class Poller:

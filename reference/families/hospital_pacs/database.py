@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import Column, DateTime, Engine, Integer, MetaData, Table, and_, create_engine, event, select, update
 from sqlalchemy.engine import make_url
+from sqlalchemy.pool import NullPool
 
 from reference.collection import report
 from reference.config import Config
@@ -52,7 +53,7 @@ def engine_for(url: str) -> Engine:
         database = make_url(url).database
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10})
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10}, poolclass=NullPool)
         event.listen(engine, "connect", _sqlite_pragmas)
     else:
         engine = create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
