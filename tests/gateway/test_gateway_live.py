@@ -198,3 +198,13 @@ def test_the_cli_pulls_and_makes_the_qr_code(live, tmp_path):
     assert made.output.splitlines()[0].startswith(f"{live['base']}/getway/film?info=") and png.read_bytes()[:4] == b"\x89PNG"
     bad = runner.invoke(app, ["gateway", "qr", "NOPE", "--target", live["base"]])
     assert bad.exit_code == 1 and "GW-UNKNOWN-ACCESSION" in bad.output
+
+
+def test_the_gateway_serves_only_what_it_uploaded(live):
+    http, exam = live["http"], live["exams"][0]
+    row = http.get(f"/_sandbox/state/centre/S51080200001/exams/{exam['hiImgIndx']}").json()["row"]
+    zip_url, pdf_url = row["imgInfoDcm"], row["examRpotPdfI"]
+    assert "/getway/reportAndFilm/files/" in zip_url and zip_url.endswith(".zip")
+    assert http.get(zip_url).content[:4] == b"PK\x03\x04" and http.get(pdf_url).content.startswith(b"%PDF-")
+    wrong_kind = http.get(zip_url.removesuffix(".zip") + ".pdf")
+    assert wrong_kind.status_code == 404 and "[GW-FILE-UNKNOWN]" in wrong_kind.json()["message"]

@@ -20,6 +20,7 @@ from sqlalchemy import delete, select
 
 from reference.config import InstitutionConfig
 from reference.dicomio import NotDicom, identify
+from reference.errors import NativeError
 from reference.rules import RULES, Finding
 from reference.sandbox import Sandbox
 from reference.storage.models import DicomStored, GatewayExam
@@ -57,8 +58,6 @@ def hospital_of(sandbox: Sandbox, code: str) -> InstitutionConfig:
     inst = sandbox.config.institution(code)
     if inst is None or inst.kind != "hospital":
         known = "、".join(i.code for i in sandbox.config.institutions if i.kind == "hospital")
-        from reference.errors import NativeError
-
         raise NativeError([RULES.finding("GW-UNKNOWN-HOSPITAL", path="hospital", hospital=code, known=known)])
     return inst
 
@@ -113,6 +112,7 @@ def process(sandbox: Sandbox, hospital: InstitutionConfig, raw: Any, index: int,
     out.status = ("mismatch" if any(f.rule == "GW-REPORT-IMAGE-MISMATCH" for f in out.findings)
                   else "incomplete" if any(f.is_error for f in out.findings) else "collected")
     zip_sha = _zip(sandbox, collected) if collected.files else None
+    _save(sandbox, hospital.code, item, source, out, pdf=pdf, zip_sha=zip_sha)  # the files it serves the centre
     if out.status == "collected" and upload_exams and pdf and zip_sha:
         centre = centre_of(sandbox)
         row = row_for(sandbox, item, hospital, centre, pdf_sha256=pdf, zip_sha256=zip_sha)
@@ -121,8 +121,6 @@ def process(sandbox: Sandbox, hospital: InstitutionConfig, raw: Any, index: int,
         out.findings += problems
         out.status = "upload_failed" if problems else "uploaded"
         _save(sandbox, hospital.code, item, source, out, pdf=pdf, zip_sha=zip_sha, centre=centre.code)
-    else:
-        _save(sandbox, hospital.code, item, source, out, pdf=pdf, zip_sha=zip_sha)
     return out
 
 
@@ -199,6 +197,15 @@ def _save(sandbox: Sandbox, hospital: str, item: dict[str, Any], source: str, ou
         row.report, row.status, row.findings = dict(item), out.status, [f.to_dict() for f in out.findings]
         row.instances, row.pdf_sha256, row.zip_sha256 = out.instances, pdf, zip_sha
         row.centre_code, row.upload, row.updated_at, row.deleted_at = centre, out.upload, now, None
+
+
+def referenced_file(sandbox: Sandbox, digest: str, ext: str) -> bytes | None:
+    """A file a live exam's upload references (its report PDF, its study zip), or None: the
+    gateway serves what it uploaded, not whatever else its blob store holds."""
+    column = GatewayExam.pdf_sha256 if ext == "pdf" else GatewayExam.zip_sha256
+    with sandbox.db.session() as session:
+        found = session.scalar(select(GatewayExam.id).where(column == digest, GatewayExam.deleted_at.is_(None)).limit(1))
+    return sandbox.blobs.get(digest) if found is not None and sandbox.blobs.exists(digest) else None
 
 
 def drop_study(sandbox: Sandbox, study_uid: str) -> int:

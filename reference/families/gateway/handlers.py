@@ -20,7 +20,7 @@ from reference.rules import RULES, Finding
 from reference.sandbox import Sandbox
 from reference.transports.http.validation import REPORT_KEY
 
-from . import deletion, film, params, plugin, reminder
+from . import collect, deletion, film, params, plugin, reminder
 from .qr import qr_png
 
 FILE_TYPES = {"pdf": "application/pdf", "zip": "application/zip"}
@@ -118,11 +118,11 @@ def scanFilmPdf(info: str) -> Response:
 
 def getwayFile(fileName: str) -> Response:
     """A file the gateway's upload references (examRpotPdfI / imgInfoDcm; sandbox-defined)."""
-    sandbox = _sandbox()
     digest, _, ext = fileName.partition(".")
-    if not sandbox.blobs.exists(digest):
+    data = collect.referenced_file(_sandbox(), digest, ext)
+    if data is None:
         raise NativeError([RULES.finding("GW-FILE-UNKNOWN", name=fileName)])
-    return Response(sandbox.blobs.get(digest), media_type=FILE_TYPES[ext])
+    return Response(data, media_type=FILE_TYPES[ext])
 
 
 # -- 4.4 外院影像调阅 -------------------------------------------------------------------------------
