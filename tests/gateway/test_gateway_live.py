@@ -19,7 +19,8 @@ from typer.testing import CliRunner
 
 from reference.clock import FrozenClock
 from reference.config import GatewaySourceConfig
-from reference.families.gateway import collect, reports
+from reference.crypto import sm2
+from reference.families.gateway import collect, plugin, reports
 from reference.families.hospital_pacs.database import REPORTS, database_url, engine_for
 from reference.sandbox import Sandbox
 from sim.cli import app
@@ -208,3 +209,18 @@ def test_the_gateway_serves_only_what_it_uploaded(live):
     assert http.get(zip_url).content[:4] == b"PK\x03\x04" and http.get(pdf_url).content.startswith(b"%PDF-")
     wrong_kind = http.get(zip_url.removesuffix(".zip") + ".pdf")
     assert wrong_kind.status_code == 404 and "[GW-FILE-UNKNOWN]" in wrong_kind.json()["message"]
+
+
+def test_a_patient_with_no_exams_elsewhere_is_an_empty_list(live):
+    http = live["http"]
+    key = http.get("/_sandbox/province-cloud/sm2-public-key").json()["publicKey"]
+    login = {"hisUserId": "4001", "type": "1", "doctorName": "钱医生", "department": "放射科", "departmentCode": "FSK",
+             "doctorSex": "1", "doctorType": "1", "doctorCode": "D51080200002", "hospitalId": H2,
+             "doctorIdCardNo": sm2.encrypt("51080219800101001X", key)}
+    assert http.get(plugin.build(login, "http", base=live["base"])).json()["code"] == 200
+    reply = http.post("/iuWorkStation/swipingIdCardNo", json={"hisUserId": "4001", "hospitalId": H2, "patientName": "无名氏",
+                                                              "idCardNo": sm2.encrypt("110101199003070016", key)}).json()
+    assert reply["code"] == 200 and reply["data"]["count"] == 0 and reply["data"]["exams"] == []
+    assert reply["message"] == "请求成功"  # the provincial cloud's 404 (none) is not a problem either
+    bubble = http.get(reply["data"]["bubbleUrl"])
+    assert bubble.status_code == 200 and "未发现外院检查" in bubble.text
