@@ -143,8 +143,8 @@ def _by_view(sandbox: Sandbox, query: ReportQuery, cfg: GatewaySourceConfig) -> 
         where += [column >= query.start, column <= query.end]
         order = [column, view.c.examNo]
     client = SqlClient(sandbox, url, party="gateway", family="hospital-pacs", max_rows=PAGE_SIZE)
-    for page in range(MAX_PAGES):
-        result = client.select(select(view).where(*where).order_by(*order).offset(page * PAGE_SIZE),
+    for _ in range(MAX_PAGES):  # a page may be cut short by the byte bound: go on from what was read
+        result = client.select(select(view).where(*where).order_by(*order).offset(len(out.reports)),
                                operation=report.VIEW_NAME, institution=query.hospital)
         out.findings += result.findings
         if not result.ok:
