@@ -56,7 +56,7 @@ def engine_for(url: str) -> Engine:
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10}, poolclass=NullPool)
         event.listen(engine, "connect", _sqlite_pragmas)
     else:
-        engine = create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
+        engine = create_engine(url, poolclass=NullPool)  # cached per URL: no pool left open behind it
     upgrade(engine, MIGRATIONS, VERSION_TABLE)
     return engine
 

@@ -41,7 +41,8 @@ def _sqlite_read_only(dbapi_connection: Any, _record: Any) -> None:
 @lru_cache(maxsize=32)
 def reader_engine(url: str, timeout: float) -> Engine:
     """An engine that reads ``url``: connections time out after ``timeout`` seconds, sessions
-    are read-only.  Cached per (URL, timeout): a reader keeps its pool."""
+    are read-only.  Cached per (URL, timeout), without a pool: a read opens its connection and
+    closes it (reads are occasional; nothing stays open to another party's database)."""
     name = backend(url)
     if name == "sqlite":
         database = make_url(url).database
@@ -52,14 +53,12 @@ def reader_engine(url: str, timeout: float) -> Engine:
         event.listen(engine, "connect", _sqlite_read_only)
         return engine
     if name == "postgresql":
-        return create_engine(url, connect_args={"connect_timeout": max(1, int(timeout))}, pool_pre_ping=True,
-                             pool_size=2, max_overflow=2)
+        return create_engine(url, connect_args={"connect_timeout": max(1, int(timeout))}, poolclass=NullPool)
     if name in ("mysql", "mariadb"):
         seconds = max(1, int(timeout))
         return create_engine(url, connect_args={"connect_timeout": seconds, "read_timeout": seconds + 1,
-                                                "write_timeout": seconds + 1}, pool_pre_ping=True, pool_size=2,
-                             max_overflow=2)
-    return create_engine(url)
+                                                "write_timeout": seconds + 1}, poolclass=NullPool)
+    return create_engine(url, poolclass=NullPool)
 
 
 @contextmanager
