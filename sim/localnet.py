@@ -47,16 +47,20 @@ def exam_of_modality(modality: str, seed: int = 7, on: date = date(2026, 11, 20)
 
 
 def with_free_dicom_ports(config: Config) -> Config:
-    """``config`` with every simulated party's DICOM SCP on a free loopback port, and the C-MOVE
-    destinations naming those AEs moved along (a private sandbox never competes for 11112–11114)."""
-    parties = dict(config.parties)
-    moved: dict[str, int] = {}
+    """``config`` with every simulated party's SCP on a free loopback port, and the C-MOVE
+    destinations that pointed at the old ports moved with them (a private sandbox: nothing
+    outside it needs to reach its SCPs, and parallel runs never compete for 11112-11114)."""
+    moved: dict[int, int] = {}
+    parties = {}
     for name, party in config.parties.items():
         if party.mode == "simulated" and party.ae_title and party.port:
-            moved[party.ae_title] = free_port()
-            parties[name] = party.model_copy(update={"port": moved[party.ae_title]})
+            moved[party.port] = free_port()
+            parties[name] = party.model_copy(update={"port": moved[party.port]})
+        else:
+            parties[name] = party
     for name, party in parties.items():
-        destinations = {ae: d.model_copy(update={"port": moved[ae]}) if ae in moved else d
-                        for ae, d in party.move_destinations.items()}
-        parties[name] = party.model_copy(update={"move_destinations": destinations})
+        if party.move_destinations:
+            destinations = {ae: dest.model_copy(update={"port": moved.get(dest.port, dest.port)})
+                            for ae, dest in party.move_destinations.items()}
+            parties[name] = party.model_copy(update={"move_destinations": destinations})
     return config.model_copy(update={"parties": parties})

@@ -10,16 +10,28 @@ if command -v pg_isready >/dev/null && ! pg_isready -q -h 127.0.0.1 -p 5432; the
     pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -n1)" main start || true
   fi
 fi
+# MariaDB: the hospital database and SQL transport tests run against it (127.0.0.1:3306, root, db `test`).
+if command -v mariadb-admin >/dev/null && ! mariadb-admin -h 127.0.0.1 -u root ping >/dev/null 2>&1; then
+  if [ -x /etc/init.d/mariadb ]; then
+    /etc/init.d/mariadb start >/dev/null 2>&1 || true
+  fi
+fi
 
 # System packages the tests use: DCMTK (dcmdump checks our DICOM), dicom3tools (dciodvfy and
 # dcentvfy check every generated modality against its IOD), Chromium (the pages in a real
-# browser), a CJK font (the report PDF and the pages), poppler (pdftotext reads the PDF).
+# browser), a CJK font (the report PDF and the pages), poppler (pdftotext reads the PDF),
+# zbar (zbarimg reads the gateway's QR codes back), the databases' own clients (sqlite3, psql,
+# mariadb run SELECT * FROM View_Pacs_Text_Info on the hospital's database).
 need=()
 command -v dcmdump >/dev/null || need+=(dcmtk)
 command -v dciodvfy >/dev/null || need+=(dicom3tools)
 command -v chromium >/dev/null || need+=(chromium)
 [ -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || need+=(fonts-wqy-microhei)
 command -v pdftotext >/dev/null || need+=(poppler-utils)
+command -v zbarimg >/dev/null || need+=(zbar-tools)
+command -v sqlite3 >/dev/null || need+=(sqlite3)
+command -v psql >/dev/null || need+=(postgresql-client)
+command -v mariadb >/dev/null || need+=(mariadb-client)
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing Debian packages: ${need[*]}"
   if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi

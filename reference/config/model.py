@@ -37,6 +37,38 @@ class DicomPeerConfig(_Strict):
     port: int = Field(ge=1, le=65535)
 
 
+class GatewaySourceConfig(_Strict):
+    """How the gateway collects from one hospital (seeds/001 §4.1–4.2)."""
+
+    #: 4.1: the report pull over HTTP (方式二) or the view View_Pacs_Text_Info (方式一)
+    reports: Literal["http", "view"] = "http"
+    #: 4.2: study-level C-MOVE into the gateway's storage SCP (方式一) or the WADO-URI links (方式二)
+    images: Literal["move", "wado"] = "move"
+    #: the hospital's database holding the view (default: the simulated hospital's own)
+    database_url: str | None = None
+    #: the report pull's URL (default: the hospital party's base URL + the contract's path)
+    report_url: str | None = None
+
+
+class GatewayConfig(_Strict):
+    """The gateway (前置机, seeds/001): where it is installed, what it collects and how."""
+
+    #: the hospital the gateway is installed in (001 §4.3: its hospitalId when a caller omits it)
+    hospital: str = "H51080200011"
+    #: the imaging centre it uploads to (default: the first configured one)
+    centre: str | None = None
+    #: per hospital code: how reports and images are collected
+    sources: dict[str, GatewaySourceConfig] = Field(default_factory=dict)
+    #: collect on a schedule every this many seconds (0: on demand only); each run reads the
+    #: window since the previous run (type 3, audited)
+    poll_seconds: float = Field(default=0, ge=0)
+    #: the film token (INTERFACES.md §4): SM4-CBC or AES-CBC, valid this many hours
+    film_cipher: Literal["sm4", "aes"] = "sm4"
+    film_hours: int = Field(default=720, ge=1)
+    #: how far back the external-exam reminder looks at the provincial cloud (days)
+    lookback_days: int = Field(default=365, ge=1)
+
+
 class PartyConfig(_Strict):
     """One party: simulated inside the sandbox, or an external system under test."""
 
@@ -63,6 +95,16 @@ class PartyConfig(_Strict):
     project: str = Field(default="cloudpacs", pattern=r"^[A-Za-z0-9_.-]{1,64}$")
     #: a SOAP service's target namespace (sandbox-defined, INTERFACES.md §5); default: its WSDL's own
     soap_namespace: str | None = None
+    #: hospital: its own database (the view View_Pacs_Text_Info, seeds/001 §4.1.1); SQLAlchemy URL,
+    #: default SQLite at <home>/hospital.db; postgresql+psycopg://… or mysql+pymysql://…
+    database_url: str | None = None
+    #: gateway: how it collects (seeds/001); default GatewayConfig()
+    gateway: GatewayConfig | None = None
+
+    @property
+    def collection(self) -> GatewayConfig:
+        """The gateway's settings (the defaults when none are configured)."""
+        return self.gateway or GatewayConfig()
 
     @model_validator(mode="after")
     def _external_needs_address(self) -> PartyConfig:

@@ -162,3 +162,10 @@ def decrypt(ciphertext: str, key: KeyPair) -> Decrypted:
                 raise SM2Error("c1c2c3", "the ciphertext is C1C2C3 (GM/T 0003 draft order); send C1C3C2")
             return Decrypted(plaintext=_plain(message), layout="C1C3C2", encoding=encoding, prefixed=prefixed)
     raise SM2Error("wrong-key", "C3 does not verify: encrypted with another public key, or altered")
+
+
+#: The rule naming each SM2Error kind where a ciphertext field is checked (the provincial cloud's
+#: PCLOUD-SM2-* rules, seeds/003; the gateway's plug-in fields, seeds/001 §4.4, use the same).
+RULE_IDS: dict[str, str] = {"c1c2c3": "PCLOUD-SM2-C1C2C3", "wrong-key": "PCLOUD-SM2-WRONG-KEY",
+                            "encoding": "PCLOUD-SM2-ENCODING", "plaintext": "PCLOUD-SM2-PLAINTEXT",
+                            "not-ciphertext": "PCLOUD-SM2-NOT-CIPHERTEXT"}

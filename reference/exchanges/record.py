@@ -12,7 +12,7 @@ from typing import Any
 from reference.rules import Finding
 
 DIRECTIONS = ("inbound", "outbound")
-TRANSPORTS = ("http", "dicom", "soap")  # later "sql": each with its verdict table (verdicts.py)
+TRANSPORTS = ("http", "dicom", "soap", "sql")  # each with its verdict table (verdicts.py)
 
 
 def body_record(data: bytes, media_type: str | None, *, limit: int, head: int) -> dict[str, Any]:

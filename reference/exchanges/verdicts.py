@@ -57,7 +57,18 @@ def soap_verdict(draft: ExchangeDraft, status: int | None) -> str:
     return "fail" if status is not None and status >= 500 and found != "fail" else found
 
 
-TABLES: dict[str, Table] = {"http": http_verdict, "dicom": dicom_verdict, "soap": soap_verdict}
+
+def sql_verdict(draft: ExchangeDraft, status: int | None) -> str:
+    """SQL (``reference/transports/sql``): a read that got no answer (unreachable, timed out;
+    status ``None``) is ``error``; a statement the database refused (status 1: no such view or
+    column) carries the error finding that names it, so the findings decide."""
+    if _unjudged(draft.findings) or status is None:
+        return "error"
+    return verdict_of(draft.findings)
+
+
+
+TABLES: dict[str, Table] = {"http": http_verdict, "dicom": dicom_verdict, "soap": soap_verdict, "sql": sql_verdict}
 
 
 def verdict(draft: ExchangeDraft, status: int | None) -> str:

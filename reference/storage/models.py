@@ -406,3 +406,71 @@ Index("ix_regional_statistics_key", RegionalStatistic.hospital_code, RegionalSta
       RegionalStatistic.exam_class, unique=True)
 Index("ix_jiwei_forms_key", JiweiForm.yyid00, JiweiForm.applycode, unique=True)
 Index("ix_jiwei_forms_patient", JiweiForm.yyid00, JiweiForm.medicarecode)
+
+
+class GatewayExam(Base):
+    """An exam the gateway collected from a hospital PACS (seeds/001 §4.1–4.2): the report as
+    pulled, the study's state in the gateway's store, the upload to the imaging centre."""
+
+    __tablename__ = "gateway_exams"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    hospital_code: Mapped[str] = mapped_column(String(30))
+    exam_no: Mapped[str] = mapped_column(String(50))
+    accession: Mapped[str] = mapped_column(String(64))
+    study_uid: Mapped[str | None] = mapped_column(String(64))
+    hi_img_indx: Mapped[str | None] = mapped_column(String(100))
+    modality: Mapped[str | None] = mapped_column(String(16))
+    patient_name: Mapped[str | None] = mapped_column(String(50))
+    source: Mapped[str] = mapped_column(String(8))  # http | view
+    report: Mapped[dict[str, Any]] = mapped_column(JSON)
+    #: reported | collected | incomplete | mismatch | uploaded | upload_failed | refunded | deleted
+    status: Mapped[str] = mapped_column(String(16))
+    findings: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    instances: Mapped[int] = mapped_column(Integer)
+    pdf_sha256: Mapped[str | None] = mapped_column(String(64))
+    zip_sha256: Mapped[str | None] = mapped_column(String(64))
+    centre_code: Mapped[str | None] = mapped_column(String(30))
+    upload: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+    deleted_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class GatewaySession(Base):
+    """A doctor logged in to the external-viewing plug-in (hrball, seeds/001 §4.4.3.1)."""
+
+    __tablename__ = "gateway_sessions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    his_user_id: Mapped[str] = mapped_column(String(64), index=True)
+    hospital_code: Mapped[str] = mapped_column(String(30))
+    doctor: Mapped[dict[str, Any]] = mapped_column(JSON)  # decoded parameters, the ID number masked
+    login_at: Mapped[datetime] = mapped_column(DateTime)
+    logout_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class GatewayReminder(Base):
+    """What a swipingIdCardNo found: the patient's exams elsewhere, shown by the bubble page."""
+
+    __tablename__ = "gateway_reminders"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    his_user_id: Mapped[str] = mapped_column(String(64))
+    hospital_code: Mapped[str] = mapped_column(String(30))
+    patient_name: Mapped[str | None] = mapped_column(String(50))
+    exams: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class GatewayCursor(Base):
+    """Where the gateway's scheduled collection of a hospital has read up to."""
+
+    __tablename__ = "gateway_cursors"
+
+    hospital_code: Mapped[str] = mapped_column(String(30), primary_key=True)
+    until: Mapped[datetime] = mapped_column(DateTime)
+
+
+Index("ux_gateway_exams_exam", GatewayExam.hospital_code, GatewayExam.exam_no, unique=True)
+Index("ix_gateway_exams_accession", GatewayExam.hospital_code, GatewayExam.accession)

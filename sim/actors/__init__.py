@@ -1,6 +1,7 @@
 """The simulated parties as actors that drive flows with generated data: the hospital that
-generates and uploads exams (flow A, ``hospital.py``), the provincial cloud's callers (flow C,
-``province_cloud.py``), the HIS, third-party PACS and 基卫 callers of flow D (``regional.py``).
+generates and uploads exams (flow A, ``hospital.py``), the hospital whose PACS/RIS the gateway collects from
+(flow B, ``hospital_pacs.py``), the provincial cloud's callers (flow C, ``province_cloud.py``), the HIS,
+third-party PACS and 基卫 callers of flow D (``regional.py``).
 
 ``ACTORS`` is what ``sim`` lends a sandbox it starts (``sim.server.create_app``): the control
 operations of ``reference`` call them by name, so ``reference`` never imports ``sim``.
@@ -11,9 +12,11 @@ from collections.abc import Callable
 from typing import Any
 
 from reference.families.hospital.control import UPLOAD
+from reference.families.hospital_pacs.control import EXAMINE
 from reference.families.jiwei.service import FORMS_ACTOR
 
 from .hospital import upload_action
+from .hospital_pacs import examine_action
 from .regional import forms_action
 
-ACTORS: dict[str, Callable[..., Any]] = {UPLOAD: upload_action, FORMS_ACTOR: forms_action}
+ACTORS: dict[str, Callable[..., Any]] = {UPLOAD: upload_action, EXAMINE: examine_action, FORMS_ACTOR: forms_action}

@@ -41,6 +41,9 @@ def scenario_run(
     json_out: Annotated[Path | None, typer.Option("--json", help="Write JSON results here.")] = None,
     var: Annotated[list[str] | None, typer.Option(
         "--var", help="NAME=VALUE (a YAML value) over the files' vars; repeatable.")] = None,
+    config_ports: Annotated[bool, typer.Option(
+        "--config-ports",
+        help="The sandbox started here runs its DICOM SCPs on the config's ports (default: free ports).")] = False,
 ) -> None:
     """Run scenarios; exit 1 if any step fails or errs, 2 if a file is invalid."""
     import tempfile
@@ -81,7 +84,9 @@ def scenario_run(
         results = run_all(load(config, listen={"public_url": target}), target, shared_storage)
     else:
         with tempfile.TemporaryDirectory(prefix="imgcloud-scenario-") as tmp:
-            cfg = with_free_dicom_ports(load(config, home=str(home or tmp)))  # its SCPs serve the DICOM steps
+            cfg = load(config, home=str(home or tmp))
+            if not config_ports:
+                cfg = with_free_dicom_ports(cfg)
             try:
                 with running_sandbox(cfg, dicom=True) as url:
                     results = run_all(cfg, url, True)

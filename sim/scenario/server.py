@@ -2,6 +2,7 @@
 background thread on a free loopback port, started once and stopped cleanly."""
 from __future__ import annotations
 
+import logging
 import os
 import socket
 import threading
@@ -9,6 +10,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 import uvicorn
@@ -18,6 +20,8 @@ from reference.clock import Clock
 from reference.config import Config, load_config
 from reference.sandbox import Sandbox
 from sim.server import create_app
+
+logger = logging.getLogger("imgcloud.scenario")
 
 
 class SandboxStartError(RuntimeError):
@@ -36,7 +40,8 @@ def running_sandbox(config: Config | str | os.PathLike[str] | None = None, *, ho
 
     ``config`` is a loaded config or a config file (``None``: the built-in default); either
     way its ``listen.public_url`` becomes the served URL.  With ``dicom``, the simulated parties'
-    DICOM SCPs serve too, on the config's ports (``sim.localnet.with_free_dicom_ports`` gives free ones).
+    DICOM SCPs serve too (flow B's C-MOVEs), on the config's ports (``sim.localnet.with_free_dicom_ports``
+    gives free ones); a port in use is logged and HTTP still serves, as ``imgcloud serve`` does.
     """
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -47,11 +52,13 @@ def running_sandbox(config: Config | str | os.PathLike[str] | None = None, *, ho
     else:
         cfg = load_config(Path(config) if config is not None else None, listen={"public_url": url})
     sandbox = Sandbox.open(cfg, clock=clock)
-    scps = start_dicom(sandbox) if dicom else []
     server = uvicorn.Server(uvicorn.Config(create_app(sandbox=sandbox), log_level="warning", access_log=False,
                                            lifespan="off"))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name=f"sandbox {url}", daemon=True)
+    scps: list[Any] = []
     try:
+        if dicom:
+            scps = _start_dicom(sandbox)
         thread.start()
         deadline = time.monotonic() + timeout
         while not server.started:
@@ -67,6 +74,14 @@ def running_sandbox(config: Config | str | os.PathLike[str] | None = None, *, ho
         for scp in scps:
             scp.stop()
         sandbox.close()
+
+
+def _start_dicom(sandbox: Sandbox) -> list[Any]:
+    try:
+        return start_dicom(sandbox)
+    except OSError as exc:
+        logger.warning("DICOM SCPs not started: %s", exc)
+        return []
 
 
 def _warm_up(url: str) -> None:

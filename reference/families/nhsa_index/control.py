@@ -35,3 +35,19 @@ def provinceIndexState(hiImgIndx: str) -> dict[str, Any]:
         return {"exists": True, "deleted": record.deleted_at is not None, "infCode": record.inf_code,
                 "pullStatus": record.pull_status, "pullFindings": record.pull_findings or [], "images": cached,
                 "row": record.row}
+
+
+#: What an index row tells a doctor elsewhere about the exam (the reminder of seeds/001 §4.4.3.2).
+PATIENT_FIELDS = ("hiImgIndx", "psnName", "fixmedinsCode", "fixmedinsName", "examDate", "imgExamType", "imgExamItem",
+                  "examDeptName", "diagRslt", "examRpotLinkUrl", "imgInfoLinkUrl")
+
+
+def provincePatientIndexes(body: dict[str, Any]) -> dict[str, Any]:
+    """The live indexes of one person (``certno``), newest exam first: what the gateway's external-exam
+    reminder asks the national index (sandbox-defined; seeds/001 §4.4.2 b names no interface)."""
+    with _sandbox().db.session() as session:
+        records = session.scalars(select(IndexRecord).where(IndexRecord.deleted_at.is_(None),
+                                                            IndexRecord.row["certno"].as_string() == body["certno"]))
+        rows = [{k: r.row.get(k) for k in PATIENT_FIELDS} | {"pullStatus": r.pull_status} for r in records]
+    rows.sort(key=lambda r: str(r.get("examDate") or ""), reverse=True)
+    return {"count": len(rows), "indexes": rows[: int(body.get("limit") or 100)]}
