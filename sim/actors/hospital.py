@@ -16,11 +16,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from reference.config import InstitutionConfig
-from reference.errors import NativeError
 from reference.families.hospital.files import publish
 from reference.national.request import envelope
 from reference.parties import base_url, endpoint_path
-from reference.rules import RULES
 from reference.sandbox import Sandbox
 from reference.storage.models import PacsInstance
 from reference.transports.http.client import RecordingClient
@@ -30,6 +28,8 @@ from sim.fakedata.exams import make_exam
 from sim.fakedata.img_info_rows import img_info_row
 from sim.synth import make_report_pdf, make_study
 from sim.synth.dicom import Instance
+
+from .refusals import naming_unknown_institutions
 
 DicomForm = Literal["zip", "wado", "file"]
 OPERATION = "saveExamRpotImgInfo"
@@ -144,15 +144,9 @@ def upload_exams(sandbox: Sandbox, *, hospital: str, count: int, centre: str | N
     return done
 
 
+@naming_unknown_institutions
 def upload_action(sandbox: Sandbox, body: dict[str, Any]) -> dict[str, Any]:
     """The actor behind the control operation ``hospitalUpload`` (``openapi/sandbox.yaml``)."""
-    try:
-        return _upload(sandbox, body)
-    except KeyError as exc:  # an institution the config does not have
-        raise NativeError([RULES.finding("CONTROL-UNKNOWN-INSTITUTION", detail=exc.args[0])]) from None
-
-
-def _upload(sandbox: Sandbox, body: dict[str, Any]) -> dict[str, Any]:
     done = upload_exams(sandbox, hospital=body["hospital"], count=body["count"], centre=body.get("centre"),
                         seed=body.get("seed"), form=body.get("dicomForm", "zip"), batch=body.get("batch", 1),
                         start=body.get("start", 0))

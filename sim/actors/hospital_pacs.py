@@ -8,11 +8,9 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from reference.errors import NativeError
 from reference.families.hospital.files import publish
 from reference.families.hospital_pacs.database import database_url, save_reports
 from reference.parties import base_url
-from reference.rules import RULES
 from reference.sandbox import Sandbox
 from sim.demo import as_generator_institution, centre_for
 from sim.fakedata.exams import make_exam
@@ -20,6 +18,7 @@ from sim.fakedata.pacs_reports import report_for_exam
 from sim.synth import make_report_pdf, make_study
 
 from .hospital import keep_in_pacs
+from .refusals import naming_unknown_institutions
 
 WADO = "{base}/wado?requestType=WADO&studyUID={study}&seriesUID={series}&objectUID={sop}&contentType=application/dicom"
 
@@ -54,15 +53,9 @@ def examine(sandbox: Sandbox, *, hospital: str, count: int, seed: int | None = N
     return done
 
 
+@naming_unknown_institutions
 def examine_action(sandbox: Sandbox, body: dict[str, Any]) -> dict[str, Any]:
     """The actor behind the control operation ``hospitalExamine`` (``openapi/sandbox.yaml``)."""
-    try:
-        return _examine(sandbox, body)
-    except KeyError as exc:  # an institution the config does not have
-        raise NativeError([RULES.finding("CONTROL-UNKNOWN-INSTITUTION", detail=exc.args[0])]) from None
-
-
-def _examine(sandbox: Sandbox, body: dict[str, Any]) -> dict[str, Any]:
     exams = examine(sandbox, hospital=body["hospital"], count=body["count"], seed=body.get("seed"),
                     start=body.get("start", 0), refunds=tuple(body.get("refunds") or ()),
                     instances_per_series=body.get("instancesPerSeries"), centre=body.get("centre"))

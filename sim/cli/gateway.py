@@ -16,19 +16,16 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from .common import ConfigOption, console, load
+from .common import ConfigOption, console, load, post_action, sandbox_client
 
 app = typer.Typer(help="Drive the gateway (前置机, flow B) and its plug-in launch strings.", no_args_is_help=True)
 
 
-def _client(target: str | None, config: Path | None) -> tuple[Any, str]:
-    import httpx
-
-    cfg = load(config)
+def _client(target: str | None, config: Path | None) -> Any:
     from reference.parties import base_url
 
-    base = (target or base_url(cfg, "gateway")).rstrip("/")
-    return httpx.Client(base_url=base, timeout=600), base
+    cfg = load(config)
+    return sandbox_client(cfg, target or base_url(cfg, "gateway"))
 
 
 @app.command("pull")
@@ -44,22 +41,11 @@ def gateway_pull(
     config: ConfigOption = None,
 ) -> None:
     """Pull reports now, retrieve their studies, upload them (001 §4.1–4.2)."""
-    import httpx
-
     body = {"type": report_type, "days": days, "upload": not no_upload,
             **{k: v for k, v in (("hospital", hospital), ("source", source), ("images", images),
                                  ("examNo", exam_no)) if v}}
-    http, base = _client(target, config)
-    with http:
-        try:
-            reply = http.post("/_sandbox/actions/gateway-pull", json=body)
-        except httpx.HTTPError as exc:
-            console.print(f"[red]cannot reach the sandbox at {base}: {exc}[/red] (start it with: imgcloud serve)")
-            raise typer.Exit(2) from None
-    if reply.status_code != 200:
-        console.print(f"[red]{reply.text}[/red]")
-        raise typer.Exit(1)
-    result = reply.json()
+    with _client(target, config) as http:
+        result = post_action(http, "/_sandbox/actions/gateway-pull", body)
     table = Table(title=f"{result['hospital']}: {result['reports']} reports ({result['source']}, images by {result['images']})")
     for column in ("examNo", "accessionNo", "status", "images", "hiImgIndx / findings"):
         table.add_column(column)
@@ -86,8 +72,7 @@ def gateway_qr(
     import segno
 
     query = {"accessNumber": accession, "modality": modality, "hospitalId": hospital}
-    http, _ = _client(target, config)
-    with http:
+    with _client(target, config) as http:
         url_reply = http.get("/getway/reportAndFilm/api/qrurl", params=query).json()
         if url_reply.get("code") != 200:
             console.print(f"[red]{json.dumps(url_reply, ensure_ascii=False)}[/red]")

@@ -7,7 +7,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from .common import ConfigOption, console, load
+from .common import ConfigOption, console, load, post_action, sandbox_client
 
 app = typer.Typer(help="Drive the simulated hospital (flow A).", no_args_is_help=True)
 
@@ -23,29 +23,18 @@ def hospital_upload(
     config: ConfigOption = None,
 ) -> None:
     """Generate N exams (report PDF + DICOM study) and upload them to the imaging centre."""
-    import httpx
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     cfg = load(config)
-    base = (target or cfg.public_url).rstrip("/")
     results = []
-    admin = {"X-Imgcloud-Admin": cfg.admin_token()}
-    with httpx.Client(base_url=base, timeout=600, headers=admin) as http, Progress(
+    with sandbox_client(cfg, target or cfg.public_url) as http, Progress(
         TextColumn("[bold]上传检查 uploading"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console,
     ) as progress:
         task = progress.add_task("upload", total=n)
         for i in range(start, start + n):
             body = {"hospital": hospital, "count": 1, "start": i, "dicomForm": dicom_form,
                     **({"seed": seed} if seed is not None else {})}
-            try:
-                reply = http.post("/_sandbox/actions/hospital-upload", json=body)
-            except httpx.HTTPError as exc:
-                console.print(f"[red]cannot reach the sandbox at {base}: {exc}[/red] (start it with: imgcloud serve)")
-                raise typer.Exit(2) from None
-            if reply.status_code != 200:
-                console.print(f"[red]{reply.text}[/red]")
-                raise typer.Exit(1)
-            results += reply.json()["exams"]
+            results += post_action(http, "/_sandbox/actions/hospital-upload", body)["exams"]
             progress.advance(task)
     table = Table(title=f"{len(results)} exams uploaded by {hospital}")
     for column in ("hiImgIndx", "accession", "images", "succFlag", "message"):

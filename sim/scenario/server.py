@@ -65,7 +65,7 @@ def running_sandbox(config: Config | str | os.PathLike[str] | None = None, *, ho
             if not thread.is_alive() or time.monotonic() > deadline:
                 raise SandboxStartError(f"the sandbox did not start at {url}")
             time.sleep(0.02)
-        _warm_up(url)
+        _warm_up(url, cfg.admin_token())
         yield url
     finally:
         server.should_exit = True
@@ -84,10 +84,11 @@ def _start_dicom(sandbox: Sandbox) -> list[Any]:
         return []
 
 
-def _warm_up(url: str) -> None:
+def _warm_up(url: str, admin_token: str) -> None:
     """One health request: Connexion builds its routes on the first request, and a sandbox that
-    cannot serve fails here, once, rather than in every step."""
-    response = httpx.get(f"{url}/_sandbox/health", timeout=30)
+    cannot serve fails here, once, rather than in every step (with the admin token: a config may
+    protect everything under ``/_sandbox/``)."""
+    response = httpx.get(f"{url}/_sandbox/health", timeout=30, headers={"X-Imgcloud-Admin": admin_token})
     if response.status_code != 200:
         raise SandboxStartError(f"the sandbox at {url} answers /_sandbox/health with {response.status_code}: "
                            f"{response.text[:300]}")

@@ -70,3 +70,19 @@ def test_masking_can_be_switched_off(make_config, make_running):
     reply = running.client.post("/interface/getToken", json={"uid": H1, "appSecret": secret(running, H1)})
     logged = running.sandbox.exchanges.query(uid=reply.headers["x-imgcloud-exchange"])[0]
     assert logged["request"]["json"]["appSecret"] == secret(running, H1)
+
+
+def test_the_cli_sends_the_admin_token(make_config, tmp_path):
+    """Every ``imgcloud`` command that calls a sandbox's control API sends the token its config
+    derives (the gateway's ``pull`` once did not: 401 on any sandbox that asks)."""
+    from typer.testing import CliRunner
+
+    from sim.cli import app
+    from sim.scenario.server import running_sandbox
+
+    config = make_config(control={"protect": "all"})
+    with running_sandbox(config) as url:
+        for args in (["gateway", "pull", "--no-upload"], ["hospital", "upload", "-n", "1"]):
+            result = CliRunner().invoke(app, [*args, "--target", url])
+            assert result.exit_code == 0, f"{args}: {result.output}"
+            assert "SANDBOX-ADMIN-TOKEN" not in result.output
