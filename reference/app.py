@@ -66,7 +66,7 @@ def create_app(config: Config | None = None, *, clock: Clock | None = None, sand
     sandbox.actors.update(actors or {})
     families = all_families()
     router = FamilyRouter(families)
-    app = Router(routes=[Mount("/_sandbox/docs", docs_app(families))], default=build_connexion_app(sandbox, router))
+    app = Router(routes=[Mount("/_sandbox/docs", docs_app(families, sandbox))], default=build_connexion_app(sandbox, router))
     http = ExchangeRecorder(app, sandbox, router)
     soap = soap_routes(sandbox, families)  # SOAP services record their own exchanges (transport soap)
     return AdminGuard(Router(routes=soap, default=http) if soap else http, sandbox.config)

@@ -32,6 +32,7 @@ command -v zbarimg >/dev/null || need+=(zbar-tools)
 command -v sqlite3 >/dev/null || need+=(sqlite3)
 command -v psql >/dev/null || need+=(postgresql-client)
 command -v mariadb >/dev/null || need+=(mariadb-client)
+command -v curl >/dev/null || need+=(curl)  # the README's curl examples and the training lessons, run as shown
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing Debian packages: ${need[*]}"
   if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi

@@ -474,3 +474,37 @@ class GatewayCursor(Base):
 
 Index("ux_gateway_exams_exam", GatewayExam.hospital_code, GatewayExam.exam_no, unique=True)
 Index("ix_gateway_exams_accession", GatewayExam.hospital_code, GatewayExam.accession)
+
+
+class SandboxState(Base):
+    """Facts about the sandbox itself, by key (issue 14): the demo world seeded on first start
+    (``demo_world``: plan, steps done, status), so that an interrupted seeding resumes."""
+
+    __tablename__ = "sandbox_state"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[dict[str, Any]] = mapped_column(JSON)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class TrainingProgress(Base):
+    """One trainee's progress through one lesson of the training mode (``reference/training``):
+    the current step, the exchange-log id the step started after, the attempts graded so far and
+    the values the lesson was prepared with (the trainee's own exam)."""
+
+    __tablename__ = "training_progress"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    trainee: Mapped[str] = mapped_column(String(64), index=True)
+    lesson: Mapped[str] = mapped_column(String(64))
+    step: Mapped[int] = mapped_column(Integer)  # index of the current step; == len(steps) when complete
+    since: Mapped[int] = mapped_column(Integer)  # exchanges with a larger id are this step's attempts
+    attempts: Mapped[int] = mapped_column(Integer)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    history: Mapped[list[dict[str, Any]]] = mapped_column(JSON)  # per step: attempts, mistakes, when passed
+    last: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # the newest graded attempt
+    started_at: Mapped[datetime] = mapped_column(DateTime)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+Index("ix_training_progress_key", TrainingProgress.trainee, TrainingProgress.lesson, unique=True)

@@ -57,9 +57,10 @@ def _zip(files: list[tuple[str, bytes]]) -> bytes:
     return buffer.getvalue()
 
 
-def prepare_exam(sandbox: Sandbox, hospital: InstitutionConfig, exam: Exam, *, seed: int, form: DicomForm) -> PreparedExam:
+def prepare_exam(sandbox: Sandbox, hospital: InstitutionConfig, exam: Exam, *, seed: int, form: DicomForm,
+                 max_per_series: int | None = None) -> PreparedExam:
     """Generate the exam's study and report, keep them in the hospital's store, build its row."""
-    instances = make_study(exam, seed=seed, charset=hospital.dicom_charset)
+    instances = make_study(exam, seed=seed, charset=hospital.dicom_charset, max_per_series=max_per_series)
     pdf = make_report_pdf(exam)
     base = f"{base_url(sandbox.config, 'hospital')}/hospital/{hospital.code}"
     with sandbox.db.session() as session:
@@ -123,7 +124,8 @@ def upload(sandbox: Sandbox, hospital: InstitutionConfig, prepared: list[Prepare
 
 def upload_exams(sandbox: Sandbox, *, hospital: str, count: int, centre: str | None = None, seed: int | None = None,
                  form: DicomForm = "zip", on: date | None = None, batch: int = 1, start: int = 0,
-                 progress: Callable[[int, int], None] | None = None) -> list[PreparedExam]:
+                 progress: Callable[[int, int], None] | None = None,
+                 max_per_series: int | None = None) -> list[PreparedExam]:
     """Generate exams ``start`` … ``start + count - 1`` of ``seed`` at ``hospital`` and upload
     them to the centre, ``batch`` per request (exam ``i`` is the same whatever the batching)."""
     config = sandbox.config
@@ -137,7 +139,8 @@ def upload_exams(sandbox: Sandbox, *, hospital: str, count: int, centre: str | N
     exams = [make_exam(seed, i, hospitals=hospitals, centre=store, on=day) for i in range(start, start + count)]
     done: list[PreparedExam] = []
     for start in range(0, count, batch):
-        chunk = [prepare_exam(sandbox, hosp, exam, seed=seed, form=form) for exam in exams[start:start + batch]]
+        chunk = [prepare_exam(sandbox, hosp, exam, seed=seed, form=form, max_per_series=max_per_series)
+                 for exam in exams[start:start + batch]]
         done += upload(sandbox, hosp, chunk)
         if progress:
             progress(len(done), count)

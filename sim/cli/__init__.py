@@ -7,21 +7,24 @@ import importlib
 import json
 import os
 import sys
+import threading
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
 from reference import __version__
+from reference.app import CONFIG_ENV, OVERRIDES_ENV
 from reference.config import Config
 from reference.families import all_families
+from reference.sandbox import Sandbox
+from reference.storage.problems import shown
+from sim import demo_world
 from sim.actors import ACTORS
 from sim.server import PARENT_ENV
 
-from . import dicom, scenario
+from . import dicom, listings, scenario, tour
 from .common import ConfigOption, console, load
 
 app = typer.Typer(help="imgcloud-sandbox: 医保影像云 interface sandbox", no_args_is_help=True, add_completion=False)
@@ -29,6 +32,9 @@ fake_app = typer.Typer(help="Generate deterministic fake data (zh_CN).", no_args
 app.add_typer(fake_app, name="fake")
 app.add_typer(scenario.app, name="scenario")
 app.add_typer(dicom.app, name="dicom")
+app.command("exams")(listings.exams)
+app.command("indexes")(listings.indexes)
+app.add_typer(tour.app, name="tour")
 for _family in all_families():
     if _family.sim_cli:
         app.add_typer(importlib.import_module(_family.sim_cli).app, name=_family.sim_cli_name or _family.name)
@@ -52,52 +58,72 @@ def _main(
 def serve(
     config: ConfigOption = None,
     host: Annotated[str | None, typer.Option(help="Listen address (default from config).")] = None,
-    port: Annotated[int | None, typer.Option(help="Listen port (default from config).")] = None,
+    port: Annotated[int | None, typer.Option(min=0, max=65535, help="Listen port (default from config).")] = None,
     workers: Annotated[int, typer.Option(min=1, help="uvicorn worker processes.")] = 1,
+    empty: Annotated[bool, typer.Option("--empty", help="A fresh data home starts bare: no demo world.")] = False,
 ) -> None:
-    """Serve every simulated party's interfaces on one HTTP listener."""
-    import uvicorn
+    """Serve every simulated party's interfaces on one HTTP listener (and the DICOM SCPs).
 
-    from reference.app import CONFIG_ENV, OVERRIDES_ENV, start_dicom
-    from reference.sandbox import Sandbox
+    A fresh data home is seeded with a demo world in the background (exams of each modality
+    through flows A and C, their studies in the hospital PACS), unless --empty."""
+    from .serving import Http, StartError, bind_http, open_storage, start_scps
 
     listen = {k: v for k, v in (("host", host), ("port", port)) if v is not None}
     overrides = {"listen": listen} if listen else {}
     cfg = load(config, **overrides)
-    Sandbox.open(cfg).close()  # migrate once, before any worker starts
-    dicom_sandbox = Sandbox.open(cfg, migrate=False)  # the SCPs serve from this (parent) process only
-    dicom_sandbox.actors.update(ACTORS)
+    scps: list = []
+    sandbox, sock = None, None
     try:
-        scps = start_dicom(dicom_sandbox)
-    except OSError as exc:  # a port in use: HTTP still serves, the banner says why DICOM does not
-        scps = []
-        console.print(f"[yellow]DICOM SCPs not started: {exc}[/yellow]")
-    _print_banner(cfg, workers, config)
-    for scp in scps:
-        typer.echo(f"  dicom        {scp.party} SCP {scp.ae_title} at {scp.host}:{scp.port}")
+        sandbox, fresh = open_storage(cfg)  # migrated once, before any worker starts
+        sandbox.actors.update(ACTORS)  # the SCPs and the demo world run in this (parent) process
+        sock = bind_http(cfg.listen.host, cfg.listen.port)
+        scps = start_scps(sandbox)
+    except StartError as exc:
+        if sock is not None:
+            sock.close()
+        if sandbox is not None:
+            sandbox.close()
+        console.print(f"[red]{exc}[/red]", soft_wrap=True, highlight=False)
+        raise typer.Exit(exc.code) from None
+    demo = demo_world.start_state(sandbox, fresh=fresh, empty=empty)
+    _print_banner(cfg, workers, config, scps, sandbox, demo)
     os.environ[CONFIG_ENV] = str(config.resolve()) if config else ""
     os.environ[OVERRIDES_ENV] = json.dumps(overrides)
     if workers > 1:  # its workers end with this process, even when it is killed outright
         os.environ[PARENT_ENV] = str(os.getpid())
+    stop = threading.Event()
+    seeding = None
+    if demo.get("status") in demo_world.RESUMABLE:
+        seeding = threading.Thread(target=demo_world.seed, args=(sandbox, demo), name="imgcloud-demo-world",
+                                   kwargs={"stop": stop, "say": typer.echo}, daemon=True)
+        seeding.start()
     try:
-        uvicorn.run("sim.server:asgi_factory", factory=True, host=cfg.listen.host, port=cfg.listen.port,
-                    workers=workers, log_level="warning")
+        Http(sock, workers).run()
     finally:
+        stop.set()
+        if seeding is not None:
+            seeding.join(timeout=10)
         for scp in scps:
             scp.stop()
-        dicom_sandbox.close()
+        sandbox.close()
 
 
-def _print_banner(cfg: Config, workers: int, config: Path | None) -> None:
+def _print_banner(cfg: Config, workers: int, config: Path | None, scps: list, sandbox: Sandbox,
+                  demo: dict) -> None:
+    """Printed once every listener is bound: where things are, what is there, what to open first."""
     from sim.parties import credentials
 
     base = cfg.public_url
-    lines = [
-        f"imgcloud-sandbox listening on {base} ({workers} worker{'s' * (workers > 1)})",
-        f"  storage      {cfg.storage_url}",
-        f"  health       {base}/_sandbox/health",
+    lines = [f"imgcloud-sandbox listening on {base} ({workers} worker{'s' * (workers > 1)})",
+             f"  storage      {shown(cfg.storage_url)}"]
+    lines += [f"  dicom        {scp.party} SCP {scp.ae_title} at {scp.host}:{scp.port}" for scp in scps]
+    lines += _demo_lines(sandbox, demo)
+    lines += [
+        f"  home         {base}/_sandbox/   (what the sandbox holds, with links to every page)",
+        f"  training     {base}/_sandbox/tour/   (guided lessons; imgcloud tour)",
+        f"  docs         {base}/_sandbox/docs/   (Swagger UI; every example is a valid request)",
         f"  exchanges    {base}/_sandbox/exchanges",
-        f"  docs         {base}/_sandbox/docs/",
+        f"  health       {base}/_sandbox/health",
     ]
     for party, entry in credentials(cfg).items():
         for name, url in entry.get("endpoints", {}).items():
@@ -107,50 +133,73 @@ def _print_banner(cfg: Config, workers: int, config: Path | None) -> None:
     typer.echo("\n".join(lines))
 
 
+def _demo_lines(sandbox: Sandbox, demo: dict) -> list[str]:
+    status = demo.get("status")
+    if status in demo_world.RESUMABLE:
+        plan = demo_world.DemoPlan.of(demo["plan"])
+        pages = demo_world.first_pages(sandbox, plan)
+        what = "resuming" if status != "planned" else "seeding"
+        out = [f"  demo world   {what} in the background: {plan.summary()}; GET /_sandbox/health says when ready"]
+        labels = {"report": "a report page (it links its images)", "images": "its images", "film": "a cloud film (flow C)"}
+        out += [f"  open first   {pages[k]}   {label}" for k, label in labels.items() if k in pages]
+        return out
+    if status == "empty":
+        return ["  demo world   none (--empty): imgcloud hospital upload -n 3 uploads exams through flow A"]
+    if status == "skipped":
+        return [f"  demo world   not seeded: {demo.get('reason')}"]
+    what = "seeded at the first start" if status == "ready" else "none (this data home is older than it)"
+    return [f"  demo world   {what}: imgcloud exams lists what the sandbox holds"]
+
+
 @app.command()
 def credentials(
     config: ConfigOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="JSON keyed by party.")] = False,
 ) -> None:
-    """Each demo institution's codes and secrets, per party it may call."""
+    """Each demo institution's codes and secrets, per party it may call (never cut: copy them)."""
     from sim.parties import credentials as build
     from sim.parties import sandbox_credentials
 
+    from .output import Column, listing
+    from .output import console as stdout
+
     cfg = load(config)
     data = build(cfg)
-    if as_json:
-        typer.echo(json.dumps({**data, "sandbox": sandbox_credentials(cfg)}, ensure_ascii=False, indent=2))
-        return
-    out = Console()
-    table = Table(title="imgcloud-sandbox: issued credentials (infCode / key)")
-    for column in ("infCode", "key", "name", "calls", "profile", "mode"):
-        table.add_column(column, no_wrap=column != "name")
-    for inst in cfg.institutions:
-        calls = ", ".join(p for p, entry in data.items() if any(c["infCode"] == inst.code for c in entry["credentials"]))
-        table.add_row(inst.code, cfg.secret_for(inst), inst.name, calls, inst.profile, cfg.mode_for(inst.code))
-    out.print(table)
-    for party, entry in data.items():
-        out.print(f"[bold]{party}[/bold] ({entry['mode']}) {entry['base_url']}")
-        for name, url in entry.get("endpoints", {}).items():
-            out.print(f"    {name:<24}{url}")
     control = sandbox_credentials(cfg)
+    if as_json:
+        typer.echo(json.dumps({**data, "sandbox": control}, ensure_ascii=False, indent=2))
+        return
+    rows = [{"infCode": inst.code, "key": cfg.secret_for(inst), "name": inst.name, "kind": inst.kind,
+             "calls": ", ".join(p for p, e in data.items() if any(c["infCode"] == inst.code for c in e["credentials"])),
+             "profile": inst.profile, "mode": cfg.mode_for(inst.code)} for inst in cfg.institutions]
+    listing(rows, [Column("infCode"), Column("key"), Column("name", ident=False), Column("kind"),
+                   Column("calls", ident=False), Column("profile"), Column("mode")],
+            title="imgcloud-sandbox: issued credentials (infCode / key)")
+    out = stdout()
+    for party, entry in data.items():
+        out.print(f"[bold]{party}[/bold] ({entry['mode']}) {entry['base_url']}", soft_wrap=True)
+        for name, url in entry.get("endpoints", {}).items():
+            out.print(f"    {name:<24}{url}", soft_wrap=True, markup=False)
+        scp = entry.get("dicom") or {}
+        if scp.get("port"):
+            out.print(f"    {'DICOM SCP':<24}{scp['ae_title']} at {scp['host']}:{scp['port']} "
+                      f"(calling AE titles: {', '.join(scp['allowed_callers']) or 'any'})", soft_wrap=True, markup=False)
     out.print(f"[bold]sandbox control API[/bold] (protect: {control['protect']}) admin token "
-              f"{control['admin_token']}  (header X-Imgcloud-Admin)")
+              f"{control['admin_token']}  (header X-Imgcloud-Admin)", soft_wrap=True)
     _print_regional(out, cfg)
 
 
-def _print_regional(out: Console, cfg: Config) -> None:
+def _print_regional(out: Any, cfg: Config) -> None:
     """seeds/004: what the regional platform and 基卫 issued to each hospital, and the RSA public key."""
     from reference.crypto import rsa
     from reference.regional import identity
 
-    table = Table(title="seeds/004: regional platform (getToken sign, SynApplyInfo License) and 基卫 (AES key)")
-    for column in ("institution", "appId", "orgId / yyid00", "license", "Jiwei AES key"):
-        table.add_column(column, no_wrap=True)
-    for inst in identity.hospitals(cfg):
-        issued = identity.credentials(cfg, inst)
-        table.add_row(inst.code, issued["appId"], issued["orgId"], issued["license"], issued["jiweiKey"])
-    out.print(table)
+    from .output import Column, listing
+
+    rows = [{"institution": inst.code, **identity.credentials(cfg, inst)} for inst in identity.hospitals(cfg)]
+    listing(rows, [Column("institution"), Column("appId"), Column("orgId", "orgId / yyid00"), Column("license"),
+                   Column("jiweiKey", "Jiwei AES key")],
+            title="seeds/004: regional platform (getToken sign, SynApplyInfo License) and 基卫 (AES key)")
     out.print("regional platform RSA public key (sign = base64(RSA PKCS#1 v1.5(appId,orgId,license)); imgcloud rsa sign):")
     out.print(rsa.public_pem(cfg), markup=False, highlight=False)
 

@@ -16,7 +16,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from .common import ConfigOption, console, load, post_action, sandbox_client
+from .common import ConfigOption, console, load
+from .remote import call, sandbox_http
 
 app = typer.Typer(help="Drive the gateway (前置机, flow B) and its plug-in launch strings.", no_args_is_help=True)
 
@@ -25,7 +26,7 @@ def _client(target: str | None, config: Path | None) -> Any:
     from reference.parties import base_url
 
     cfg = load(config)
-    return sandbox_client(cfg, target or base_url(cfg, "gateway"))
+    return sandbox_http(cfg, target or base_url(cfg, "gateway"), timeout=600)
 
 
 @app.command("pull")
@@ -45,7 +46,7 @@ def gateway_pull(
             **{k: v for k, v in (("hospital", hospital), ("source", source), ("images", images),
                                  ("examNo", exam_no)) if v}}
     with _client(target, config) as http:
-        result = post_action(http, "/_sandbox/actions/gateway-pull", body)
+        result = call(http, "POST", "/_sandbox/actions/gateway-pull", json=body)
     table = Table(title=f"{result['hospital']}: {result['reports']} reports ({result['source']}, images by {result['images']})")
     for column in ("examNo", "accessionNo", "status", "images", "hiImgIndx / findings"):
         table.add_column(column)

@@ -2,6 +2,7 @@
 distribution) run against a sandbox this command starts, or a running one (``--target``)."""
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Annotated
 
@@ -104,16 +105,25 @@ def scenario_run(
 @app.command("list")
 def scenario_list(
     directory: Annotated[Path | None, typer.Option("--dir", help="Directory of scenario files (default: scenarios/).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON (name, steps, title, file).")] = False,
 ) -> None:
     """Name, number of steps and title of each scenario file."""
     from sim.scenario import ScenarioError, load_scenario
 
+    found = []
     for path in sorted((directory or _scenario_dir()).glob("*.y*ml")):
         try:
             scenario = load_scenario(path)
-            typer.echo(f"{scenario.name:<32} {len(scenario.steps):>3} steps  {scenario.title}")
+            found.append({"name": scenario.name, "steps": len(scenario.steps), "title": scenario.title, "file": str(path)})
         except ScenarioError:
-            typer.echo(f"{path.stem:<32} invalid (imgcloud scenario check {path})")
+            found.append({"name": path.stem, "steps": None, "title": f"invalid (imgcloud scenario check {path})",
+                          "file": str(path)})
+    if as_json:
+        typer.echo(json.dumps(found, ensure_ascii=False, indent=2))
+        return
+    for item in found:
+        steps = f"{item['steps']:>3} steps" if item["steps"] is not None else "         "
+        typer.echo(f"{item['name']:<32} {steps}  {item['title']}")
 
 
 @app.command("check")

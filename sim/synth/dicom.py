@@ -119,11 +119,12 @@ class Instance:
 
 
 def make_study(exam: Exam, *, seed: object, instances_per_series: int | None = None,
-               charset: str = "utf8") -> list[Instance]:
+               charset: str = "utf8", max_per_series: int | None = None) -> list[Instance]:
     """Every image of ``exam``: its series (``exam.series``), each with
     ``instances_per_series`` images or, when None, the sandbox default for the series kind
-    (at least as many as the exam lists), text written in the form ``charset``.
-    Deterministic in ``exam``, ``seed`` and ``charset``."""
+    (at least as many as the exam lists; at most ``max_per_series`` beyond those, for small
+    demo studies), text written in the form ``charset``.
+    Deterministic in ``exam``, ``seed``, ``charset`` and ``max_per_series``."""
     if instances_per_series is not None and instances_per_series < 1:
         raise ValueError("instances_per_series must be at least 1")
     form = FORMS[charset]
@@ -132,6 +133,8 @@ def make_study(exam: Exam, *, seed: object, instances_per_series: int | None = N
     out: list[Instance] = []
     for series in exam.series:
         count = instances_per_series or default_instance_count(exam, series, seed)
+        if max_per_series is not None and instances_per_series is None:
+            count = min(count, max(max_per_series, len(series.instance_uids)))
         frames = phantoms.series_frames(exam.modality, exam.body_part, series.description, count,
                                         subject, key, item_name=exam.item.name)
         assert len(frames) == count, (series.description, len(frames), count)

@@ -22,14 +22,15 @@ def test_serve_starts_the_scps_and_the_dicom_helpers_reach_them(tmp_path):
         "regional_platform": {"port": archive},
     }}))
     home = tmp_path / "home"
-    with serve(home, "--config", str(config)) as (base, banner):
+    with serve(home, "--config", str(config), "--empty") as (base, banner):  # --empty: one study, the one uploaded
         assert f":{pacs}" in banner and "HOSP_PACS" in banner
         http = httpx.Client(base_url=base, timeout=300)
         http.post("/_sandbox/actions/hospital-upload", json={"hospital": "H51080200011", "count": 1, "seed": 17})
         env = {"IMGCLOUD_HOME": str(home)}
         echo = runner.invoke(app, ["dicom", "echo", "--port", str(pacs)], env=env)
         assert echo.exit_code == 0, echo.output
-        found = runner.invoke(app, ["dicom", "find", "--port", str(pacs), "-k", "PatientID=*", "-k", "StudyInstanceUID="], env=env)
+        found = runner.invoke(app, ["dicom", "find", "--port", str(pacs), "-k", "PatientID=*", "-k", "StudyInstanceUID=",
+                                     "--json"], env=env)
         assert found.exit_code == 0, found.output
         matches = json.loads(found.stdout)["matches"]
         assert len(matches) == 1

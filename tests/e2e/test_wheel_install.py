@@ -66,7 +66,8 @@ def test_serve_answers_health_with_the_version_and_warns_of_nothing(installed, t
     log = tmp_path / "serve.log"
     with log.open("wb") as out:
         config = free_dicom_ports(tmp_path / "config.yaml")
-        proc = subprocess.Popen([bindir / "imgcloud", "serve", "--port", str(port), "--config", config], cwd=empty, stdout=out,
+        proc = subprocess.Popen([bindir / "imgcloud", "serve", "--port", str(port), "--config", config, "--empty"], cwd=empty,
+                                stdout=out,
                                 stderr=subprocess.STDOUT, start_new_session=True,
                                 env={**os.environ, "IMGCLOUD_HOME": str(tmp_path / "home")})
     try:
@@ -82,6 +83,8 @@ def test_serve_answers_health_with_the_version_and_warns_of_nothing(installed, t
         assert set(health["families"]) >= {"nhsa-index", "imaging-centre", "province-cloud", "hospital"}
         docs = httpx.get(f"http://127.0.0.1:{port}/_sandbox/docs/nhsa-index/openapi.json", timeout=5).json()
         assert "/mie/api/mie/saveExamRpotImgIndx" in docs["paths"]
+        lessons = httpx.get(f"http://127.0.0.1:{port}/_sandbox/training/lessons", timeout=5).json()  # shipped as data
+        assert {"flow-a", "flow-c", "national-envelope", "tokens-sm2", "dicom-qr"} <= {lesson["id"] for lesson in lessons}
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(timeout=20)

@@ -45,7 +45,7 @@ class Server:
         self.base = f"http://127.0.0.1:{self.port}"
 
     def start(self) -> None:
-        self.proc = subprocess.Popen([*IMGCLOUD, "serve", "--port", str(self.port), "--workers", "2",
+        self.proc = subprocess.Popen([*IMGCLOUD, "serve", "--port", str(self.port), "--workers", "2", "--empty",
                                       "--config", str(self.config_path)], start_new_session=True,
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 90

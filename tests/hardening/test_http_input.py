@@ -95,3 +95,11 @@ def test_a_hospital_serves_only_its_own_files_under_their_own_type(running):
                 f"/hospital/{HOSPITAL}/files/{pdf}.dcm"):
         r = running.client.get(url)
         assert r.status_code == 404 and r.json()["findings"][0]["rule"] == "HOSP-FILE-UNKNOWN", url
+
+
+def test_the_sandbox_handlers_refuse_schema_invalid_bodies_too(running):
+    """Not only control actions: an operation of ``sandbox.yaml`` its own handlers serve (training)
+    answers a body without a required field with 400 naming it (schemathesis found a 500)."""
+    r = running.client.post("/_sandbox/training/progress", json={"trainee": "swagger"})
+    assert r.status_code == 400, r.text
+    assert [f["rule"] for f in r.json()["findings"]] == ["SCHEMA-REQUIRED"], r.text

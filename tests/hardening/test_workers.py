@@ -25,7 +25,7 @@ def test_workers_exit_when_the_parent_is_killed(tmp_path: Path):
     port = free_port()
     url = f"http://127.0.0.1:{port}/_sandbox/health"
     config = free_dicom_ports(tmp_path / "config.yaml")
-    proc = subprocess.Popen([*IMGCLOUD, "serve", "--port", str(port), "--workers", "2", "--config", str(config)],
+    proc = subprocess.Popen([*IMGCLOUD, "serve", "--port", str(port), "--workers", "2", "--empty", "--config", str(config)],
                             env={**os.environ, "IMGCLOUD_HOME": str(tmp_path / "home")}, start_new_session=True,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:

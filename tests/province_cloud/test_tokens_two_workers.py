@@ -20,7 +20,7 @@ def test_two_workers_agree_on_the_daily_limit_and_the_lock(tmp_path):
     home = tmp_path / "home"
     config = load_config(None, home=str(home))
     secret = config.secret_for(config.institution(LIMIT_UID))
-    with serve(home, "--workers", "2") as (base, _banner):
+    with serve(home, "--workers", "2", "--empty") as (base, _banner):
         codes = [_get_token(base, LIMIT_UID, secret) for _ in range(32)]
         assert codes == [200] * 30 + [11004, 11004], codes
         wrong = [_get_token(base, LOCK_UID, "wrong") for _ in range(7)]

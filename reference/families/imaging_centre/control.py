@@ -5,14 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from connexion.context import context
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from reference.errors import NativeError
 from reference.rules import RULES
 from reference.sandbox import Sandbox
 from reference.storage.models import CentreExam, CentreInstance
 
-from .registration import withdraw_exam
+from .registration import links, withdraw_exam
 from .service import current_exam
 
 
@@ -41,6 +41,27 @@ def centreExamState(centreCode: str, hiImgIndx: str) -> dict[str, Any]:
         instances = session.scalars(select(CentreInstance).where(CentreInstance.exam_id == exam.id))
         return {"exists": True, "status": exam.status, "accession": exam.accession, "studyUid": exam.study_uid,
                 "deleted": exam.deleted_at is not None, "findings": exam.findings, "pdfSha256": exam.pdf_sha256,
-                "row": exam.row,
+                "links": _pages(exam), "row": exam.row,
                 "instances": sorted(({"sopUid": i.sop_uid, "seriesUid": i.series_uid, "sha256": i.dicom_sha256}
                                      for i in instances), key=lambda i: i["sopUid"])}
+
+
+def _pages(exam: CentreExam) -> dict[str, str]:
+    """The exam's pages (examRpotLinkUrl, imgInfoLinkUrl) and the centre's imgDldLink."""
+    found = links(_sandbox(), exam.centre_code, exam.accession)
+    return {"report": found["examRpotLinkUrl"], "images": found["imgInfoLinkUrl"], "imgDld": found["imgDldLink"]}
+
+
+def centreExams(centreCode: str, limit: int = 100, deleted: bool = False) -> list[dict[str, Any]]:
+    """What the centre holds, newest first: each exam with its state and the links to its pages."""
+    with _sandbox().db.reading() as session:
+        stmt = select(CentreExam).where(CentreExam.centre_code == centreCode).order_by(CentreExam.id.desc()).limit(limit)
+        if not deleted:
+            stmt = stmt.where(CentreExam.deleted_at.is_(None))
+        exams = list(session.scalars(stmt))
+        counts = dict(session.execute(select(CentreInstance.exam_id, func.count()).where(
+            CentreInstance.exam_id.in_([e.id for e in exams])).group_by(CentreInstance.exam_id)).tuples().all())
+    return [{"hiImgIndx": e.hi_img_indx, "accession": e.accession, "hospital": e.hospital_code, "status": e.status,
+             "deleted": e.deleted_at is not None, "patient": e.row.get("psnName"), "item": e.row.get("imgExamItem"),
+             "examDate": e.row.get("examDate"), "images": counts.get(e.id, 0), "studyUid": e.study_uid,
+             "links": _pages(e)} for e in exams]

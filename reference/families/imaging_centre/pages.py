@@ -39,11 +39,20 @@ def _text(row: dict[str, Any], key: str) -> str:
     return str(row.get(key) or "")
 
 
+def _age(value: Any) -> str:
+    """年龄 as the report PDF prints it: whole years, ``79岁`` (the row's ``age`` is a number such as 79.2)."""
+    try:
+        return f"{int(float(value))}岁"
+    except (TypeError, ValueError):
+        return str(value or "")
+
+
 def report_page(sandbox: Sandbox, centre_code: str, accession: str) -> str:
     exam, _ = _exam(sandbox, centre_code, accession)
     row = exam.row
     values = {key: _text(row, key) for _, key in REPORT_CELLS}
     values["gend"] = dictionaries.label("gend", str(row.get("gend"))) or str(row.get("gend", ""))
+    values["age"] = _age(row.get("age"))
     base = f"/centre/{centre_code}"
     return render_page("report.html", title=f"检查报告 {row.get('psnName', '')}", institution=_text(row, "fixmedinsName"),
                        cells=[(label, values[key]) for label, key in REPORT_CELLS],

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from connexion.context import context
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from reference.sandbox import Sandbox
 from reference.storage.models import IndexRecord, ProvinceImage
@@ -45,9 +45,26 @@ PATIENT_FIELDS = ("hiImgIndx", "psnName", "fixmedinsCode", "fixmedinsName", "exa
 def provincePatientIndexes(body: dict[str, Any]) -> dict[str, Any]:
     """The live indexes of one person (``certno``), newest exam first: what the gateway's external-exam
     reminder asks the national index (sandbox-defined; seeds/001 §4.4.2 b names no interface)."""
-    with _sandbox().db.session() as session:
+    with _sandbox().db.reading() as session:
         records = session.scalars(select(IndexRecord).where(IndexRecord.deleted_at.is_(None),
                                                             IndexRecord.row["certno"].as_string() == body["certno"]))
         rows = [{k: r.row.get(k) for k in PATIENT_FIELDS} | {"pullStatus": r.pull_status} for r in records]
     rows.sort(key=lambda r: str(r.get("examDate") or ""), reverse=True)
     return {"count": len(rows), "indexes": rows[: int(body.get("limit") or 100)]}
+
+
+def provinceIndexes(limit: int = 100, deleted: bool = False) -> list[dict[str, Any]]:
+    """The indexes the province holds, newest first: pull status, cached images, the row's page links."""
+    with _sandbox().db.reading() as session:
+        stmt = select(IndexRecord).order_by(IndexRecord.created_at.desc(), IndexRecord.hi_img_indx).limit(limit)
+        if not deleted:
+            stmt = stmt.where(IndexRecord.deleted_at.is_(None))
+        records = list(session.scalars(stmt))
+        counts = dict(session.execute(select(ProvinceImage.hi_img_indx, func.count()).where(
+            ProvinceImage.hi_img_indx.in_([r.hi_img_indx for r in records])).group_by(ProvinceImage.hi_img_indx))
+            .tuples().all())
+    return [{"hiImgIndx": r.hi_img_indx, "infCode": r.inf_code, "hospital": r.fixmedins_code,
+             "deleted": r.deleted_at is not None, "pullStatus": r.pull_status, "images": counts.get(r.hi_img_indx, 0),
+             "patient": r.row.get("psnName"), "item": r.row.get("imgExamItem"), "examDate": r.row.get("examDate"),
+             "links": {"report": r.row.get("examRpotLinkUrl"), "images": r.row.get("imgInfoLinkUrl"),
+                       "imgDld": r.row.get("imgDldLink")}} for r in records]

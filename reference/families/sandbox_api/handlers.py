@@ -8,6 +8,15 @@ from sqlalchemy.engine import make_url
 
 from reference import __version__
 from reference.families import all_families
+from reference.storage.state import DEMO_WORLD, read_state
+from reference.training.handlers import (  # noqa: F401  (the training mode's operations, served by this family)
+    tourIndexPage,
+    tourLessonPage,
+    tourLessons,
+    tourProgress,
+    tourStart,
+    tourTrainees,
+)
 
 
 def health() -> dict[str, Any]:
@@ -17,7 +26,16 @@ def health() -> dict[str, Any]:
         "version": __version__,
         "families": [f.name for f in all_families() if (f.contract or f.wsdl) and not f.fallback],
         "storage": make_url(sandbox.config.storage_url).get_backend_name(),
+        "demo": demo_status(sandbox),
     }
+
+
+def demo_status(sandbox: Any) -> dict[str, Any]:
+    """The demo world seeded on first start: its status and how far it got (issue 14)."""
+    state = read_state(sandbox.db, DEMO_WORLD) or {"status": "none"}
+    steps = state.get("steps") or []
+    return {"status": state.get("status", "none"), "done": len(state.get("done") or []), "total": len(steps),
+            **({"reason": state["reason"]} if state.get("reason") else {})}
 
 
 def exchanges(
@@ -33,3 +51,10 @@ def exchanges(
         operation=operation, institution=institution, family=family, verdict=verdict, uid=uid,
         direction=direction, limit=limit,
     )
+
+
+def home() -> Any:
+    """The home page (``home.py``)."""
+    from .home import home as page
+
+    return page()

@@ -4,7 +4,8 @@ given).  Used by the collector, the imaging centre's ``dicom://`` fetch, ``imgcl
 and the benchmark."""
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import socket
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,8 @@ from .recorder import COUNTS, as_json
 from .status import STATUS, category, is_success_or_warning, text
 
 MODELS = QR_MODELS
+#: Called with the sub-operation counts of each C-GET / C-MOVE response (``imgcloud dicom get`` shows them).
+Progress = Callable[[dict[str, int]], None]
 
 
 @dataclass(frozen=True)
@@ -53,6 +56,10 @@ class Result:
     matches: list[Dataset] = field(default_factory=list)
     files: list[bytes] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
+    #: how the association went: ``established``, ``rejected`` (``reason``: the A-ASSOCIATE-RJ's result,
+    #: source and reason), ``unreachable`` (``reason``: refused, timed out, unknown host) or ``aborted``
+    association: str | None = None
+    reason: str = ""
 
     @property
     def ok(self) -> bool:
@@ -82,13 +89,17 @@ class DicomClient:
         ae = self._ae(contexts, storage_scp)
         roles: list[Any] | None = [build_role(sop, scp_role=True) for sop in STORAGE_CLASSES] if storage_scp else None
         record, result = recording(self.sandbox, self._draft(operation)), Result()
+        opened: list[bool] = []
         try:
             assoc = ae.associate(peer.host, peer.port, ae_title=peer.ae_title, ext_neg=roles, max_pdu=MAX_PDU,
-                                 evt_handlers=[*NODELAY_HANDLERS, *extra_handlers])
+                                 evt_handlers=[*NODELAY_HANDLERS, *extra_handlers,
+                                               (evt.EVT_CONN_OPEN, lambda _: opened.append(True))])
             if not assoc.is_established:
-                why = "rejected" if assoc.is_rejected else "aborted" if assoc.is_aborted else "no connection"
-                result.findings.append(RULES.finding("DICOM-PEER-FAILED", peer=str(peer), detail=f"association {why}"))
+                result.association, result.reason = _not_established(assoc, peer, bool(opened))
+                result.findings.append(RULES.finding("DICOM-PEER-FAILED", peer=str(peer),
+                                                     detail=f"association {result.association}: {result.reason}"))
             else:
+                result.association = "established"
                 try:
                     body(assoc, result)
                 finally:
@@ -135,8 +146,9 @@ class DicomClient:
                     result.matches.append(ds)
         return self._run(peer, "C-FIND", as_json(identifier), [MODELS[model][0]], body)
 
-    def get(self, peer: Peer, identifier: Dataset, *, model: str = "study") -> Result:
-        """C-GET: the instances come back as C-STOREs on this association, kept as sent."""
+    def get(self, peer: Peer, identifier: Dataset, *, model: str = "study", progress: Progress | None = None) -> Result:
+        """C-GET: the instances come back as C-STOREs on this association, kept as sent.
+        ``progress`` is called with each response's sub-operation counts (and the bytes received)."""
         received: list[bytes] = []
 
         def on_store(event: evt.Event) -> int:
@@ -148,16 +160,21 @@ class DicomClient:
                 if "Status" not in status:
                     return
                 _final(result, status)
+                if progress is not None:
+                    progress({**result.counts, "bytes": sum(len(f) for f in received)})
             result.files = received
         return self._run(peer, "C-GET", as_json(identifier), [MODELS[model][1]], body, storage_scp=True,
                          extra_handlers=[(evt.EVT_C_STORE, on_store)])
 
-    def move(self, peer: Peer, identifier: Dataset, destination: str, *, model: str = "study") -> Result:
+    def move(self, peer: Peer, identifier: Dataset, destination: str, *, model: str = "study",
+             progress: Progress | None = None) -> Result:
         def body(assoc: Any, result: Result) -> None:
             for status, _ in assoc.send_c_move(identifier, destination, MODELS[model][2]):
                 if "Status" not in status:
                     return
                 _final(result, status)
+                if progress is not None:
+                    progress(dict(result.counts))
         return self._run(peer, "C-MOVE", {**as_json(identifier), "MoveDestination": destination},
                          [MODELS[model][2]], body)
 
@@ -174,6 +191,33 @@ class DicomClient:
                     return
             result.counts = {"NumberOfCompletedSuboperations": done, "NumberOfFailedSuboperations": failed}
         return self._run(peer, "C-STORE", {"files": len(files)}, STORAGE_CLASSES, body)
+
+
+def _not_established(assoc: Any, peer: Peer, opened: bool) -> tuple[str, str]:
+    """Why an association did not come up: rejected (and the SCP's reason), unreachable, or aborted."""
+    if assoc.is_rejected:
+        prim = assoc.acceptor.primitive
+        if prim is not None:
+            return "rejected", f"{prim.result_str}, by the {prim.source_str}: {prim.reason_str}"
+        return "rejected", "no reason received"
+    if not opened:
+        return "unreachable", _unreachable(peer)
+    return "aborted", "the peer aborted it, or sent no A-ASSOCIATE answer in time"
+
+
+def _unreachable(peer: Peer) -> str:
+    """What a plain TCP connection to ``peer`` says (nothing listening, no route, no such host)."""
+    try:
+        with socket.create_connection((peer.host, peer.port), timeout=3):
+            return "the connection closed before the association began"
+    except ConnectionRefusedError:
+        return f"connection refused: nothing listens on {peer.host}:{peer.port}"
+    except TimeoutError:
+        return f"no answer from {peer.host}:{peer.port} within 3 s (a firewall, or the wrong host?)"
+    except socket.gaierror as exc:
+        return f"unknown host {peer.host!r} ({exc.strerror})"
+    except OSError as exc:
+        return f"cannot connect to {peer.host}:{peer.port}: {exc.strerror or exc}"
 
 
 def _utf8(identifier: Dataset) -> None:

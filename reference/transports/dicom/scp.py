@@ -103,15 +103,27 @@ def storage_contexts(*, as_get_scp: bool = False) -> list[Context]:
 Starter = Callable[[Sandbox], RunningScp]
 
 
+class ScpStartError(OSError):
+    """An SCP could not start (its port in use, its address not this machine's): which one."""
+
+    def __init__(self, party: str, ae_title: str, host: str, port: int, cause: OSError) -> None:
+        super().__init__(cause.errno, f"{party} SCP {ae_title} cannot listen on {host}:{port}: {cause.strerror or cause}")
+        self.party, self.ae_title, self.host, self.port, self.cause = party, ae_title, host, port, cause
+
+
 def start_all(sandbox: Sandbox, starters: Iterable[tuple[str, Starter]]) -> list[RunningScp]:
     """Start each ``(party, starter)`` whose party is simulated and has an AE title and port;
-    all or none (a port in use stops the ones already started)."""
+    all or none (a port in use stops the ones already started and raises ``ScpStartError``)."""
     started: list[RunningScp] = []
     try:
         for party, start in starters:
             cfg = sandbox.config.parties[party]
             if cfg.mode == "simulated" and cfg.ae_title and cfg.port:
-                started.append(start(sandbox))
+                try:
+                    started.append(start(sandbox))
+                except OSError as exc:
+                    ae, host, port = address(sandbox, party)
+                    raise ScpStartError(party, ae, host, port, exc) from exc
     except Exception:
         for scp in started:
             scp.stop()

@@ -9,9 +9,14 @@ from typing import Any
 
 import httpx
 
+from reference import __version__
 from reference.exchanges import ExchangeDraft, Recording, body_record, recording
 from reference.rules import RULES, Finding
 from reference.sandbox import Sandbox
+
+#: How the sandbox's own calls introduce themselves: the exchange log tells them from a trainee's or a
+#: vendor's requests by it (the training mode grades only the others).
+USER_AGENT = f"imgcloud-sandbox/{__version__}"
 
 #: ``(response) -> findings`` about the peer's answer.
 Judge = Callable[[httpx.Response], Sequence[Finding]]
@@ -24,7 +29,8 @@ class RecordingClient:
                  timeout: float = 30.0, transport: httpx.BaseTransport | None = None) -> None:
         self.sandbox = sandbox
         self.party, self.family = party, family
-        self.http = httpx.Client(timeout=timeout, transport=transport)
+        self.http = httpx.Client(timeout=timeout, transport=transport,
+                                 headers={"user-agent": f"{USER_AGENT} ({party})"})
 
     def post_json(self, url: str, body: Any, *, operation: str, institution: str | None = None,
                   judge: Judge | None = None) -> httpx.Response:

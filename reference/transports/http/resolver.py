@@ -2,7 +2,8 @@
 function of that name in the handlers module of the family whose contract defines the path
 (Connexion's ``Resolver``, STYLE.md "Spec-first routing").  Operations of the sandbox's own
 control contract (``openapi/sandbox.yaml``) that its handlers do not define are served by the
-family whose ``control`` module does — each family implements its own control actions."""
+family whose ``control`` module does — each family implements its own control actions; every
+operation of that contract refuses a body its schema refuses."""
 from __future__ import annotations
 
 import functools
@@ -49,7 +50,9 @@ class FamilyResolver(Resolver):
         if family is None:
             raise ResolverError(f"{path}: no family's contract defines it")
         try:
-            return family.handler(operation_id)
+            handler = family.handler(operation_id)
+            # the sandbox's own operations act only on a valid request, wherever they are defined
+            return _valid_bodies_only(handler) if family.fallback else handler
         except LookupError:
             if family.fallback:
                 return control_action(self.families, operation_id)
