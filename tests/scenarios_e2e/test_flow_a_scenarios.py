@@ -36,7 +36,9 @@ def test_flow_a_against_an_external_centre(tmp_path):
                          parties={"imaging_centre": {"mode": "external", "base_url": centre_url}})
     with running_sandbox(config) as main_url:
         centre_config = tmp_path / "centre.yaml"
-        centre_config.write_text(yaml.safe_dump({"parties": {"province_index": {"mode": "external", "base_url": main_url}}}))
+        centre_config.write_text(yaml.safe_dump({"parties": {  # its SCPs on free ports: never 11112-11114
+            "province_index": {"mode": "external", "base_url": main_url}, "hospital": {"port": free_port()},
+            "regional_platform": {"port": free_port()}, "gateway": {"port": free_port()}}}))
         with serve(tmp_path / "centre-home", "--config", str(centre_config), port=centre_port):
             result = run_scenario(SCENARIOS / "flow-a-national.yaml", Targets(config, main_url))
             assert result.result == "pass", _summary(result)
