@@ -46,6 +46,10 @@ class Roots(dict[str, Any]):
     def __missing__(self, key: str) -> Any:
         if key != "$exchange":
             raise KeyError(key)
+        base = self.ctx.exchange_base or self.ctx.base_url
+        if base != self.ctx.base_url:  # logged by an external party: its internals, not read
+            raise StepSkipped(f"该交换记录在外部系统 {base} 的日志中，不读取 / the exchange is in the log of the external "
+                              f"system {base}, which is not read")
         if not self.ctx.exchange_uid:
             raise ExchangeUnavailable("no exchange to check: the response carried no X-Imgcloud-Exchange header "
                                       "(the party is not served by the sandbox?)")
