@@ -80,8 +80,14 @@ def _operation(family: str, operation: str) -> dict[str, Any] | None:
     return None
 
 
+#: operations the exchange log names by the seed's service name, not by a contract operationId
+SERVICES = {"queryImgCaheFileSn": "seeds/000 §1.3", "queryImgCahe": "seeds/000 §1.4"}
+
+
 def section(family: str, operation: str) -> str:
     """The seed section an operation implements, as its contract cites it (``seeds/001 §4.1.2``)."""
+    if operation in SERVICES:
+        return SERVICES[operation]
     op = _operation(family, operation) or {}
     summary = str(op.get("summary") or "")
     for text in (str(op.get("description") or ""), summary):
@@ -142,8 +148,8 @@ def _schema(schema: dict[str, Any] | None, body: Any, where: dict[str, Any]) -> 
     branches = schema.get("oneOf") or schema.get("anyOf") or [schema]
     # one of several envelopes (success, error): judged by the branch it comes closest to
     problems = min((validate(compile_schema(b, "default"), body, "strict") for b in branches), key=len)
-    return [RULES.finding("REPLY-SCHEMA", path=p.path, field=p.path or "(body)", inner=p.rule, zh_detail=p.zh,
-                          en_detail=p.en, **where) for p in problems]
+    return [RULES.finding("REPLY-SCHEMA", path=p.path, field=p.path or "(body)", inner=p.rule, detail_zh=p.zh,
+                          detail_en=p.en, **where) for p in problems]
 
 
 def _family_rules(family: str, operation: str, body: Any, response: httpx.Response,
