@@ -92,9 +92,9 @@ class PartyConfig(_Strict):
     port: int | None = Field(default=None, ge=1, le=65535)
     #: province_cloud: answer with the HTTP status equal to the body's code (INTERFACES.md §3); default 200
     mirror_status: bool = False
-    #: external province_cloud: the SM2 public key it publishes (hex, 04…); unset: asked of it at
-    #: /_sandbox/province-cloud/sm2-public-key (what a second sandbox serves)
-    public_key: str | None = Field(default=None, max_length=200)
+    #: an external party's published public key: province_cloud's SM2 key (hex, 04…), regional_platform's
+    #: RSA key (PEM); unset: asked of it at /_sandbox/… (what a second sandbox serves)
+    public_key: str | None = Field(default=None, max_length=4000)
     #: faults in this (simulated) party's replies, to stand in for a non-conforming system
     reply_faults: list[ReplyFault] = Field(default_factory=list)
     #: DICOM: the AE title the party calls others with (default: ``ae_title``)

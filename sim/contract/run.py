@@ -38,7 +38,9 @@ FLOWS: dict[str, tuple[str, ...]] = {
     "regional_platform": ("flow-d-regional",),
     "jiwei": ("flow-d-regional",),
 }
-VERDICT_ORDER = ("error", "fail", "warn", "pass")
+#: Findings that say the system under test refused a request of ours: whether it was right to is
+#: for the scenario's steps to judge (a deliberately wrong request must be refused), not a defect.
+REFUSALS = frozenset({"SIM-PEER-REJECTED", "SIM-PEER-ROW-REJECTED", "PULL-REJECTED"})
 
 
 @dataclass
@@ -50,16 +52,19 @@ class Interface:
     direction: str           # outbound: its replies to our calls; inbound: its requests to us
     section: str
     exchanges: int = 0
+    #: the exchange log's verdicts (a refusal of a deliberately wrong request of ours is a ``fail``
+    #: there, and no defect of the system under test)
     verdicts: dict[str, int] = field(default_factory=dict)
+    failed: int = 0  # exchanges with a defect of the system under test
     failing: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def result(self) -> str:
-        return "fail" if self.verdicts.get("fail") or self.verdicts.get("error") else "pass"
+        return "fail" if self.failed else "pass"
 
     def to_dict(self) -> dict[str, Any]:
         return {"family": self.family, "operation": self.operation, "direction": self.direction,
-                "section": self.section, "result": self.result, "exchanges": self.exchanges,
+                "section": self.section, "result": self.result, "exchanges": self.exchanges, "failed": self.failed,
                 "verdicts": self.verdicts, "failing": self.failing}
 
 
@@ -134,6 +139,15 @@ def _log(url: str, config: Config, families: set[str]) -> list[dict[str, Any]]:
     return sorted(entries, key=lambda e: e["id"])
 
 
+def _faults(entry: dict[str, Any]) -> list[dict[str, Any]] | None:
+    """The system under test's defects in one exchange (its error findings but our refusals), or
+    None when it has none; an exchange that could not be judged (no answer) is one."""
+    errors = [{k: f.get(k) for k in ("rule", "severity", "path", "zh", "en", "source")}
+              for f in entry.get("findings") or [] if f.get("severity") == "error"]
+    faults = [f for f in errors if f["rule"] not in REFUSALS]
+    return faults if faults or entry["verdict"] == "error" else None
+
+
 def judged(url: str, config: Config, party: str) -> list[Interface]:
     """Our record, per interface: our calls to ``party``'s families (its replies), and calls to us
     that are not our own simulators' (its requests: a sandbox standing in for it names the party)."""
@@ -148,9 +162,10 @@ def judged(url: str, config: Config, party: str) -> list[Interface]:
         item = table.get(key) or table.setdefault(key, Interface(*key, section=section(key[0], key[1])))
         item.exchanges += 1
         item.verdicts[entry["verdict"]] = item.verdicts.get(entry["verdict"], 0) + 1
-        if entry["verdict"] in ("fail", "error") and len(item.failing) < 20:
-            item.failing.append({"uid": entry["uid"], "url": entry["url"], "status": entry["status"],
-                                 "time": entry["time"], "findings": [
-                                     {k: f.get(k) for k in ("rule", "severity", "path", "zh", "en", "source")}
-                                     for f in entry.get("findings") or [] if f.get("severity") == "error"]})
+        faults = _faults(entry)
+        if faults is not None:
+            item.failed += 1
+            if len(item.failing) < 20:
+                item.failing.append({"uid": entry["uid"], "url": entry["url"], "status": entry["status"],
+                                     "time": entry["time"], "findings": faults})
     return sorted(table.values(), key=lambda i: (i.family, i.operation, i.direction))

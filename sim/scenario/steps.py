@@ -111,7 +111,9 @@ class Run:
         try:
             reasons = check(exp, roots, lambda name, params: self.registry.actions[name](ctx, params))
         except StepSkipped as exc:
-            ctx.log(f"not checked: {exp.get('title') or exp.get('state')}: {exc}")
+            label = exp.get("title") or exp.get("state") or exp.get("finding") or \
+                ("no_findings " + str(exp["no_findings"]) if "no_findings" in exp else "expectation")
+            ctx.log(f"not checked: {label}: {exc}")
             return []
         title = exp.get("title")
         return [f"{title}: {r}" for r in reasons] if title else reasons

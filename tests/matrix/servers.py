@@ -25,7 +25,7 @@ def dicom_ports() -> dict[str, Any]:
 
 
 @contextmanager
-def vendor(tmp: Path, name: str, parties: dict[str, Any] | None = None) -> Iterator[str]:
+def vendor(tmp: Path, name: str, parties: dict[str, Any] | None = None, *, port: int | None = None) -> Iterator[str]:
     """``imgcloud serve --empty`` in a process of its own, with ``parties`` over free DICOM ports;
     yields its base URL."""
     merged = dicom_ports()
@@ -33,7 +33,7 @@ def vendor(tmp: Path, name: str, parties: dict[str, Any] | None = None) -> Itera
         merged[party] = {**merged.get(party, {}), **values}
     path = tmp / f"{name}.yaml"
     path.write_text(yaml.safe_dump({"parties": merged}, allow_unicode=True), encoding="utf-8")
-    port = free_port()
+    port = port or free_port()
     with serve(tmp / f"{name}-home", "--config", str(path), "--empty", port=port) as (url, _banner):
         yield url
 
