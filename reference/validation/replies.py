@@ -12,15 +12,18 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import replace
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 import httpx
+import jsonschema
+from jsonschema import Draft4Validator, ValidationError
 
 from reference.rules import RULES, Finding
 
-from .schema import compile_schema, validate
+from .schema import _validator_class, validate
 
 if TYPE_CHECKING:
     from reference.families import Family
@@ -142,12 +145,34 @@ def _check(family: str, op: dict[str, Any], response: httpx.Response, where: dic
     return findings + _family_rules(family, operation, body, response, where)
 
 
+def _required(validator: Any, required: list[str], instance: Any, schema: dict[str, Any]) -> Iterator[ValidationError]:
+    """``required`` of a reply: present and not blank; ``null`` only where the contract says nullable
+    (the error envelope's ``"data": null``)."""
+    if not isinstance(instance, dict):
+        return
+    props = schema.get("properties") or {}
+    for name in required:
+        value = instance.get(name)
+        nullable = isinstance(props.get(name), dict) and props[name].get("nullable")
+        if name not in instance or value == "" or (value is None and not nullable):
+            yield ValidationError(f"{name!r} is a required property")
+
+
+@lru_cache(maxsize=1)
+def _reply_validator_class() -> Any:
+    return jsonschema.validators.extend(_validator_class("default"), {"required": _required})
+
+
+def _compile(schema: dict[str, Any]) -> Any:
+    return _reply_validator_class()(schema, format_checker=Draft4Validator.FORMAT_CHECKER)
+
+
 def _schema(schema: dict[str, Any] | None, body: Any, where: dict[str, Any]) -> list[Finding]:
     if not schema:
         return []
     branches = schema.get("oneOf") or schema.get("anyOf") or [schema]
     # one of several envelopes (success, error): judged by the branch it comes closest to
-    problems = min((validate(compile_schema(b, "default"), body, "strict") for b in branches), key=len)
+    problems = min((validate(_compile(b), body, "strict") for b in branches), key=len)
     return [RULES.finding("REPLY-SCHEMA", path=p.path, field=p.path or "(body)", inner=p.rule, detail_zh=p.zh,
                           detail_en=p.en, **where) for p in problems]
 
