@@ -40,7 +40,7 @@ FLOWS: dict[str, tuple[str, ...]] = {
 }
 #: Findings that say the system under test refused a request of ours: whether it was right to is
 #: for the scenario's steps to judge (a deliberately wrong request must be refused), not a defect.
-REFUSALS = frozenset({"SIM-PEER-REJECTED", "SIM-PEER-ROW-REJECTED", "PULL-REJECTED"})
+REFUSALS = frozenset({"SIM-PEER-REJECTED", "SIM-PEER-ROW-REJECTED", "PULL-REJECTED", "DICOM-PEER-FAILED"})
 
 
 @dataclass
@@ -132,8 +132,9 @@ def _ours(entry: dict[str, Any]) -> bool:
 
 
 def _log(url: str, config: Config, families: set[str]) -> list[dict[str, Any]]:
-    """Our calls to ``families`` and every call to us, oldest first (at most 1000 of each)."""
-    queries = [{"direction": "outbound", "family": f} for f in sorted(families)] + [{"direction": "inbound"}]
+    """Our calls to ``families`` (and our DICOM calls), and every call to us, oldest first (at most
+    1000 of each)."""
+    queries = [{"direction": "outbound", "family": f} for f in sorted(families | {"dicom"})] + [{"direction": "inbound"}]
     with httpx.Client(timeout=60, headers={"X-Imgcloud-Admin": config.admin_token()}) as http:
         entries = [e for q in queries for e in http.get(f"{url}/_sandbox/exchanges", params={**q, "limit": 1000}).json()]
     return sorted(entries, key=lambda e: e["id"])
@@ -152,11 +153,15 @@ def judged(url: str, config: Config, party: str) -> list[Interface]:
     """Our record, per interface: our calls to ``party``'s families (its replies), and calls to us
     that are not our own simulators' (its requests: a sandbox standing in for it names the party)."""
     families = {f.name for f in for_party(party)}
+    cfg = config.parties[party]
+    scp = f"@{cfg.host}:{cfg.port}" if cfg.host and cfg.port else None  # its DICOM SCP, when it has one
     table: dict[tuple[str, str, str], Interface] = {}
     for entry in _log(url, config, families):
         agent = str(((entry.get("request") or {}).get("headers") or {}).get("user-agent") or "")
         theirs = entry["direction"] == "inbound" and (not _ours(entry) or f"({party})" in agent)
-        if not ((entry["direction"] == "outbound" and entry["family"] in families) or theirs):
+        ours_to_it = entry["direction"] == "outbound" and (
+            entry["family"] in families or (scp is not None and str(entry.get("url") or "").endswith(scp)))
+        if not (ours_to_it or theirs):
             continue
         key = (entry["family"] or "", entry["operation"] or "", entry["direction"])
         item = table.get(key) or table.setdefault(key, Interface(*key, section=section(key[0], key[1])))

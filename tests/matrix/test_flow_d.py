@@ -26,6 +26,9 @@ def test_flow_d_with_regional_platform_external(tmp_path):
     judged = {(i.family, i.operation, i.direction): i for i in result.interfaces}
     assert ("regional-archive", "examPush", "outbound") in judged, judged
     assert judged["regional-archive", "examPush", "outbound"].section == "seeds/004 §3.2.3.1"
+    # our PACS's C-STOREs to its archive: status and sub-operations on our record (a refusal of the
+    # wrong patient is for the step to judge)
+    assert judged["dicom", "C-STORE", "outbound"].result == "pass", summary(result)
     # its callbacks to our HIS were judged by our HIS
     assert ("his-status", "SynStatusInfo", "inbound") in judged, judged
 
