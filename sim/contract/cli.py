@@ -42,6 +42,7 @@ def contract_test(
         console.print(f"[red]--party {party!r}: no flow has it as an external system; parties: {', '.join(FLOWS)}[/red]")
         raise typer.Exit(2)
     out = ConsoleReporter(Console(highlight=False))
+    typer.echo(f"contract test of {party} at {target}: {', '.join(flows or FLOWS[party])}")
     with tempfile.TemporaryDirectory(prefix="imgcloud-contract-") as tmp:
         cfg = load(config, home=str(home or tmp))
         if not config_ports:
