@@ -26,6 +26,7 @@ the report when it runs on this machine.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import platform
 import random
@@ -61,6 +62,7 @@ def _data() -> dict[str, Any]:
 
 
 DATA = _data()
+logging.getLogger("pynetdicom").setLevel(logging.WARNING)  # one INFO line per C-STORE of a C-GET otherwise
 
 
 def _profile(name: str) -> dict[str, Any]:
@@ -307,7 +309,8 @@ def _row(name: str, entry: Any, seconds: float) -> dict[str, Any]:
 
 def _run(environment: Environment) -> dict[str, Any]:
     stats, opts = environment.stats, environment.parsed_options
-    seconds = max(time.time() - stats.total.start_time, 1e-3)
+    # from the first request to the last (not to the end of the users' last think time)
+    seconds = max((stats.total.last_request_timestamp or time.time()) - stats.total.start_time, 1e-3)
     mode = (f"distributed: master + {SAMPLER.workers if SAMPLER else '?'} workers"
             if isinstance(environment.runner, MasterRunner) else "local")
     classes = [("ProvinceUser", "province", "queryImgCaheFileSn → queryImgCahe × images_per_pull"),
