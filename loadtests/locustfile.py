@@ -321,7 +321,7 @@ def _run(environment: Environment) -> dict[str, Any]:
         "started": datetime.fromtimestamp(stats.total.start_time).isoformat(timespec="seconds"),
         "ended": datetime.now().isoformat(timespec="seconds"), "duration_s": round(seconds, 1),
         "target": environment.host or DATA.get("base"),
-        "environment": {"sandbox_version": DATA.get("sandboxVersion"), "seed": DATA.get("seed"),
+        "environment": {"sandbox_version": DATA.get("sandboxVersion"), "seed": DATA.get("seed"), "cpus": os.cpu_count(),
                         "machine": f"{platform.node()}: {os.cpu_count()} CPU, {platform.platform()}, "
                                    f"Python {platform.python_version()}",
                         "load_generator": f"Locust {locust.__version__}, {mode}",

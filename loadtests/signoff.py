@@ -20,6 +20,7 @@ from __future__ import annotations
 import base64
 import html
 import json
+import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -249,6 +250,30 @@ def _resources(run: Mapping[str, Any]) -> str:
             + "".join(f"<tr><th>{k}</th>{_td(v)}</tr>" for k, v in rows) + "</table>")
 
 
+def auto_advice(run: Mapping[str, Any], checks: Sequence[Check]) -> list[str]:
+    """What the figures themselves say about how far the run can be trusted."""
+    res = run.get("resources") or []
+
+    def mean(key: str) -> float | None:
+        values = [r[key] for r in res if r.get(key) is not None]
+        return sum(values) / len(values) if values else None
+    out = []
+    machine, generator = mean("machine_cpu"), max([r.get("generator_cpu") or 0 for r in res], default=0)
+    cores = 100 * ((run.get("environment") or {}).get("cpus") or os.cpu_count() or 1)
+    if machine is not None and machine >= 0.9 * cores:
+        out.append(f"整机 CPU 平均 {machine:.0f}%（饱和）：结果反映的是整台机器，而不只是被测系统；请在独立的压测机上复测。 / "
+                   f"The machine's CPU averaged {machine:.0f}% (saturated): the figures measure the whole machine, not "
+                   "only the system under test; rerun with the load generator on machines of its own (distributed mode).")
+    if generator >= 90:
+        out.append(f"压测机进程 CPU 峰值 {generator:.0f}%：压测机本身可能成为瓶颈，请增加 worker。 / The load generator "
+                   f"peaked at {generator:.0f}% of a core: it may be the bottleneck; add workers (--master / --worker).")
+    if any(c.passed is False and c.metric.startswith("p") for c in checks):
+        out.append("响应时间未达标的操作请结合被测服务的 CPU 与数据库等待排查；在目标环境复测后再签署上线。 / For the operations "
+                   "over their response-time targets, look at the server's CPU and database waits; sign off only after a "
+                   "rerun on the target environment.")
+    return out
+
+
 def _conclusion(run: Mapping[str, Any], checks: Sequence[Check]) -> str:
     breached = [c for c in checks if c.passed is False]
     if not breached:
@@ -258,7 +283,7 @@ def _conclusion(run: Mapping[str, Any], checks: Sequence[Check]) -> str:
         head = (f"<p class='bad'><b>结论：不通过。</b>{len(breached)} 项指标未达标。 / <b>Verdict: FAIL.</b> "
                 f"{len(breached)} threshold(s) breached.</p><ul>"
                 + "".join(f"<li>{html.escape(c.message)}</li>" for c in breached) + "</ul>")
-    advice = run.get("advice") or []
+    advice = [*auto_advice(run, checks), *(run.get("advice") or [])]
     return head + ("<p>建议 / recommendations:</p><ul>" + "".join(f"<li>{html.escape(a)}</li>" for a in advice) + "</ul>"
                    if advice else "")
 
