@@ -45,15 +45,21 @@ def target(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Path 
             "doctor": {"weight": 1, "wait": [0.1, 0.3]},
             "dicom": {"weight": 1, "wait": [0.2, 0.5], "max_instances": 3},
             "wado": {"weight": 1, "wait": [0.1, 0.3]}}}), encoding="utf-8")
-        yield {"base": base, "data": data, "profile": profile, "tmp": tmp}
+        # the passing runs judge what does not depend on the machine's speed (no timed assertions):
+        # every operation called, none failed, bytes moved; latency limits only a hung server breaks
+        lenient = tmp / "lenient.yaml"
+        lenient.write_text(yaml.safe_dump({
+            "defaults": {"p95_ms": 60000, "p99_ms": 60000, "max_failure_ratio": 0},
+            "operations": {op: {"required": True, **({"min_mb_per_s": 0.001} if op == "queryImgCahe" else {})}
+                           for op in sorted(HTTP_OPERATIONS)},
+            "total": {"max_failure_ratio": 0}}), encoding="utf-8")
+        yield {"base": base, "data": data, "profile": profile, "tmp": tmp, "lenient": lenient}
 
 
 def _env(target: dict[str, Path | str], report: Path, thresholds: Path | None = None) -> dict[str, str]:
-    env = {**os.environ, "IMGCLOUD_LOAD_DATA": str(target["data"]), "IMGCLOUD_LOAD_PROFILE": str(target["profile"]),
-           "IMGCLOUD_LOAD_REPORT": str(report), "IMGCLOUD_LOAD_SAMPLE_SECONDS": "1"}
-    if thresholds is not None:
-        env["IMGCLOUD_LOAD_THRESHOLDS"] = str(thresholds)
-    return env
+    return {**os.environ, "IMGCLOUD_LOAD_DATA": str(target["data"]), "IMGCLOUD_LOAD_PROFILE": str(target["profile"]),
+            "IMGCLOUD_LOAD_REPORT": str(report), "IMGCLOUD_LOAD_SAMPLE_SECONDS": "1",
+            "IMGCLOUD_LOAD_THRESHOLDS": str(thresholds or target["lenient"])}
 
 
 def _headless(target: dict[str, Path | str], report: Path, thresholds: Path | None = None) -> subprocess.CompletedProcess[str]:
@@ -138,3 +144,16 @@ def test_signoff_report_opens_in_chromium_with_its_tables_and_charts(passing_run
     drawn = re.search(r'data-charts-drawn="(\d+)"', dom)
     assert drawn is not None and int(drawn.group(1)) == 4, dom[-2000:]
     assert 'id="verdict">PASS<' in dom
+
+
+def test_prepare_check_reads_a_target_without_filling_it(target: dict[str, Path | str], tmp_path: Path):
+    config = Path(target["tmp"]) / "config.yaml"
+    args = [*IMGCLOUD, "load", "prepare", "--check", "--target", str(target["base"]), "--config", str(config)]
+    done = subprocess.run([*args, "--exams", "2", "-o", str(tmp_path / "checked.json")], capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+    checked = json.loads((tmp_path / "checked.json").read_text(encoding="utf-8"))
+    assert len(checked["centreExams"]) == 2 and len(checked["cloudExams"]) == 2 and checked["tokens"]
+    too_many = subprocess.run([*args, "--exams", "150", "-o", str(tmp_path / "no.json")], capture_output=True, text=True,
+                              timeout=300)
+    assert too_many.returncode == 1 and "150 wanted" in too_many.stderr and not (tmp_path / "no.json").exists()
