@@ -37,7 +37,8 @@ def test_flow_b_on_the_default_config(tmp_path):
 
 
 def test_flow_b_against_an_external_gateway(tmp_path):
-    """Our hospital, centre, province and cloud; the gateway is another sandbox process."""
+    """Our hospital, centre, province and cloud; the gateway is another sandbox process, collecting on
+    its own schedule (every second, re-reading a month: the generated exams were audited 2–30 days ago)."""
     gateway_url = f"http://127.0.0.1:{free_port()}"
     main = dicom_config(tmp_path / "main", gateway={"mode": "external", "base_url": gateway_url})
     gateway_scp = main.parties["gateway"].port  # where our PACS sends the C-MOVEs: the vendor gateway's SCP
@@ -51,7 +52,7 @@ def test_flow_b_against_an_external_gateway(tmp_path):
             "province_index": {"mode": "external", "base_url": main_url},
             "province_cloud": {"mode": "external", "base_url": main_url},
             "regional_platform": {"port": free_port()},
-            "gateway": {"port": gateway_scp, "gateway": {"sources": {
+            "gateway": {"port": gateway_scp, "gateway": {"poll_seconds": 1, "poll_overlap_hours": 744, "sources": {
                 "H51080200011": {"reports": "http", "images": "move", "database_url": view},
                 "H51080200012": {"reports": "view", "images": "wado", "database_url": view}}}},
         }}), encoding="utf-8")
