@@ -8,6 +8,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import httpx
+
 from sim.contract import run_contract
 from sim.localnet import free_port
 from tests.matrix.servers import ours, summary, vendor
@@ -67,3 +69,35 @@ def test_a_gateway_answering_qrcode_without_data_fails_naming_it(tmp_path):
     assert ("REPLY-OWED-FIELD", "data", "seeds/001 §4.3") in found, found
     bad = {(i.family, i.operation) for i in result.interfaces if i.result == "fail"}
     assert bad == {("gateway", "qrcode")}, summary(result)
+
+
+def test_flow_b_with_hospital_external(tmp_path):
+    """Our gateway pulls the vendor PACS's reports (HTTP and its view), C-MOVEs its studies, uploads;
+    the vendor's PACS holds its own test exams (the stand-in makes them before the run: step examine
+    reads the hospital's internals and is skipped)."""
+    port, hospital_port, pacs = free_port(), free_port(), free_port()
+    target = f"http://127.0.0.1:{hospital_port}"
+    view = f"sqlite:///{(tmp_path / 'hospital-home' / 'hospital.db').resolve()}"  # its view, read over SQL
+    config = ours(tmp_path, hospital={"mode": "external", "base_url": target, "host": "127.0.0.1", "port": pacs},
+                  gateway={"gateway": {"sources": {H1: {"reports": "http", "images": "move", "database_url": view},
+                                                   H2: {"reports": "view", "images": "wado", "database_url": view}}}})
+    standin = {"hospital": {"port": pacs, "move_destinations": {"GATEWAY_STORE": {"port": config.parties["gateway"].port}}},
+               "gateway": {"mode": "external", "base_url": f"http://127.0.0.1:{port}", "host": "127.0.0.1",
+                           "port": config.parties["gateway"].port}}
+    with vendor(tmp_path, "hospital", standin, port=hospital_port):
+        httpx.post(f"{target}/_sandbox/actions/hospital-examine", timeout=300, json={
+            "hospital": H1, "count": 2, "seed": 4545, "instancesPerSeries": 1}).raise_for_status()
+        result = run_contract(config, "hospital", target, flows=["flow-b-gateway"], port=port)
+    assert result.verdict == "pass", summary(result)
+    steps = {s.id: s for s in result.scenarios[0].steps}
+    assert steps["examine"].result == "skip" and "hospital" in steps["examine"].messages[0], summary(result)
+    for ran in ("reports", "report-pull", "pull-http", "pull-view", "pull-exam-no", "collected", "registered",
+                "province-pulled", "qrurl", "film", "remind", "bubble", "delete", "index-withdrawn", "film-gone",
+                "sql-exchanges", "dicom-exchanges"):
+        assert steps[ran].result == "pass", summary(result)
+    judged = {(i.family, i.operation, i.direction): i for i in result.interfaces}
+    # its replies to our gateway's report pull, judged against openapi/hospital-pacs.yaml
+    assert judged["hospital-pacs", "getReportInfo", "outbound"].result == "pass", summary(result)
+    assert judged["hospital-pacs", "getReportInfo", "outbound"].section.startswith("seeds/001"), judged
+    # our gateway's C-MOVEs to its SCP: status and sub-operations
+    assert judged["dicom", "C-MOVE", "outbound"].result == "pass", summary(result)

@@ -89,8 +89,13 @@ def test_flow_b_against_an_external_hospital(tmp_path):
     }}), encoding="utf-8")
     with serve(tmp_path / "hospital-home", "--config", str(vendor), port=int(hospital_url.rsplit(":", 1)[1])), \
             running_sandbox(main, dicom=True) as main_url:
+        # the vendor's PACS holds its test exams (a sandbox makes them; a vendor has its own): step
+        # examine reads the hospital's internals and is skipped
+        httpx.post(f"{hospital_url}/_sandbox/actions/hospital-examine", timeout=300, json={
+            "hospital": "H51080200011", "count": 2, "seed": 4545, "instancesPerSeries": 1}).raise_for_status()
         result = run_scenario(SCENARIOS / "flow-b-gateway.yaml", Targets(main, main_url))
         assert result.result == "pass", _summary(result)
+        assert next(s for s in result.steps if s.id == "examine").result == "skip"
         here, there = _log(main_url), _log(hospital_url)
     assert {e["operation"] for e in there if e["direction"] == "inbound"} >= {"getReportInfo", "C-MOVE"}
     assert any(e["operation"] == "C-MOVE" and e["family"] == "hospital-pacs" for e in there)
