@@ -71,23 +71,28 @@ def test_a_gateway_answering_qrcode_without_data_fails_naming_it(tmp_path):
     assert bad == {("gateway", "qrcode")}, summary(result)
 
 
-def test_flow_b_with_hospital_external(tmp_path):
-    """Our gateway pulls the vendor PACS's reports (HTTP and its view), C-MOVEs its studies, uploads;
-    the vendor's PACS holds its own test exams (the stand-in makes them before the run: step examine
-    reads the hospital's internals and is skipped)."""
+def _run_against_hospital(tmp: Path, name: str, faults: list[dict[str, Any]] | None = None) -> Any:
+    """Our gateway (its sources: the vendor's report pull and its view), centre, province and cloud; the
+    vendor's PACS holds its own test exams (the stand-in makes them before the run: step examine reads
+    the hospital's internals and is skipped)."""
     port, hospital_port, pacs = free_port(), free_port(), free_port()
     target = f"http://127.0.0.1:{hospital_port}"
-    view = f"sqlite:///{(tmp_path / 'hospital-home' / 'hospital.db').resolve()}"  # its view, read over SQL
-    config = ours(tmp_path, hospital={"mode": "external", "base_url": target, "host": "127.0.0.1", "port": pacs},
+    view = f"sqlite:///{(tmp / f'{name}-home' / 'hospital.db').resolve()}"  # its view, read over SQL
+    config = ours(tmp, hospital={"mode": "external", "base_url": target, "host": "127.0.0.1", "port": pacs},
                   gateway={"gateway": {"sources": {H1: {"reports": "http", "images": "move", "database_url": view},
                                                    H2: {"reports": "view", "images": "wado", "database_url": view}}}})
-    standin = {"hospital": {"port": pacs, "move_destinations": {"GATEWAY_STORE": {"port": config.parties["gateway"].port}}},
-               "gateway": {"mode": "external", "base_url": f"http://127.0.0.1:{port}", "host": "127.0.0.1",
-                           "port": config.parties["gateway"].port}}
-    with vendor(tmp_path, "hospital", standin, port=hospital_port):
+    scp = config.parties["gateway"].port
+    standin = {"hospital": {"port": pacs, "reply_faults": faults or [], "move_destinations": {"GATEWAY_STORE": {"port": scp}}},
+               "gateway": {"mode": "external", "base_url": f"http://127.0.0.1:{port}", "host": "127.0.0.1", "port": scp}}
+    with vendor(tmp, name, standin, port=hospital_port):
         httpx.post(f"{target}/_sandbox/actions/hospital-examine", timeout=300, json={
             "hospital": H1, "count": 2, "seed": 4545, "instancesPerSeries": 1}).raise_for_status()
-        result = run_contract(config, "hospital", target, flows=["flow-b-gateway"], port=port)
+        return run_contract(config, "hospital", target, flows=["flow-b-gateway"], port=port)
+
+
+def test_flow_b_with_hospital_external(tmp_path):
+    """Our gateway pulls the vendor PACS's reports (HTTP and its view), C-MOVEs its studies, uploads."""
+    result = _run_against_hospital(tmp_path, "hospital")
     assert result.verdict == "pass", summary(result)
     steps = {s.id: s for s in result.scenarios[0].steps}
     assert steps["examine"].result == "skip" and "hospital" in steps["examine"].messages[0], summary(result)
@@ -101,3 +106,12 @@ def test_flow_b_with_hospital_external(tmp_path):
     assert judged["hospital-pacs", "getReportInfo", "outbound"].section.startswith("seeds/001"), judged
     # our gateway's C-MOVEs to its SCP: status and sub-operations
     assert judged["dicom", "C-MOVE", "outbound"].result == "pass", summary(result)
+
+
+def test_a_pacs_answering_the_report_pull_without_its_message_fails_naming_it(tmp_path):
+    result = _run_against_hospital(tmp_path, "bad-hospital", [{"operation": "getReportInfo", "remove": ["message"]}])
+    assert result.verdict == "fail", summary(result)
+    found = {(f["rule"], f["path"], f["source"]) for f in result.findings()}
+    assert ("REPLY-SCHEMA", "message", "seeds/001 §4.1.2") in found, found
+    bad = {(i.family, i.operation) for i in result.interfaces if i.result == "fail"}
+    assert bad == {("hospital-pacs", "getReportInfo")}, summary(result)
