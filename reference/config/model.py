@@ -62,6 +62,10 @@ class GatewayConfig(_Strict):
     #: collect on a schedule every this many seconds (0: on demand only); each run reads the
     #: window since the previous run (type 3, audited)
     poll_seconds: float = Field(default=0, ge=0)
+    #: each scheduled run re-reads this many hours before its cursor: a report audited before it
+    #: became visible (a late commit, the PACS's clock behind ours) is not missed; an exam already
+    #: uploaded is not collected again
+    poll_overlap_hours: float = Field(default=0, ge=0, le=24 * 93)
     #: the film token (INTERFACES.md §4): SM4-CBC or AES-CBC, valid this many hours
     film_cipher: Literal["sm4", "aes"] = "sm4"
     film_hours: int = Field(default=720, ge=1)

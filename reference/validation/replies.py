@@ -58,6 +58,8 @@ OWED: dict[tuple[str, str], tuple[str, ...]] = {
     ("province-cloud", "getdigitalImageUrl"): ("datas",),        # seeds/003 电子胶片URL
     ("province-cloud", "queryFormerlyExam"): ("datas[*].examId", "datas[*].hospitalCode"),  # 出参datas值详情字典表
     ("regional-archive", "authGetToken"): ("result.token",),     # seeds/004 §3.2.2.5
+    ("gateway", "qrurl"): ("data",),                             # seeds/001 §4.3.3 出参 data 电子胶片url
+    ("gateway", "qrcode"): ("data",),                            # seeds/001 §4.3.3 出参 data（二维码）
 }
 _SECTION = re.compile(r"(?:seeds/)?(00[0-4])(\s?§\s?(?:[0-9]+(?:\.[0-9]+)*|[一二三四五六七八九十]+))?")
 

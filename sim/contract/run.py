@@ -41,6 +41,10 @@ FLOWS: dict[str, tuple[str, ...]] = {
 #: Findings that say the system under test refused a request of ours: whether it was right to is
 #: for the scenario's steps to judge (a deliberately wrong request must be refused), not a defect.
 REFUSALS = frozenset({"SIM-PEER-REJECTED", "SIM-PEER-ROW-REJECTED", "PULL-REJECTED", "DICOM-PEER-FAILED"})
+#: Findings our simulated parties record when they answer a well-formed request of the system under
+#: test with "nothing found" (the gateway asks the provincial cloud for a patient's history, and there is
+#: none): an outcome of its request, not a defect of it.
+OUTCOMES = frozenset({"PCLOUD-NO-DATA"})
 
 
 @dataclass
@@ -145,7 +149,7 @@ def _faults(entry: dict[str, Any]) -> list[dict[str, Any]] | None:
     None when it has none; an exchange that could not be judged (no answer) is one."""
     errors = [{k: f.get(k) for k in ("rule", "severity", "path", "zh", "en", "source")}
               for f in entry.get("findings") or [] if f.get("severity") == "error"]
-    faults = [f for f in errors if f["rule"] not in REFUSALS]
+    faults = [f for f in errors if f["rule"] not in REFUSALS | OUTCOMES]
     return faults if faults or entry["verdict"] == "error" else None
 
 

@@ -8,6 +8,12 @@ steps reach the vendor's gateway (a second sandbox in the tests), with ``hospita
 the hospital's steps reach the vendor's PACS.  Requests a step sends with its own parameters
 (``gateway.get``, ``gateway.hrball`` …) set the step's exchange, so ``finding:`` expectations
 read the findings the gateway logged.
+
+With ``gateway: external`` the requests to the vendor's gateway are sent by our recording client when
+the runner may write our log (``contract test``): our outbound record of each, with the contract
+checks of its reply (``reference.validation.replies``), is what the verdict judges; the step's
+``finding:`` checks read the gateway's own log, which is then not read.  Collection is the vendor
+gateway's own affair (its schedule): ``gateway.collected`` watches for it on the wire.
 """
 from __future__ import annotations
 
@@ -21,8 +27,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
+import httpx
+
 from reference.crypto import sm2
 from reference.families.gateway import plugin
+from reference.transports.http.client import RecordingClient
 from sim.actors.province_cloud import public_key
 
 from .registry import StepContext, StepSkipped, action, envelope
@@ -46,6 +55,18 @@ def _reply(ctx: StepContext, party: str, response: Any) -> dict[str, Any]:
     except ValueError:
         body = response.text
     return {"status": response.status_code, "contentType": kind, "body": body}
+
+
+def _send(ctx: StepContext, operation: str, method: str, url: str, **kwargs: Any) -> httpx.Response:
+    """A request to the gateway: recorded on our side (outbound, its reply checked against the contract)
+    when the gateway is external and the runner may write our log; else sent as is."""
+    if not (ctx.is_external("gateway") and ctx.storage is not None):
+        return ctx.http.request(method, url, timeout=300, **kwargs)
+    client = RecordingClient(ctx.storage(), party="hospital", family="gateway", timeout=300)
+    try:
+        return client.request(method, url, operation=operation, **kwargs)
+    finally:
+        client.close()
 
 
 def _encrypt(ctx: StepContext, plain: str) -> str:
@@ -78,6 +99,24 @@ def pull(ctx: StepContext, params: dict[str, Any]) -> Any:
     return _post(ctx, "gateway", "/_sandbox/actions/gateway-pull", params)
 
 
+@action("gateway.collected")
+def collected(ctx: StepContext, params: dict[str, Any]) -> dict[str, Any]:
+    """``{accessNumber, modality, hospitalId}``: whether the gateway holds the exam, as its own
+    interfaces show it (the gateway collects on its schedule; a vendor's has no control API): the
+    film URL qrurl answers opens the film with images.  A probe: nothing is recorded."""
+    query = urlencode({k: str(params[k]) for k in ("accessNumber", "modality", "hospitalId")})
+    reply = ctx.http.get(f"{ctx.party_url('gateway')}/getway/reportAndFilm/api/qrurl?{query}", timeout=120)
+    try:
+        body = reply.json()
+    except ValueError:
+        body = None
+    url = body.get("data") if isinstance(body, dict) else None
+    if reply.status_code != 200 or not isinstance(url, str) or not url.startswith(("http://", "https://")):
+        return {"qrurl": reply.status_code, "film": None, "images": 0}
+    page = ctx.http.get(url, timeout=120)
+    return {"qrurl": reply.status_code, "film": page.status_code, "images": len(re.findall(r"src='([^']+)'", page.text))}
+
+
 @action("gateway.exam")
 def exam_state(ctx: StepContext, params: dict[str, Any]) -> Any:
     """``{hospital, accessionNo}``: what the gateway holds for it."""
@@ -102,7 +141,7 @@ def get(ctx: StepContext, params: dict[str, Any]) -> dict[str, Any]:
     if query is None and params.get("params") is not None:
         query = urlencode({k: str(v) for k, v in params["params"].items()})
     url = f"{ctx.party_url('gateway')}{params['path']}" + (f"?{query}" if query else "")
-    return _reply(ctx, "gateway", ctx.http.get(url, timeout=120))
+    return _reply(ctx, "gateway", _send(ctx, str(params["path"]).rstrip("/").rsplit("/", 1)[-1], "GET", url))
 
 
 @action("gateway.film")
@@ -145,7 +184,7 @@ def hrball(ctx: StepContext, params: dict[str, Any]) -> dict[str, Any]:
     """The plug-in's login/logout as 方案三 sends it: the parameters ``$``-encoded (001 §4.4.3.1);
     ``doctorIdCard`` in clear is SM2-encrypted with the imaging cloud's key first."""
     url = plugin.build(_doctor(ctx, params), "http", base=ctx.party_url("gateway"))
-    return _reply(ctx, "gateway", ctx.http.get(url, timeout=120))
+    return _reply(ctx, "gateway", _send(ctx, "hrball", "GET", url))
 
 
 @action("gateway.launch_string")
@@ -165,9 +204,9 @@ def swiping(ctx: StepContext, params: dict[str, Any]) -> dict[str, Any]:
         values["patientName"] = params["patientName"]
     url = f"{ctx.party_url('gateway')}/iuWorkStation/swipingIdCardNo"
     if str(params.get("method", "GET")).upper() == "POST":
-        return _reply(ctx, "gateway", ctx.http.post(url, json=values, timeout=120))
+        return _reply(ctx, "gateway", _send(ctx, "swipingIdCardNoPost", "POST", url, json=values))
     query = "&".join(f"{k}={plugin.encode_value(v)}" for k, v in values.items())
-    return _reply(ctx, "gateway", ctx.http.get(f"{url}?{query}", timeout=120))
+    return _reply(ctx, "gateway", _send(ctx, "swipingIdCardNo", "GET", f"{url}?{query}"))
 
 
 @action("gateway.bubble")
@@ -186,4 +225,4 @@ def bubble(ctx: StepContext, params: dict[str, Any]) -> dict[str, Any]:
 def delete_image(ctx: StepContext, params: dict[str, Any]) -> dict[str, Any]:
     """``{patientName, accessionNo, hospitalId, operateDoctorName, operateDateTime}``: the PACS deleted the images."""
     url = f"{ctx.party_url('gateway')}/getway/reportAndFilm/api/deleteImage"
-    return _reply(ctx, "gateway", ctx.http.post(url, json=params, timeout=300))
+    return _reply(ctx, "gateway", _send(ctx, "deleteImage", "POST", url, json=params))

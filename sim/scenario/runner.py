@@ -8,7 +8,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -102,7 +102,8 @@ class ScenarioResult:
 def _builtins(targets: Targets) -> dict[str, Any]:
     now = targets.clock.now()
     return {"_base_url": targets.base_url, "_today": now.strftime("%Y-%m-%d"),
-            "_now": now.strftime("%Y-%m-%d %H:%M:%S")}
+            "_now": now.strftime("%Y-%m-%d %H:%M:%S"),
+            "_month_ago": (now - timedelta(days=31)).strftime("%Y-%m-%d %H:%M:%S")}
 
 
 def _initial_vars(scenario: Scenario, targets: Targets, overrides: dict[str, Any] | None) -> dict[str, Any]:

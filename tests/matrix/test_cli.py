@@ -50,3 +50,30 @@ def test_contract_test_fails_a_cloud_that_owes_its_token(tmp_path):
         "testsuite[@name='contract province_cloud']/testcase/failure")
     assert failure is not None and "datas.token" in failure.get("message", "")
     assert "REPLY-OWED-FIELD" in (tmp_path / "bad.html").read_text(encoding="utf-8")
+
+
+def test_contract_test_of_a_gateway_names_the_field_its_qrcode_lacks(tmp_path):
+    """``--party gateway`` as a vendor runs it: our sandbox on ``--port`` with the config's DICOM ports
+    (its gateway reads our hospital's view, C-MOVEs from our PACS into its own SCP, uploads to us)."""
+    from sim.localnet import free_port
+    from tests.matrix.test_flow_b import _gateway_standin
+
+    port, gateway_port, scp, pacs, archive = (free_port() for _ in range(5))
+    ours = tmp_path / "gateway-ours.yaml"
+    ours.write_text(yaml.safe_dump({"parties": {
+        "hospital": {"port": pacs, "move_destinations": {"GATEWAY_STORE": {"port": scp}, "CLOUD_ARCHIVE": {"port": archive}}},
+        "regional_platform": {"port": archive}, "gateway": {"port": scp}}}), encoding="utf-8")
+    home = tmp_path / "main"  # where _gateway_standin finds our hospital's view
+    standin = _gateway_standin(tmp_path, f"http://127.0.0.1:{port}", pacs, scp, [{"operation": "qrcode", "remove": ["data"]}])
+    with vendor(tmp_path, "cli-gateway", standin, port=gateway_port) as target:
+        done = subprocess.run([*IMGCLOUD, "contract", "test", "--party", "gateway", "--target", target, "--config", str(ours),
+                               "--port", str(port), "--config-ports", "--home", str(home),
+                               "--junit", str(tmp_path / "gw.xml"), "--html", str(tmp_path / "gw.html")],
+                              capture_output=True, text=True, timeout=600, cwd=tmp_path)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "[REPLY-SCHEMA] data" in done.stdout and "verdict: fail" in done.stdout, done.stdout
+    suites = ET.parse(tmp_path / "gw.xml").getroot()
+    failure = suites.find("testsuite[@name='contract gateway']/testcase/failure")
+    assert failure is not None and "data" in failure.get("message", "")
+    skipped = suites.find("testsuite[@name='flow-b-gateway']/testcase[@name='pull-http']/skipped")
+    assert skipped is not None and "external" in skipped.get("message", "")

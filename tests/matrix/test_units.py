@@ -88,3 +88,23 @@ def test_reads_names_a_known_party():
         parse_scenario(bad)
     with pytest.raises(ScenarioError):
         parse_scenario({"name": "reads", "steps": [{"id": "s", "reads": "memory", "action": "sandbox.health"}]})
+
+
+def test_a_film_url_reply_owes_its_url():
+    """001 §4.3: qrurl's data is the film URL; a success with it null owes it (the schema lets it be null
+    for the refusals)."""
+    film = {"code": 200, "data": "http://x/getway/film?info=a", "message": "请求成功"}
+    assert check_reply("gateway", "qrurl", _reply(200, film)) == []
+    got = check_reply("gateway", "qrurl", _reply(200, {"code": 200, "data": None, "message": "请求成功"}))
+    assert _rules(got) == {("REPLY-OWED-FIELD", "data")} and got[0].source == "seeds/001 §4.3"
+    assert check_reply("gateway", "qrurl", _reply(200, {"code": 202, "data": None, "message": "传参数不规范"})) == []
+
+
+def test_our_no_data_answer_to_a_well_formed_request_is_no_defect_of_the_caller():
+    from sim.contract.run import _faults
+
+    no_data = {"rule": "PCLOUD-NO-DATA", "severity": "error", "path": "$", "zh": "未查询到数据！", "en": "No data found",
+               "source": "seeds/003"}
+    assert _faults({"verdict": "fail", "findings": [no_data]}) is None
+    wrong = {**no_data, "rule": "SCHEMA-REQUIRED"}
+    assert [f["rule"] for f in _faults({"verdict": "fail", "findings": [no_data, wrong]}) or []] == ["SCHEMA-REQUIRED"]

@@ -37,7 +37,8 @@ def test_flow_b_on_the_default_config(tmp_path):
 
 
 def test_flow_b_against_an_external_gateway(tmp_path):
-    """Our hospital, centre, province and cloud; the gateway is another sandbox process."""
+    """Our hospital, centre, province and cloud; the gateway is another sandbox process, collecting on
+    its own schedule (every second, re-reading a month: the generated exams were audited 2–30 days ago)."""
     gateway_url = f"http://127.0.0.1:{free_port()}"
     main = dicom_config(tmp_path / "main", gateway={"mode": "external", "base_url": gateway_url})
     gateway_scp = main.parties["gateway"].port  # where our PACS sends the C-MOVEs: the vendor gateway's SCP
@@ -51,7 +52,7 @@ def test_flow_b_against_an_external_gateway(tmp_path):
             "province_index": {"mode": "external", "base_url": main_url},
             "province_cloud": {"mode": "external", "base_url": main_url},
             "regional_platform": {"port": free_port()},
-            "gateway": {"port": gateway_scp, "gateway": {"sources": {
+            "gateway": {"port": gateway_scp, "gateway": {"poll_seconds": 1, "poll_overlap_hours": 744, "sources": {
                 "H51080200011": {"reports": "http", "images": "move", "database_url": view},
                 "H51080200012": {"reports": "view", "images": "wado", "database_url": view}}}},
         }}), encoding="utf-8")
@@ -88,8 +89,13 @@ def test_flow_b_against_an_external_hospital(tmp_path):
     }}), encoding="utf-8")
     with serve(tmp_path / "hospital-home", "--config", str(vendor), port=int(hospital_url.rsplit(":", 1)[1])), \
             running_sandbox(main, dicom=True) as main_url:
+        # the vendor's PACS holds its test exams (a sandbox makes them; a vendor has its own): step
+        # examine reads the hospital's internals and is skipped
+        httpx.post(f"{hospital_url}/_sandbox/actions/hospital-examine", timeout=300, json={
+            "hospital": "H51080200011", "count": 2, "seed": 4545, "instancesPerSeries": 1}).raise_for_status()
         result = run_scenario(SCENARIOS / "flow-b-gateway.yaml", Targets(main, main_url))
         assert result.result == "pass", _summary(result)
+        assert next(s for s in result.steps if s.id == "examine").result == "skip"
         here, there = _log(main_url), _log(hospital_url)
     assert {e["operation"] for e in there if e["direction"] == "inbound"} >= {"getReportInfo", "C-MOVE"}
     assert any(e["operation"] == "C-MOVE" and e["family"] == "hospital-pacs" for e in there)

@@ -1,6 +1,7 @@
 """The gateway's schedule (seeds/001 §4.1: "我方调用第三方PACS提供的接口…返回当前入参时间段内的数据"):
 every ``poll_seconds`` it pulls, for each hospital it serves, the reports audited (type 3) since
-its last run (``gateway_cursors``; the first run looks back 31 days) and collects them.  One
+its last run (``gateway_cursors``; the first run looks back 31 days; ``poll_overlap_hours`` re-reads
+that much before the cursor, for reports audited before they became visible) and collects them.  One
 thread, started with the gateway's storage SCP in the serving process's parent (never per
 worker), stopped with it."""
 from __future__ import annotations
@@ -22,6 +23,7 @@ FIRST_LOOKBACK = timedelta(days=31)
 class Poller:
     def __init__(self, sandbox: Sandbox, interval: float) -> None:
         self.sandbox, self.interval = sandbox, interval
+        self.overlap = timedelta(hours=sandbox.config.parties["gateway"].collection.poll_overlap_hours)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="imgcloud-gateway-poller", daemon=True)
 
@@ -51,7 +53,7 @@ class Poller:
             now = self.sandbox.now()
             with self.sandbox.db.session() as session:
                 cursor = session.get(GatewayCursor, hospital)
-                start = cursor.until if cursor else now - FIRST_LOOKBACK
+                start = cursor.until - self.overlap if cursor else now - FIRST_LOOKBACK
             summary = collect(self.sandbox, ReportQuery(hospital, "3", start, now))
             if not summary["findings"]:
                 with self.sandbox.db.session() as session:
