@@ -162,8 +162,9 @@ class Run:
         interface = self.registry.soap_interfaces()[step.spec["soap"]]
         args = {k: str(v) for k, v in interpolate(step.spec.get("args") or {}, self.vars).items()}
         namespace = ctx.config.parties[interface.party].soap_namespace
-        client = SoapClient(None, party="scenario", family=interface.family, wsdl_file=interface.wsdl, namespace=namespace,
-                            http=ctx.http)
+        recorder = ctx.storage() if ctx.storage is not None else None  # our record of the call (contract tests)
+        client = SoapClient(recorder, party="scenario", family=interface.family, wsdl_file=interface.wsdl,
+                            namespace=namespace, http=ctx.http)
         result = client.call(interface.url(ctx), interface.operation, args)
         ctx.exchange_uid, ctx.exchange_base = result.peer_exchange, ctx.party_url(interface.party)
         document: Any = None

@@ -29,6 +29,8 @@ def test_flow_d_with_regional_platform_external(tmp_path):
     # our PACS's C-STOREs to its archive: status and sub-operations on our record (a refusal of the
     # wrong patient is for the step to judge)
     assert judged["dicom", "C-STORE", "outbound"].result == "pass", summary(result)
+    # the HIS's SOAP calls (scenario steps) are on our record too, their replies judged
+    assert judged["syninfo", "SynApplyInfo", "outbound"].result == "pass", summary(result)
     # its callbacks to our HIS were judged by our HIS
     assert ("his-status", "SynStatusInfo", "inbound") in judged, judged
 
