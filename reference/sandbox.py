@@ -16,6 +16,7 @@ from reference.clock import Clock
 from reference.config import Config
 from reference.exchanges import ExchangeLog
 from reference.jobs import Jobs
+from reference.runtime import Runtime
 from reference.storage import BlobStore, Database
 from reference.storage.models import Blob
 
@@ -32,9 +33,14 @@ class Sandbox:
     #: operations — so ``reference`` never imports ``sim``.
     actors: dict[str, Callable[..., Any]] = field(default_factory=dict)
     exchanges: ExchangeLog = field(init=False)
+    #: party switches and faults set at run time (``reference/runtime.py``), shared through the database
+    runtime: Runtime = field(init=False)
 
     def __post_init__(self) -> None:
+        # its own parties table: a run-time switch (``runtime``) replaces entries of it, never a caller's
+        self.config = self.config.model_copy(update={"parties": dict(self.config.parties)})
         self.exchanges = ExchangeLog(self.db, journal=self.config.home / "journal")
+        self.runtime = Runtime(self)
 
     @classmethod
     def open(cls, config: Config, *, clock: Clock | None = None, migrate: bool = True) -> Sandbox:
