@@ -16,4 +16,5 @@ FAMILY = Family(
     handlers=handlers,
     error=plain.error,
     fallback=True,
+    sim_steps="sim.scenario.control",  # sandbox.fault, sandbox.party… (issue 13)
 )
