@@ -105,6 +105,11 @@ def exchangeBody(uid: str, part: str, field: str | None = None) -> Response:
     """A body as the log kept it (``field``: one value of it, base64 decoded to bytes)."""
     record = _exchange(uid).get(part) or {}
     name = f"{uid}-{part}"
+    digest = str(record.get("sha256") or "")
+    if record.get("truncated") and len(digest) == 64 and _sandbox().blobs.exists(digest):
+        # a body over the log's limit that the sandbox also keeps as a blob (prebuilt replies, files)
+        return _download(_sandbox().blobs.get(digest), str(record.get("media_type") or "application/octet-stream"),
+                         f"{name}.bin")
     if field:
         try:
             value = field_value(record, field)

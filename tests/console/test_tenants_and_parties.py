@@ -1,0 +1,74 @@
+"""Tenancy and party switches (issue 13): two vendors driven at once each see only their own
+exchanges, and resetting one leaves the other's intact; a party switched at run time is stored in
+the database (another worker sees it), followed by every client, and recorded as an event."""
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+from reference.config import load_config
+from reference.parties import base_url
+from reference.sandbox import Sandbox
+from tests.console.conftest import World
+from tests.flow_helpers import upload
+
+TENANTS = ("H51080200011", "H51080200012")
+
+
+def _mine(world: World, code: str) -> list[dict]:
+    return world.http.get("/_sandbox/exchanges", params={"institution": code, "limit": 1000, "bodies": "none"}).json()
+
+
+def test_two_tenants_see_only_their_own_and_reset_one(world: World) -> None:
+    with ThreadPoolExecutor(2) as pool:
+        list(pool.map(lambda code: upload(world.http, 1, hospital=code, seed=77), TENANTS))
+    first, second = (_mine(world, code) for code in TENANTS)
+    assert first and second
+    assert {e["institution"] for e in first} == {TENANTS[0]} and {e["institution"] for e in second} == {TENANTS[1]}
+    world.http.post("/_sandbox/faults", json={"party": "imaging_centre", "kind": "delay", "institution": TENANTS[0]})
+    world.http.post("/_sandbox/faults", json={"party": "imaging_centre", "kind": "delay", "institution": TENANTS[1]})
+    reply = world.http.post(f"/_sandbox/tenants/{TENANTS[0]}/reset")
+    assert reply.status_code == 200, reply.text
+    assert reply.json() == {"tenant": TENANTS[0], "exchanges": len(first), "faults": 1}
+    assert _mine(world, TENANTS[0]) == []
+    assert [e["uid"] for e in _mine(world, TENANTS[1])] == [e["uid"] for e in second]
+    assert [f["institution"] for f in world.http.get("/_sandbox/faults").json()] == [TENANTS[1]]
+
+
+def test_reset_of_an_unknown_tenant_is_refused(world: World) -> None:
+    reply = world.http.post("/_sandbox/tenants/NOBODY/reset")
+    assert reply.status_code == 404 and reply.json()["findings"][0]["rule"] == "SANDBOX-TENANT-UNKNOWN"
+
+
+def test_a_party_switch_is_stored_for_every_worker_and_recorded(world: World, tmp_path) -> None:
+    reply = world.http.post("/_sandbox/parties/province_cloud", json={"mode": "external", "base_url": "http://127.0.0.1:9/"})
+    assert reply.status_code == 200 and reply.json()["mode"] == "external" and reply.json()["switched"]
+    assert world.http.get("/_sandbox/parties").json()["province_cloud"]["mode"] == "external"
+    event = world.http.get("/_sandbox/exchanges", params={"operation": "setParty", "limit": 1}).json()[0]
+    assert event["family"] == "sandbox" and event["response"]["json"]["after"]["mode"] == "external"
+    assert event["response"]["json"]["before"]["mode"] == "simulated"
+    back = world.http.post("/_sandbox/parties/province_cloud", json={"mode": "configured"}).json()
+    assert back["mode"] == "simulated" and not back["switched"]
+
+
+def test_another_worker_follows_the_database(tmp_path) -> None:
+    config = load_config(None, home=str(tmp_path))
+    one, two = Sandbox.open(config), Sandbox.open(config)
+    try:
+        assert base_url(two.config, "province_index") == config.public_url
+        one.runtime.set_party("province_index", {"mode": "external", "base_url": "http://10.0.0.9:8080"})
+        two.runtime.refresh(force=True)
+        assert base_url(two.config, "province_index") == "http://10.0.0.9:8080"
+        assert base_url(config, "province_index") == config.public_url  # the caller's config is not touched
+        one.runtime.set_party("province_index", None)
+        two.runtime.refresh(force=True)
+        assert base_url(two.config, "province_index") == config.public_url
+    finally:
+        one.close()
+        two.close()
+
+
+def test_unknown_or_incomplete_party_switches_are_refused(world: World) -> None:
+    reply = world.http.post("/_sandbox/parties/nobody", json={"mode": "external", "base_url": "http://x"})
+    assert reply.status_code == 404 and reply.json()["findings"][0]["rule"] == "SANDBOX-PARTY-UNKNOWN"
+    reply = world.http.post("/_sandbox/parties/hospital", json={"mode": "external"})
+    assert reply.status_code == 400 and reply.json()["findings"][0]["rule"] == "SANDBOX-PARTY-INVALID"
