@@ -29,13 +29,14 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     with running_sandbox(config, dicom=True) as base, httpx.Client(base_url=base, timeout=120) as http:
         exams = upload(http, 1, seed=1313)
         settled(http, exams[0]["hiImgIndx"])
-        _every_transport(http, int(config.parties["hospital"].port or 0))
+        every_transport(http, int(config.parties["hospital"].port or 0))
         yield World(base, http, int(config.parties["hospital"].port or 0), exams)
 
 
-def _every_transport(http: httpx.Client, pacs_port: int) -> None:
+def every_transport(http: httpx.Client, pacs_port: int) -> None:
     """An exchange of each transport besides flow A's HTTP: a SOAP call (refused), the gateway
-    reading the hospital's view (SQL), a C-ECHO to the hospital PACS (DICOM)."""
+    reading the hospital's view (SQL), a C-ECHO to the hospital PACS and an unknown caller
+    rejected by it (DICOM)."""
     http.post("/YlzSynInfoService/services/service", content=b"<x/>", headers={"content-type": "text/xml"})
     assert http.post("/_sandbox/actions/gateway-pull", json={"source": "view"}).status_code == 200
     ae = AE(ae_title="PORTAL")
@@ -44,6 +45,9 @@ def _every_transport(http: httpx.Client, pacs_port: int) -> None:
     assert assoc.is_established
     assoc.send_c_echo()
     assoc.release()
+    stranger = AE(ae_title="STRANGER")  # not among the PACS's callers: rejected, a failing exchange
+    stranger.add_requested_context(Verification)
+    assert stranger.associate("127.0.0.1", pacs_port, ae_title="HOSP_PACS").is_rejected
 
 
 @pytest.fixture(autouse=True)

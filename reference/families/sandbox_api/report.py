@@ -110,7 +110,8 @@ def conformanceReport(institution: str | None = None, family: str | None = None,
     content = build(exchanges)
     scope = {"institution": institution, "family": family, "since": since, "until": until}
     page = render_page("conformance.html", title="一致性报告 / conformance report", scope=scope,
-                       generated=sandbox.now().isoformat(sep=" ", timespec="seconds"), limit=LIMIT, **content)
+                       generated=sandbox.now().isoformat(sep=" ", timespec="seconds"), limit=LIMIT,
+                       base=sandbox.config.public_url, **content)
     headers = {}
     if download:
         name = f"conformance-{institution or 'all'}-{sandbox.now():%Y%m%d-%H%M%S}.html"
