@@ -29,7 +29,7 @@ TTL = 1.0
 #: Fault kinds by transport (``openapi/sandbox.yaml`` Fault describes each one's parameters).
 HTTP_KINDS = ("delay", "status", "empty", "truncated", "malformed", "reset", "slow")
 DICOM_KINDS = ("reject", "abort", "status", "delay")
-SOAP_KINDS = ("soap-fault", "delay", "status")
+SOAP_KINDS = ("soap-fault", "status", "delay", "empty", "truncated", "malformed", "reset", "slow")
 KINDS = tuple(dict.fromkeys((*HTTP_KINDS, *DICOM_KINDS, *SOAP_KINDS)))
 DICOM_OPERATIONS = ("A-ASSOCIATE", "C-ECHO", "C-FIND", "C-GET", "C-MOVE", "C-STORE")
 
@@ -79,8 +79,6 @@ def parse_fault(data: dict[str, Any], fault_id: str) -> Fault:
     kind = data.get("kind")
     if kind not in KINDS:
         raise FaultError(f"kind must be one of {', '.join(KINDS)}")
-    if kind == "status" and data.get("status") is None:
-        raise FaultError("a status fault needs status (HTTP status or DICOM status, e.g. 0xA700 = 42752)")
     probability = float(data.get("probability", 1.0))
     if not 0 <= probability <= 1:
         raise FaultError("probability must be between 0 and 1")

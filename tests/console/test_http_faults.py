@@ -90,5 +90,5 @@ def test_seeded_probability_repeats_the_same_draws(world: World) -> None:
 def test_invalid_faults_are_refused_natively(world: World) -> None:
     reply = world.http.post("/_sandbox/faults", json={"party": "nobody", "kind": "empty"})
     assert reply.status_code == 404 and reply.json()["findings"][0]["rule"] == "SANDBOX-PARTY-UNKNOWN"
-    reply = world.http.post("/_sandbox/faults", json={"party": "hospital", "kind": "status"})
+    reply = world.http.post("/_sandbox/faults", json={"party": "hospital", "kind": "delay", "colour": "red"})
     assert reply.status_code == 400 and reply.json()["findings"][0]["rule"] == "SANDBOX-FAULT-INVALID"

@@ -38,8 +38,10 @@ def _headers(message: Message, length: int, media_type: str | None = None) -> Me
 class FaultingSend:
     """The ``send`` a handler's reply passes through on its way to the recorder."""
 
-    def __init__(self, sandbox: Sandbox, family: Family, draft: ExchangeDraft, scope: Scope, send: Send) -> None:
+    def __init__(self, sandbox: Sandbox, family: Family, draft: ExchangeDraft, scope: Scope, send: Send,
+                 kinds: tuple[str, ...] = HTTP_KINDS) -> None:
         self.sandbox, self.family, self.draft, self.scope, self.send = sandbox, family, draft, scope, send
+        self.kinds = kinds
         self.fault: Fault | None = None
         self.start: Message | None = None
         self.body = bytearray()
@@ -47,7 +49,7 @@ class FaultingSend:
     def _decide(self) -> Fault | None:
         operation = self.draft.operation or self.scope.get("extensions", {}).get(
             "connexion_routing", {}).get("operation_id")
-        fault = self.sandbox.runtime.fault_for(self.draft.party, operation, self.draft.institution, HTTP_KINDS)
+        fault = self.sandbox.runtime.fault_for(self.draft.party, operation, self.draft.institution, self.kinds)
         if fault is not None:
             self.draft.fault = fault.mark()
             if fault.kind in (*BUFFERED, "slow"):
