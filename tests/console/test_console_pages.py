@@ -89,7 +89,7 @@ def test_an_exchange_links_what_it_caused(world: World) -> None:
     upload = _exchanges(world, operation="saveExamRpotImgInfo", direction="inbound", limit=1)[0]
     page = world.http.get(f"/_sandbox/console/exchanges/{upload['uid']}").text
     caused = page[page.index("exchanges during this one"):]
-    assert "saveExamRpotImgIndx" in caused  # the centre registered the index while serving the upload
+    assert "fetch imgInfoDcm" in caused and "getFile" in caused  # the centre fetched the files while serving it
 
 
 def test_conformance_report(world: World) -> None:
@@ -108,3 +108,30 @@ def test_console_js_has_no_build_step(world: World) -> None:
     page = world.http.get("/_sandbox/console").text
     assert "<script>" in page and "import " not in page.split("<script>")[1]
     assert httpx.URL(world.base).host == "127.0.0.1"
+
+
+def _page_of_newest(world: World, **params: object) -> str:
+    e = _exchanges(world, limit=1, **params)[0]
+    return world.http.get(f"/_sandbox/console/exchanges/{e['uid']}").text
+
+
+def test_near_misses_say_why_a_request_did_not_match(world: World) -> None:
+    world.http.post("/mie/api/mie/saveExamRpotImgIndex", json={})  # a misspelt path
+    page = _page_of_newest(world, transport="http", rule="HTTP-NOT-FOUND")
+    assert "why didn't my request match?" in page
+    assert "POST /mie/api/mie/saveExamRpotImgIndx" in page
+    world.http.get("/mie/api/mie/saveExamRpotImgIndx")  # the right path, the wrong method
+    page = _page_of_newest(world, transport="http", rule="HTTP-METHOD")
+    assert "method GET → POST" in page
+    envelope = ('<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body>'
+                '<ns:SynApplyInf xmlns:ns="http://service.ylz.com/"><req/></ns:SynApplyInf></soap:Body></soap:Envelope>')
+    world.http.post("/YlzSynInfoService/services/service", content=envelope, headers={"content-type": "text/xml"})
+    page = _page_of_newest(world, transport="soap", rule="SOAP-OPERATION-UNKNOWN")
+    assert "operation SynApplyInf → SynApplyInfo" in page
+    from pynetdicom import AE
+    from pynetdicom.sop_class import Verification
+    ae = AE(ae_title="PORTAL")
+    ae.add_requested_context(Verification)
+    assert ae.associate("127.0.0.1", world.pacs_port, ae_title="HOSP_PAC").is_rejected
+    page = _page_of_newest(world, transport="dicom", rule="DICOM-CALLED-AE-UNKNOWN")
+    assert "called AE HOSP_PAC → HOSP_PACS" in page

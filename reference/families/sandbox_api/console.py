@@ -20,6 +20,7 @@ from reference.runtime import DICOM_KINDS, DICOM_OPERATIONS, HTTP_KINDS, SOAP_KI
 from reference.sandbox import Sandbox
 from reference.viewer import render_page
 
+from .near import near_misses
 from .present import field_value, show
 
 ICON = ('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><rect width="16" height="16" rx="3" '
@@ -92,7 +93,8 @@ def consoleExchange(uid: str) -> Response:
     parts = {name: show(exchange.get(name), f"/_sandbox/exchanges/{uid}/{name}") for name in ("request", "response")}
     fault = (exchange.get("response") or {}).get("fault")
     return HTMLResponse(render_page("console_exchange.html", title=f"交换记录 / exchange {uid}", e=exchange,
-                                    parts=parts, fault=fault, during=sorted(during, key=lambda e: e["id"])))
+                                    parts=parts, fault=fault, during=sorted(during, key=lambda e: e["id"]),
+                                    near=near_misses(sandbox.config, exchange)))
 
 
 def _time(text: str) -> Any:
