@@ -135,3 +135,17 @@ def test_near_misses_say_why_a_request_did_not_match(world: World) -> None:
     assert ae.associate("127.0.0.1", world.pacs_port, ae_title="HOSP_PAC").is_rejected
     page = _page_of_newest(world, transport="dicom", rule="DICOM-CALLED-AE-UNKNOWN")
     assert "called AE HOSP_PAC → HOSP_PACS" in page
+
+
+def test_conformance_report_as_pdf(world: World, tmp_path) -> None:
+    import shutil
+    import subprocess
+
+    reply = world.http.get("/_sandbox/report", params={"format": "pdf", "download": "true"})
+    assert reply.status_code == 200 and reply.headers["content-type"] == "application/pdf"
+    assert reply.content.startswith(b"%PDF") and "attachment" in reply.headers["content-disposition"]
+    if shutil.which("pdftotext") is None:
+        return
+    (tmp_path / "r.pdf").write_bytes(reply.content)
+    text = subprocess.run(["pdftotext", str(tmp_path / "r.pdf"), "-"], capture_output=True, text=True, timeout=60).stdout
+    assert "一致性报告 / conformance report" in text and "per interface family" in text and "per seed section" in text

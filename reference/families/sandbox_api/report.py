@@ -102,18 +102,25 @@ def build(exchanges: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def conformanceReport(institution: str | None = None, family: str | None = None, since: str | None = None,
-                      until: str | None = None, download: bool = False) -> Response:
+                      until: str | None = None, download: bool = False, format: str = "html") -> Response:  # noqa: A002
     """一致性报告 / the conformance report, Chinese with English."""
     sandbox = context["sandbox"]
     exchanges = sandbox.exchanges.query(institution=institution, family=family, since=when(since, "since"),
                                         until=when(until, "until"), limit=LIMIT, bodies=False)
     content = build(exchanges)
     scope = {"institution": institution, "family": family, "since": since, "until": until}
+    generated = sandbox.now().isoformat(sep=" ", timespec="seconds")
+    name = f"conformance-{institution or 'all'}-{sandbox.now():%Y%m%d-%H%M%S}"
+    if format == "pdf":
+        from .report_pdf import report_pdf
+
+        data = report_pdf(content, scope, generated, sandbox.config.public_url)
+        return Response(data, media_type="application/pdf",
+                        headers={"content-disposition": f'{"attachment" if download else "inline"}; filename="{name}.pdf"'})
     page = render_page("conformance.html", title="一致性报告 / conformance report", scope=scope,
-                       generated=sandbox.now().isoformat(sep=" ", timespec="seconds"), limit=LIMIT,
+                       generated=generated, limit=LIMIT,
                        base=sandbox.config.public_url, **content)
     headers = {}
     if download:
-        name = f"conformance-{institution or 'all'}-{sandbox.now():%Y%m%d-%H%M%S}.html"
-        headers["content-disposition"] = f'attachment; filename="{name}"'
+        headers["content-disposition"] = f'attachment; filename="{name}.html"'
     return HTMLResponse(page, headers=headers)

@@ -98,7 +98,8 @@ class FaultingSend:
         start, media_type = self.start, None
         if kind == "status":
             body, media_type = self._status_body()
-            start = {**start, "status": int(self.fault.status or 500)}
+            status = int(self.fault.status or 500)
+            start = {**start, "status": status if 100 <= status <= 599 else 500}  # a DICOM status means "fail"
         elif kind == "empty":
             body = b""
         elif kind == "truncated":
