@@ -98,8 +98,12 @@ class Runtime:
         self._draws: dict[str, random.Random] = {}
 
     # -- reading ---------------------------------------------------------------------------
+    def stale(self) -> bool:
+        """Due for a re-read (the HTTP front door then re-reads off the event loop)."""
+        return time.monotonic() - self._loaded_at >= TTL
+
     def refresh(self, *, force: bool = False) -> None:
-        if not force and time.monotonic() - self._loaded_at < TTL:
+        if not force and not self.stale():
             return
         try:
             parties = (read_state(self.sandbox.db, PARTIES_KEY) or {}).get("parties", {})
@@ -133,11 +137,13 @@ class Runtime:
         return list(self._faults)
 
     def fault_for(self, party: str | None, operation: str | None, institution: str | None,
-                  kinds: tuple[str, ...] = KINDS) -> Fault | None:
-        """The first fault matching this exchange that fires now (seeded draw when probability < 1)."""
+                  kinds: tuple[str, ...] = KINDS, *, refresh: bool = True) -> Fault | None:
+        """The first fault matching this exchange that fires now (seeded draw when probability < 1);
+        ``refresh=False`` on the event loop (the HTTP front door re-read the settings off it)."""
         if party is None:
             return None
-        self.refresh()
+        if refresh:
+            self.refresh()
         for fault in self._faults:
             if fault.kind in kinds and fault.matches(party, operation, institution) and self._fires(fault):
                 return fault

@@ -49,7 +49,8 @@ class FaultingSend:
     def _decide(self) -> Fault | None:
         operation = self.draft.operation or self.scope.get("extensions", {}).get(
             "connexion_routing", {}).get("operation_id")
-        fault = self.sandbox.runtime.fault_for(self.draft.party, operation, self.draft.institution, self.kinds)
+        fault = self.sandbox.runtime.fault_for(self.draft.party, operation, self.draft.institution, self.kinds,
+                                               refresh=False)
         if fault is not None:
             self.draft.fault = fault.mark()
             if fault.kind in (*BUFFERED, "slow"):

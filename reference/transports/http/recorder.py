@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -82,7 +83,8 @@ class ExchangeRecorder:
             await self.app(scope, receive, send)
             return
         family = self.router(scope["path"])
-        self.sandbox.runtime.refresh()  # party switches and faults set at run time (cheap when fresh)
+        if self.sandbox.runtime.stale():  # party switches and faults set at run time: a read, off the event loop
+            await run_in_threadpool(self.sandbox.runtime.refresh)
         record = recording(self.sandbox, ExchangeDraft(family=family.name, party=family.party))
         context["exchange"] = record.draft
         await self._serve_and_record(scope, receive, send, record, family)
