@@ -32,7 +32,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
 
-from sqlalchemy import Text, cast, insert, select
+from sqlalchemy import Text, cast, insert, or_, select
 from sqlalchemy import delete as sa_delete
 
 from reference.storage import Database
@@ -281,6 +281,19 @@ class ExchangeLog:
             stmt = stmt.where(Exchange.id > after)
         with self.db.reading() as session:
             return [_as_dict(row, bodies) for row in session.scalars(stmt)]
+
+    def mentioning(self, values: list[str], *, after: int, limit: int = 50) -> list[dict[str, Any]]:
+        """Later exchanges whose request or response carries one of ``values`` (identifiers such as
+        a hiImgIndx or a Study Instance UID), oldest first, bodies summarised: what an exchange led to."""
+        wanted = [v for v in values if isinstance(v, str) and len(v) >= 8][:8]
+        if not wanted:
+            return []
+        self.flush()
+        texts = (cast(Exchange.request, Text), cast(Exchange.response, Text))
+        match = or_(*(t.like(f"%{_like(v)}%", escape="\\") for v in wanted for t in texts))
+        stmt = select(Exchange).where(Exchange.id > after, match).order_by(Exchange.id).limit(limit)
+        with self.db.reading() as session:
+            return [_as_dict(row, False) for row in session.scalars(stmt)]
 
     def delete(self, *, institution: str) -> int:
         """Forget one tenant's exchanges (``POST /_sandbox/tenants/{code}/reset``); how many."""

@@ -90,6 +90,9 @@ def test_an_exchange_links_what_it_caused(world: World) -> None:
     page = world.http.get(f"/_sandbox/console/exchanges/{upload['uid']}").text
     caused = page[page.index("exchanges during this one"):]
     assert "fetch imgInfoDcm" in caused and "getFile" in caused  # the centre fetched the files while serving it
+    led = page[page.index("what it led to"):]
+    for operation in ("saveExamRpotImgIndx", "queryImgCaheFileSn", "queryImgCahe"):  # registration, then the pull
+        assert operation in caused + led
 
 
 def test_conformance_report(world: World) -> None:

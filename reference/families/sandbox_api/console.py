@@ -91,10 +91,38 @@ def consoleExchange(uid: str) -> Response:
         since=start, until=start + timedelta(milliseconds=(exchange.get("duration_ms") or 0) + 50), limit=200,
         bodies=False) if e["uid"] != uid]
     parts = {name: show(exchange.get(name), f"/_sandbox/exchanges/{uid}/{name}") for name in ("request", "response")}
+    keys = identifiers(exchange)
+    followed = [e for e in sandbox.exchanges.mentioning(list(keys.values()), after=exchange["id"])
+                if e["uid"] not in {d["uid"] for d in during}]
     fault = (exchange.get("response") or {}).get("fault")
     return HTMLResponse(render_page("console_exchange.html", title=f"交换记录 / exchange {uid}", e=exchange,
                                     parts=parts, fault=fault, during=sorted(during, key=lambda e: e["id"]),
-                                    near=near_misses(sandbox.config, exchange)))
+                                    near=near_misses(sandbox.config, exchange), keys=keys, followed=followed))
+
+
+#: Identifiers that link an exchange to the ones it led to (index → pull → images; push → C-STORE → status).
+LINK_KEYS = ("hiImgIndx", "StudyInstanceUID", "studyUid", "studyUID", "examNo", "ExamNo", "accessionNo",
+             "AccessionNumber", "applyNo", "ApplyNo", "examId")
+
+
+def identifiers(exchange: dict[str, Any]) -> dict[str, str]:
+    """``key -> value`` of the linking identifiers in an exchange's JSON bodies and DICOM fields."""
+    found: dict[str, str] = {}
+
+    def walk(value: Any, depth: int = 0) -> None:
+        if depth > 6 or len(found) >= 8:
+            return
+        if isinstance(value, dict):
+            for k, v in value.items():
+                if k in LINK_KEYS and isinstance(v, str) and v and k not in found:
+                    found[k] = v
+                walk(v, depth + 1)
+        elif isinstance(value, list):
+            for v in value[:20]:
+                walk(v, depth + 1)
+    for part in ("request", "response"):
+        walk(exchange.get(part) or {})
+    return found
 
 
 def _time(text: str) -> Any:
