@@ -72,3 +72,13 @@ def test_unknown_or_incomplete_party_switches_are_refused(world: World) -> None:
     assert reply.status_code == 404 and reply.json()["findings"][0]["rule"] == "SANDBOX-PARTY-UNKNOWN"
     reply = world.http.post("/_sandbox/parties/hospital", json={"mode": "external"})
     assert reply.status_code == 400 and reply.json()["findings"][0]["rule"] == "SANDBOX-PARTY-INVALID"
+
+
+def test_run_time_settings_need_the_admin_token_on_an_exposed_listener(tmp_path) -> None:
+    from reference.transports.http.admin import protected
+
+    exposed = load_config(None, home=str(tmp_path), listen={"host": "0.0.0.0"})
+    local = load_config(None, home=str(tmp_path))
+    for path in ("/_sandbox/parties", "/_sandbox/parties/hospital", "/_sandbox/faults", "/_sandbox/tenants/X/reset"):
+        assert protected(exposed, path) and not protected(local, path)
+    assert not protected(exposed, "/_sandbox/console")
