@@ -20,4 +20,4 @@ def test_every_fault_class_from_a_scenario_step(tmp_path: Path) -> None:
     assert result.result == "pass", failed
     kinds = {s.id.removesuffix("-received") for s in result.steps if s.id.endswith("-received")}
     assert {"http-status", "token-11004", "token-expired", "empty", "malformed", "truncated", "reset", "slow", "delay", "soap-fault",
-            "soap-status", "dicom-reject", "dicom-abort", "dicom-status", "dicom-echo-status", "dicom-delay"} <= kinds
+            "soap-status", "soap-code", "dicom-reject", "dicom-abort", "dicom-status", "dicom-echo-status", "dicom-delay"} <= kinds

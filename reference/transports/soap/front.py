@@ -9,6 +9,7 @@ the request body is read up to a bound.  Every exchange is recorded with transpo
 from __future__ import annotations
 
 import html
+import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -99,7 +100,9 @@ class SoapEndpoint:
             operation = call.operation
             draft.operation = operation.name
             draft.add(call.findings)
-            self._inject(draft)
+            injected = self._inject(draft, operation)
+            if injected is not None:
+                return 200, injected, envelope.MEDIA_TYPE
             handler: Callable[[SoapContext], str] = self.family.handler(operation.name)
             result = handler(SoapContext(self.sandbox, draft, call.params, dict(request.path_params)))
             return 200, envelope.reply(operation, self.namespace, result), envelope.MEDIA_TYPE
@@ -108,21 +111,26 @@ class SoapEndpoint:
                                            config=self.sandbox.config, draft=draft)
             return status, body, envelope.MEDIA_TYPE
 
-    def _inject(self, draft: ExchangeDraft) -> None:
+    def _inject(self, draft: ExchangeDraft, operation: wsdl.Operation) -> bytes | None:
         """A fault set for this operation (``reference.runtime``): a SOAP Fault, the operation's own
-        failure reply (``status``), or a delay — marked on the exchange."""
+        failure reply (``status``; with ``code``, that code in its document: a wrong code), or a
+        delay — marked on the exchange."""
         fault = self.sandbox.runtime.fault_for(self.family.party, draft.operation, draft.institution,
                                                ("soap-fault", "status", "delay"))
         if fault is None:
-            return
+            return None
         draft.fault = fault.mark()
         if fault.kind == "delay":
             time.sleep(self.sandbox.runtime.delay_seconds(fault))
-            return
+            return None
         finding = RULES.finding("FAULT-INJECTED", fault=fault.id, kind=fault.kind)
         if fault.kind == "soap-fault":
             raise SoapFault([finding], str(fault.code or "Server"))
-        raise NativeError([finding])
+        if fault.code is None or self.family.soap_error is None:
+            raise NativeError([finding])
+        document = self.family.soap_error(operation.name, [finding], self.sandbox.config)
+        document = re.sub(r"<code>[^<]*</code>", lambda _: f"<code>{html.escape(str(fault.code))}</code>", document, count=1)
+        return envelope.reply(operation, self.namespace, document)
 
     def _check_content_type(self, value: str) -> None:
         media = value.split(";")[0].strip().lower()
