@@ -12,6 +12,7 @@ from tests.console.conftest import World
 from tests.flow_helpers import upload
 
 TENANTS = ("H51080200011", "H51080200012")
+CENTRE = "S51080200001"
 
 
 def _mine(world: World, code: str) -> list[dict]:
@@ -26,9 +27,15 @@ def test_two_tenants_see_only_their_own_and_reset_one(world: World) -> None:
     assert {e["institution"] for e in first} == {TENANTS[0]} and {e["institution"] for e in second} == {TENANTS[1]}
     world.http.post("/_sandbox/faults", json={"party": "imaging_centre", "kind": "delay", "institution": TENANTS[0]})
     world.http.post("/_sandbox/faults", json={"party": "imaging_centre", "kind": "delay", "institution": TENANTS[1]})
+    held = {e["hospital"] for e in world.http.get(f"/_sandbox/state/centre/{CENTRE}/exams").json()}
+    assert set(TENANTS) <= held
     reply = world.http.post(f"/_sandbox/tenants/{TENANTS[0]}/reset")
     assert reply.status_code == 200, reply.text
-    assert reply.json() == {"tenant": TENANTS[0], "exchanges": len(first), "faults": 1}
+    answer = reply.json()
+    assert (answer["tenant"], answer["exchanges"], answer["faults"]) == (TENANTS[0], len(first), 1)
+    assert answer["state"]["centre_exams"] >= 1
+    held = {e["hospital"] for e in world.http.get(f"/_sandbox/state/centre/{CENTRE}/exams").json()}
+    assert TENANTS[0] not in held and TENANTS[1] in held
     assert _mine(world, TENANTS[0]) == []
     assert [e["uid"] for e in _mine(world, TENANTS[1])] == [e["uid"] for e in second]
     assert [f["institution"] for f in world.http.get("/_sandbox/faults").json()] == [TENANTS[1]]

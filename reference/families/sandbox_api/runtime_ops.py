@@ -10,6 +10,7 @@ from pydantic import ValidationError
 
 from reference.errors import NativeError
 from reference.exchanges import ExchangeDraft, recording
+from reference.families import all_families
 from reference.rules import RULES
 from reference.runtime import FaultError, parse_fault
 from reference.sandbox import Sandbox
@@ -90,4 +91,9 @@ def resetTenant(code: str) -> dict[str, Any]:
     if len(kept) != len(faults):
         sandbox.runtime.set_faults(kept)
     removed = sandbox.exchanges.delete(institution=code)
-    return {"tenant": code, "exchanges": removed, "faults": len(faults) - len(kept)}
+    state: dict[str, int] = {}
+    for family in all_families():  # each family forgets what it holds of the tenant (its control module)
+        reset = family.control_action("resetTenantState")
+        if reset is not None:
+            state.update(reset(sandbox, code))
+    return {"tenant": code, "exchanges": removed, "faults": len(faults) - len(kept), "state": state}
