@@ -7,7 +7,8 @@ the handler produced, and recorded as sent — the exchange carries ``response.f
   e.g. 11001 / 11003 / 11004 of the provincial cloud's token errors), or ``params.body`` as given;
 - ``empty``, ``truncated`` (the first half), ``malformed`` (half, then bytes no parser accepts);
 - ``reset``: headers and half the body sent, then the connection dropped;
-- ``slow``: the body in ``params.chunk`` byte pieces (default 64), ``delay_ms`` between them.
+- ``slow``: the body in ``params.chunk`` byte pieces (default 64; at most 256 pieces), ``delay_ms``
+  between them.
 """
 from __future__ import annotations
 
@@ -80,7 +81,7 @@ class FaultingSend:
     async def _slow(self, message: Message) -> None:
         assert self.fault is not None
         data, more = message.get("body", b""), message.get("more_body", False)
-        size = max(int(self.fault.params.get("chunk", 64)), 1)
+        size = max(int(self.fault.params.get("chunk", 64)), 1, len(data) // 256)  # at most 256 pauses a body
         pieces = [data[i:i + size] for i in range(0, len(data), size)] or [b""]
         for index, piece in enumerate(pieces):
             last = index == len(pieces) - 1
