@@ -85,6 +85,14 @@ def parse_fault(data: dict[str, Any], fault_id: str) -> Fault:
     return Fault(id=fault_id, **{k: v for k, v in data.items() if k in known})
 
 
+def _stored(data: Any) -> Fault | None:
+    """A stored fault, or None for a row this version cannot read (never breaks a request)."""
+    try:
+        return parse_fault({k: v for k, v in data.items() if k != "id"}, str(data["id"]))
+    except (FaultError, TypeError, ValueError, KeyError, AttributeError):
+        return None
+
+
 class Runtime:
     """This process's view of the run-time settings, refreshed from the database."""
 
@@ -113,7 +121,7 @@ class Runtime:
             return
         with self._lock:
             self._parties = parties
-            self._faults = [Fault(**f) for f in faults]
+            self._faults = [fault for f in faults if (fault := _stored(f)) is not None]
             self._loaded_at = time.monotonic()
             self._apply_parties()
 
