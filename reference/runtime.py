@@ -64,7 +64,8 @@ class Fault:
         return out
 
     def as_dict(self) -> dict[str, Any]:
-        return {k: v for k, v in self.__dict__.items()}
+        """As stored and answered (unset fields left out)."""
+        return {k: v for k, v in self.__dict__.items() if v is not None}
 
 
 class FaultError(ValueError):

@@ -249,6 +249,7 @@ def _sandbox(ctx: Context) -> dict[str, Example]:
         "tourStart": Example(body={"trainee": "swagger", "lesson": "flow-a"}),
         "tourProgress": Example(params={"trainee": "swagger", "lesson": "flow-a"}),
     }
+    out.update(_console(ctx))
     centre = ctx.kind("imaging_centre")
     hospital = ctx.kind("hospital")
     if centre is None or hospital is None:
@@ -269,6 +270,24 @@ def _sandbox(ctx: Context) -> dict[str, Example]:
     if ctx.centre_exam is not None:
         exam, _ = ctx.centre_exam
         out["centreExamState"] = Example(params={"centreCode": exam.centre_code, "hiImgIndx": exam.hi_img_indx})
+    return out
+
+
+def _console(ctx: Context) -> dict[str, Example]:
+    """The console's operations (issue 13): the newest exchange; a party set back to its configuration;
+    a fault scoped to a calling AE no one else uses (SWAGGER), then that tenant's reset."""
+    out = {
+        "setParty": Example(params={"party": "province_cloud"}, body={"mode": "configured"},
+                            note="sets the provincial cloud back to the configuration file's mode"),
+        "addFault": Example(body={"party": "hospital", "operation": "C-FIND", "kind": "status", "status": 0xA700,
+                                  "institution": "SWAGGER"},
+                            note="C-FIND answers 0xA700 (out of resources) to the calling AE SWAGGER only"),
+        "resetTenant": Example(params={"code": "SWAGGER"}, note="forgets the tenant SWAGGER (the addFault example's)"),
+    }
+    newest = ctx.sandbox.exchanges.query(limit=1, bodies=False)
+    if newest:
+        out["consoleExchange"] = Example(params={"uid": newest[0]["uid"]})
+        out["exchangeBody"] = Example(params={"uid": newest[0]["uid"], "part": "request"})
     return out
 
 

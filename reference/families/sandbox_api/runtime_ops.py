@@ -44,10 +44,12 @@ def setParty(party: str, body: dict[str, Any]) -> dict[str, Any]:
     return after
 
 
-def record_event(sandbox: Sandbox, operation: str, url: str, request: dict[str, Any], response: dict[str, Any]) -> None:
-    """A change of the sandbox's settings, as an event in the exchange log (family ``sandbox``)."""
+def record_event(sandbox: Sandbox, operation: str, url: str, request: dict[str, Any], response: dict[str, Any],
+                 institution: str | None = None) -> None:
+    """A change of the sandbox's settings, as an event in the exchange log (family ``sandbox``; a
+    fault scoped to a tenant is that tenant's event)."""
     record = recording(sandbox, ExchangeDraft(direction="inbound", transport="http", party="sandbox",
-                                              family="sandbox", operation=operation))
+                                              family="sandbox", operation=operation, institution=institution))
     record.finish(method="POST", url=url, status=200, request={"json": request}, response={"json": response})
 
 
@@ -68,7 +70,7 @@ def addFault(body: dict[str, Any]) -> dict[str, Any]:
     except (FaultError, TypeError, ValueError) as exc:
         raise NativeError([RULES.finding("SANDBOX-FAULT-INVALID", detail=str(exc))]) from exc
     sandbox.runtime.set_faults([*faults, fault])
-    record_event(sandbox, "addFault", "/_sandbox/faults", body, fault.as_dict())
+    record_event(sandbox, "addFault", "/_sandbox/faults", body, fault.as_dict(), institution=fault.institution)
     return fault.as_dict()
 
 
