@@ -58,9 +58,11 @@ def _built(config: Config, registry: Registry, interface: str, institution: str,
     return built if isinstance(built, dict) else {}
 
 
-def _changes(recorded: dict[str, Any], built: dict[str, Any], node: str, seen: dict[str, str]) -> dict[str, Any]:
+def _changes(recorded: dict[str, Any], built: dict[str, Any], node: str, seen: dict[str, str],
+             wrong: set[str]) -> dict[str, Any]:
     """``override`` / ``remove`` so the rebuilt request says what the recorded one said: fields the
-    vendor got wrong stay wrong; a reused msgid becomes the variable captured where it was first sent."""
+    vendor got wrong stay wrong (``wrong``: the paths the recorded findings name); a reused msgid
+    becomes the variable captured where it was first sent."""
     override: dict[str, Any] = {}
     for key, value in recorded.items():
         if key == node:
@@ -69,10 +71,10 @@ def _changes(recorded: dict[str, Any], built: dict[str, Any], node: str, seen: d
             if value in seen:
                 override[key] = "${" + seen[value] + "}"
         elif key == "infTime":
-            if not (isinstance(value, str) and _TIME.match(value)):
+            if key in wrong or not (isinstance(value, str) and _TIME.match(value)):
                 override[key] = value
         elif key == "key":
-            if str(value)[-4:] != str(built.get("key", ""))[-4:]:
+            if key in wrong:
                 override[key] = value  # a wrong key (logged masked: still wrong)
         elif built.get(key) != value:
             override[key] = value
@@ -98,7 +100,8 @@ def export(exchanges: list[dict[str, Any]], config: Config, registry: Registry, 
         inst = config.institution(exchange["institution"])
         assert inst is not None
         node = row_node(inst.profile, str(exchange["operation"]), "input")
-        changes = _changes(recorded, _built(config, registry, interface, inst.code, rows), node, seen)
+        wrong = {str(f.get("path")) for f in exchange.get("findings") or [] if f.get("severity") == "error"}
+        changes = _changes(recorded, _built(config, registry, interface, inst.code, rows), node, seen, wrong)
         step_id = f"x{exchange['id']}"
         if isinstance(recorded.get("msgid"), str) and recorded["msgid"] not in seen:
             seen[recorded["msgid"]] = f"msgid_{step_id}"
