@@ -19,7 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from reference.exchanges import ExchangeDraft, Recording, body_record, recording
 from reference.families import Family, FamilyRouter
 from reference.sandbox import Sandbox
-from reference.transports.http.faults import FaultingSend
+from reference.transports.http.injected import FaultingSend
 
 UNRECORDED_PREFIXES = ("/_sandbox",)
 #: The console (``/``) and the browser's own icon request are the sandbox's, not a party's exchanges.

@@ -27,7 +27,7 @@ from reference.families import Family
 from reference.resources import contracts_dir
 from reference.rules import RULES
 from reference.sandbox import Sandbox
-from reference.transports.http.faults import FaultingSend
+from reference.transports.http.injected import FaultingSend
 
 from . import boundary, envelope, recorder, wsdl, xml
 from .envelope import SoapFault
