@@ -29,6 +29,7 @@ from reference.sandbox import Sandbox
 from reference.transports.http.admin import AdminGuard
 from reference.transports.http.boundary import make_boundary
 from reference.transports.http.docs import docs_app
+from reference.transports.http.faults import ReplyFaults
 from reference.transports.http.recorder import ExchangeRecorder
 from reference.transports.http.resolver import FamilyResolver
 from reference.transports.http.specs import joined_spec
@@ -66,7 +67,10 @@ def create_app(config: Config | None = None, *, clock: Clock | None = None, sand
     sandbox.actors.update(actors or {})
     families = all_families()
     router = FamilyRouter(families)
-    app = Router(routes=[Mount("/_sandbox/docs", docs_app(families, sandbox))], default=build_connexion_app(sandbox, router))
+    served: ASGIApp = build_connexion_app(sandbox, router)
+    if any(p.reply_faults for p in sandbox.config.parties.values()):  # a deliberately non-conforming sandbox
+        served = ReplyFaults(served, sandbox.config, router)
+    app = Router(routes=[Mount("/_sandbox/docs", docs_app(families, sandbox))], default=served)
     http = ExchangeRecorder(app, sandbox, router)
     soap = soap_routes(sandbox, families)  # SOAP services record their own exchanges (transport soap)
     return AdminGuard(Router(routes=soap, default=http) if soap else http, sandbox.config)

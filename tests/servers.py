@@ -1,6 +1,7 @@
 """Real sandbox processes for tests that need real sockets (`imgcloud serve`)."""
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -60,7 +61,8 @@ def serve(home: Path, *args: str, port: int | None = None, timeout: float = 30.0
             time.sleep(0.2)
         yield base, log.read_text(errors="replace")
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)
+        with contextlib.suppress(ProcessLookupError):  # it may have exited (a port taken)
+            os.killpg(proc.pid, signal.SIGTERM)
         try:
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:

@@ -1,5 +1,5 @@
 """The demo world's plan and its state on start (issue 14): deterministic in the seed and the day,
-every modality, flow C's studies apart from flow A's; a fresh data home is planned (or ``empty``
+every modality, flow C's studies apart from flow A's, flows B and D when their parties are simulated; a fresh data home is planned (or ``empty``
 with --empty, ``skipped`` when a party it needs is external); an interrupted seeding resumes."""
 from __future__ import annotations
 
@@ -22,14 +22,25 @@ def test_the_plan_is_deterministic_and_covers_every_modality(config):
     assert len(flow_c) == 2 and {e.uploader for e in flow_c} == {"H51080200012", "P51080000001"}
     assert len({e.accession for e in plan.exams}) == len(plan.exams), "every exam its own study"
     assert all(e.index >= demo_world.BASE for e in plan.exams)
-    assert plan.steps[-2:] == ["C:review", "A:pulled"]
+    flow_b = [e for e in plan.exams if e.flow == "B"]
+    flow_d = [e for e in plan.exams if e.flow == "D"]
+    assert len(flow_b) == demo_world.FLOW_B_EXAMS and {e.uploader for e in flow_b} == {"gateway"}
+    assert len(flow_d) == 1 and flow_d[0].apply_no
+    assert plan.steps[-3:] == ["C:review", "A:pulled", "B:remind"]
+
+
+def test_flows_b_and_d_are_planned_only_when_their_parties_are_simulated(make_config):
+    config = make_config(parties={"gateway": {"mode": "external", "base_url": "http://x"},
+                                  "regional_platform": {"mode": "external", "base_url": "http://y"}})
+    plan = demo_world.make_plan(config, NOW)
+    assert {e.flow for e in plan.exams} == {"A", "C"} and "B:remind" not in plan.steps
 
 
 def test_the_state_on_start(make_config, clock):
     fresh = Sandbox.open(make_config(), clock=clock)
     try:
         state = demo_world.start_state(fresh, fresh=True, empty=False)
-        assert state["status"] == "planned" and state["done"] == [] and len(state["steps"]) == 11
+        assert state["status"] == "planned" and state["done"] == [] and len(state["steps"]) == 15
         assert demo_world.first_pages(fresh, demo_world.DemoPlan.of(state["plan"]))["report"].endswith(
             f"/report/{state['plan']['exams'][0]['accession']}")
         write_state(fresh.db, DEMO_WORLD, {**state, "status": "interrupted", "done": state["steps"][:3]}, fresh.now())

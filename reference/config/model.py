@@ -4,7 +4,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -69,6 +69,18 @@ class GatewayConfig(_Strict):
     lookback_days: int = Field(default=365, ge=1)
 
 
+class ReplyFault(_Strict):
+    """A deliberate defect in a simulated party's replies (a second sandbox standing in for a
+    non-conforming vendor system): for ``operation``, fields removed or set, the HTTP status changed."""
+
+    operation: str = Field(min_length=1, max_length=64)
+    #: dotted paths of the JSON reply to remove (``datas.token``; ``data[*].succFlag`` in every item)
+    remove: list[str] = Field(default_factory=list)
+    #: dotted path -> value to put there
+    set: dict[str, Any] = Field(default_factory=dict)
+    status: int | None = Field(default=None, ge=100, le=599)
+
+
 class PartyConfig(_Strict):
     """One party: simulated inside the sandbox, or an external system under test."""
 
@@ -80,6 +92,11 @@ class PartyConfig(_Strict):
     port: int | None = Field(default=None, ge=1, le=65535)
     #: province_cloud: answer with the HTTP status equal to the body's code (INTERFACES.md §3); default 200
     mirror_status: bool = False
+    #: an external party's published public key: province_cloud's SM2 key (hex, 04…), regional_platform's
+    #: RSA key (PEM); unset: asked of it at /_sandbox/… (what a second sandbox serves)
+    public_key: str | None = Field(default=None, max_length=4000)
+    #: faults in this (simulated) party's replies, to stand in for a non-conforming system
+    reply_faults: list[ReplyFault] = Field(default_factory=list)
     #: DICOM: the AE title the party calls others with (default: ``ae_title``)
     calling_ae_title: str | None = Field(default=None, max_length=16)
     #: DICOM SCP: calling AE titles granted association (empty: anyone)

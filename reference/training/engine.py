@@ -3,7 +3,7 @@ exchange log.
 
 A step begins after the exchange log's newest record at that moment (``since``).  Its attempts are
 the inbound exchanges recorded after it that the trainee could have sent: the step's transport,
-family and operations, the trainee's institution, the trainee's own data in the request
+family and operations, the trainee's institution, the trainee's own data in the request or its URL
 (``contains``), and not the sandbox's own calls (``imgcloud-sandbox/`` user agent).  Each attempt
 is graded once, in the order received: its verdict and reply against the step's expectation; a
 failed attempt's findings are named — with the lesson's hint where the lesson names the mistake.
@@ -191,7 +191,7 @@ def _attempts(session: Any, step: Step, values: dict[str, Any], *, after: int) -
             continue
         if exchange.operation in expect.only_failed and exchange.verdict in ("pass", "warn"):
             continue
-        text = json.dumps(exchange.request, ensure_ascii=False)
+        text = json.dumps(exchange.request, ensure_ascii=False) + (exchange.url or "")  # a GET's data is its query
         if all(w in text for w in wanted):
             found.append(exchange)
     return found, last, scanned == SCAN

@@ -1,10 +1,10 @@
 """Lessons as data (issue 14): one YAML file per lesson under ``lessons/``, validated here.
 
 A lesson is a list of steps.  Each step explains one exchange (Chinese and English) with the seed
-section it comes from, shows the exact request to send (``request``: curl for HTTP, a DCMTK
+section it comes from, shows the exact request to send (``request``: curl for HTTP and SOAP, a DCMTK
 command line for DICOM), says what the exchange log must show for it (``expect``) and names the
 mistakes trainees make there (``mistakes``: a rule id of the catalogue, or a wrong reply, with a
-hint).  Adding a lesson (flows B and D, SOAP) is adding a file: nothing else lists them.
+hint).  Adding a lesson is adding a file: nothing else lists them.
 
 Templates: ``{name}`` in a string is replaced by the value ``name`` (the trainee's credentials,
 the values the lesson was prepared with, ``msgid`` and ``infTime`` made when shown); a string that
@@ -41,6 +41,7 @@ class Request(_Strict):
     json_body: Any = Field(default=None, alias="json")
     form: dict[str, str] | None = None  # multipart text fields
     files: dict[str, str] = Field(default_factory=dict)  # multipart file fields -> local file name
+    body: str | None = None  # a raw body (a SOAP envelope), its Content-Type in headers
     command: str | None = None  # dcmtk
     before: list[str] = Field(default_factory=list)  # shell lines to run first (downloads, variables)
 
@@ -58,7 +59,7 @@ class Request(_Strict):
 class Expect(_Strict):
     """The exchange that passes the step: inbound, not the sandbox's own, after the step began."""
 
-    transport: Literal["http", "dicom"] = "http"
+    transport: Literal["http", "dicom", "soap"] = "http"
     family: str | None = None
     operations: list[str] = Field(min_length=1)  # an attempt is an exchange of one of these
     passes: list[str] | None = None  # the operations that can pass (default: the first)

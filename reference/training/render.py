@@ -46,6 +46,8 @@ def request_data(request: Request, values: dict[str, Any]) -> dict[str, Any]:
                headers={k: fill(v, values) for k, v in request.headers.items()})
     if request.json_body is not None:
         out["json"] = fill(request.json_body, values)
+    if request.body is not None:
+        out["body"] = fill(request.body, values)
     if request.form is not None:
         out["form"] = {k: fill(v, values) for k, v in request.form.items()}
         out["files"] = {k: fill(v, values) for k, v in request.files.items()}
@@ -75,6 +77,9 @@ def as_text(data: dict[str, Any]) -> str:
         shell_vars = "$" in body
         parts += ["-H 'Content-Type: application/json'", "--data-binary @- <<" + ("EOF" if shell_vars else "'EOF'")]
         return "\n".join([*lines, " \\\n     ".join(parts), body, "EOF"])
+    if "body" in data:  # a raw body as written (a SOAP envelope): no shell expansion inside
+        parts.append("--data-binary @- <<'EOF'")
+        return "\n".join([*lines, " \\\n     ".join(parts), data["body"], "EOF"])
     return "\n".join([*lines, " \\\n     ".join(parts)])
 
 

@@ -4,7 +4,7 @@ generates and uploads exams (flow A, ``hospital.py``), the hospital whose PACS/R
 third-party PACS and 基卫 callers of flow D (``regional.py``).
 
 ``training.prepare`` makes a trainee's own data for a lesson (``training.py``); ``docs.examples``
-builds each operation's valid Swagger example (``sim/examples.py``).
+builds each operation's valid Swagger example (``sim/examples/``).
 
 ``ACTORS`` is what ``sim`` lends a sandbox it starts (``sim.server.create_app``): the control
 operations of ``reference`` call them by name, so ``reference`` never imports ``sim``.

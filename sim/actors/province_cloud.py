@@ -30,7 +30,7 @@ from reference.crypto import sm2
 from reference.parties import base_url, endpoint_path
 from reference.rules import RULES, Finding
 from reference.sandbox import Sandbox
-from reference.transports.http.client import RecordingClient
+from reference.transports.http.client import OURS, RecordingClient
 from sim.demo import as_generator_institution, centre_for
 from sim.fakedata import Exam
 from sim.fakedata.exams import make_exam
@@ -67,6 +67,8 @@ class Reply:
     content: bytes = b""
     content_type: str = ""
     exchange: str | None = None
+    #: our own record of the exchange (the caller's outbound record), when one was written
+    ours: str | None = None
 
     @property
     def code(self) -> Any:
@@ -101,7 +103,7 @@ class Reply:
             except ValueError:
                 body = None
         return cls(status=response.status_code, body=body, content=response.content, content_type=ctype,
-                   exchange=response.headers.get(EXCHANGE_HEADER))
+                   exchange=response.headers.get(EXCHANGE_HEADER), ours=response.extensions.get(OURS))
 
 
 def judge(response: httpx.Response) -> list[Finding]:
@@ -116,6 +118,8 @@ def judge(response: httpx.Response) -> list[Finding]:
 def public_key(config: Config, http: httpx.Client | None = None) -> str:
     """The cloud's SM2 public key: asked of the cloud (``GET /_sandbox/province-cloud/sm2-public-key``);
     when that fails and the cloud is simulated, the key this config's seed issues."""
+    if config.parties[PARTY].public_key:  # what an external cloud publishes, configured
+        return str(config.parties[PARTY].public_key)
     url = base_url(config, PARTY) + PUBLIC_KEY_PATH
     try:
         client = http or httpx.Client(timeout=10)

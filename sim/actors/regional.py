@@ -48,7 +48,10 @@ def hospital_of(config: Config, code: str) -> InstitutionConfig:
 # -- the regional platform's RSA key and the sign -------------------------------------------------
 
 def platform_public_key(config: Config, http: httpx.Client | None = None) -> rsa.RSA.RsaKey:
-    """The platform's public key: asked of the platform; the seed's own when that fails and it is simulated."""
+    """The platform's public key: configured (``parties.regional_platform.public_key``, PEM, what an
+    external platform publishes); else asked of the platform; the seed's own when that fails."""
+    if config.parties[PLATFORM].public_key:
+        return rsa.load_public(str(config.parties[PLATFORM].public_key))
     try:
         client = http or httpx.Client(timeout=10)
         try:

@@ -11,7 +11,14 @@ Kinds (a lesson's ``prepare: {kind: …}``):
   (``cloud_body``, ``idCardNo`` left as the shell variable to encrypt into), one DICOM instance and
   the PDF published by the hospital (``dicom_url``, ``pdf_url``);
 - ``index-rows``: a ``saveExamRpotImgIndx`` row stored by the lesson's centre (``index_row``);
-- ``pacs``: a generated study put in the hospital's PACS (``patientId``, ``studyUid``).
+- ``pacs``: a generated study put in the hospital's PACS (``patientId``, ``studyUid``);
+- ``gateway``: an exam at the gateway's hospital (its PACS, its report database) that the gateway
+  collected and uploaded (flow B: ``examNo``, ``accession``, the patient's ``certno``), and the
+  other hospital where the trainee's doctor logs in (``other_hospital``, ``his_user``);
+- ``regional``: an exam at the lesson's hospital for the regional platform (flow D, SOAP): its
+  SynApplyInfo envelopes (``apply_envelope``, ``apply_delete_envelope``), push body, one DICOM
+  instance published by the hospital (``dicom_url``), its apply form held by 基卫 and the AES
+  query (``jiwei_query``) under the hospital's key.
 """
 from __future__ import annotations
 
@@ -45,6 +52,10 @@ def prepare(sandbox: Sandbox, *, trainee: str, lesson: str, values: dict[str, An
         return _index_rows(sandbox, values, index)
     if kind == "pacs":
         return _pacs(sandbox, values, index)
+    if kind == "gateway":
+        return _gateway(sandbox, index)
+    if kind == "regional":
+        return _regional(sandbox, values, index)
     raise ValueError(f"no preparation {kind!r}")
 
 
@@ -109,3 +120,62 @@ def _pacs(sandbox: Sandbox, values: dict[str, Any], index: int) -> dict[str, Any
     return {"hospital": hospital.code, "patientId": exam.patient.patient_id, "studyUid": exam.study_uid,
             "accession": exam.accession_no, "patientName": exam.patient.name, "modality": exam.modality,
             "images": len(instances)}
+
+
+def _gateway(sandbox: Sandbox, index: int) -> dict[str, Any]:
+    from reference.families.gateway.collect import collect
+    from reference.families.gateway.reports import ReportQuery
+
+    from .hospital_pacs import examine
+
+    hospital = sandbox.config.parties["gateway"].collection.hospital
+    happened = examine(sandbox, hospital=hospital, count=1, start=index, instances_per_series=1)[0]
+    collect(sandbox, ReportQuery(hospital, exam_no=str(happened["examNo"])), source="http", images="move")
+    other = next((i.code for i in sandbox.config.institutions if i.kind == "hospital" and i.code != hospital), hospital)
+    return {"gw_hospital": hospital, "other_hospital": other, "his_user": f"T{index}", "examNo": happened["examNo"],
+            "accession": happened["accessionNo"], "modality": happened["modality"], "patientName": happened["psnName"],
+            "certno": happened["certno"], "hiImgIndx": happened["hiImgIndx"]}
+
+
+def _soap_envelope(sandbox: Sandbox, document: str) -> str:
+    """SynApplyInfo's SOAP 1.1 request as a trainee writes it: the apply document escaped in ``<req>``."""
+    from xml.sax.saxutils import escape
+
+    from reference.transports.soap import wsdl
+
+    namespace = sandbox.config.parties["regional_platform"].soap_namespace or wsdl.load("soap/syninfo.wsdl").namespace
+    return ('<?xml version="1.0" encoding="UTF-8"?>\n'
+            '<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/">\n'
+            f'  <soap:Body>\n    <ns:SynApplyInfo xmlns:ns="{namespace}">\n'
+            f"      <req>{escape(document)}</req>\n"
+            "    </ns:SynApplyInfo>\n  </soap:Body>\n</soap:Envelope>")
+
+
+def _regional(sandbox: Sandbox, values: dict[str, Any], index: int) -> dict[str, Any]:
+    import json
+
+    from reference.crypto import aes
+    from reference.families.hospital.files import publish
+    from reference.families.jiwei import service as jiwei
+    from reference.regional import identity
+    from sim.fakedata.regional import apply_document, jiwei_form, jiwei_query, push_body, regional_exam
+
+    hospital = _hospital(sandbox, values)
+    config = sandbox.config
+    r = regional_exam(config, hospital.code, index=index, on=sandbox.now().date())
+    first = make_study(r.exam, seed=config.seed, instances_per_series=1)[0]
+    with sandbox.db.session() as session:
+        dicom = publish(sandbox, session, hospital.code, first.data, "dcm")
+    code = identity.regional_code(hospital)
+    jiwei.store(sandbox, [{**jiwei_form(r), "yyid00": code}])
+    query = json.dumps(jiwei_query(r), ensure_ascii=False)
+    param = aes.encrypt(query, identity.jiwei_key(config, hospital))
+    archive = config.parties["regional_platform"]
+    return {"apply_envelope": _soap_envelope(sandbox, apply_document(config, r)),
+            "apply_delete_envelope": _soap_envelope(sandbox, apply_document(config, r, action="DELETE")),
+            "apply_no": r.apply_no, "exam_no": r.exam_no, "study_uid": r.exam.study_uid, "push_body": push_body(r),
+            "project": archive.project, "org_id": code, "jiwei_query": query, "jiwei_param": param,
+            "jiwei_key": identity.jiwei_key(config, hospital), "patientName": r.exam.patient.name,
+            "dicom_url": f"{base_url(config, 'hospital')}/hospital/{hospital.code}/files/{dicom}.dcm",
+            "archive_ae": archive.ae_title or "CLOUD_ARCHIVE", "archive_host": archive.host or config.listen.host,
+            "archive_port": archive.port or 11113, "store_ae": config.parties["hospital"].ae_title or "HOSP_PACS"}

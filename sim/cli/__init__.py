@@ -22,6 +22,7 @@ from reference.sandbox import Sandbox
 from reference.storage.problems import shown
 from sim import demo_world
 from sim.actors import ACTORS
+from sim.contract import cli as contract_cli
 from sim.server import PARENT_ENV
 
 from . import dicom, listings, scenario, tour
@@ -31,6 +32,7 @@ app = typer.Typer(help="imgcloud-sandbox: 医保影像云 interface sandbox", no
 fake_app = typer.Typer(help="Generate deterministic fake data (zh_CN).", no_args_is_help=True)
 app.add_typer(fake_app, name="fake")
 app.add_typer(scenario.app, name="scenario")
+app.add_typer(contract_cli.app, name="contract")
 app.add_typer(dicom.app, name="dicom")
 app.command("exams")(listings.exams)
 app.command("indexes")(listings.indexes)

@@ -13,10 +13,9 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
 from .common import ConfigOption, console, load
+from .output import Column, listing
 from .remote import call, sandbox_http
 
 app = typer.Typer(help="Drive the gateway (前置机, flow B) and its plug-in launch strings.", no_args_is_help=True)
@@ -29,6 +28,13 @@ def _client(target: str | None, config: Path | None) -> Any:
     return sandbox_http(cfg, target or base_url(cfg, "gateway"), timeout=600)
 
 
+#: The columns of ``imgcloud gateway pull`` (identifiers never cut, issue 14).
+PULL_COLUMNS = [Column("examNo"), Column("accessionNo"), Column("status"), Column("images"), Column("hiImgIndx / findings")]
+#: What a pulled exam may end as without the pull failing: collected now or before, refunded, or
+#: deleted by the hospital (001 §4.5: not collected again).
+PULL_FINE = ("uploaded", "refunded", "deleted")
+
+
 @app.command("pull")
 def gateway_pull(
     hospital: Annotated[str | None, typer.Option(help="The hospital to collect from (default: the gateway's).")] = None,
@@ -39,24 +45,24 @@ def gateway_pull(
     exam_no: Annotated[str | None, typer.Option("--exam-no", help="One exam by its unique number (no window).")] = None,
     no_upload: Annotated[bool, typer.Option("--no-upload", help="Collect only; do not upload to the centre.")] = False,
     target: Annotated[str | None, typer.Option(help="The gateway's sandbox (default: from the config).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the whole reply as JSON.")] = False,
     config: ConfigOption = None,
 ) -> None:
-    """Pull reports now, retrieve their studies, upload them (001 §4.1–4.2)."""
+    """Pull reports now, retrieve their studies, upload them (001 §4.1–4.2); exit 1 when an exam
+    could not be collected (invalid, mismatch, incomplete, upload failed)."""
     body = {"type": report_type, "days": days, "upload": not no_upload,
             **{k: v for k, v in (("hospital", hospital), ("source", source), ("images", images),
                                  ("examNo", exam_no)) if v}}
     with _client(target, config) as http:
         result = call(http, "POST", "/_sandbox/actions/gateway-pull", json=body)
-    table = Table(title=f"{result['hospital']}: {result['reports']} reports ({result['source']}, images by {result['images']})")
-    for column in ("examNo", "accessionNo", "status", "images", "hiImgIndx / findings"):
-        table.add_column(column)
-    for exam in result["exams"]:
-        note = exam.get("hiImgIndx") or "; ".join(f["rule"] for f in exam["findings"])
-        table.add_row(exam["examNo"], exam["accessionNo"], exam["status"], str(exam["instances"]), note)
-    Console().print(table)
+    rows = [{**exam, "images": exam["instances"],
+             "hiImgIndx / findings": exam.get("hiImgIndx") or "; ".join(f["rule"] for f in exam["findings"])}
+            for exam in result["exams"]]
+    listing(rows, PULL_COLUMNS, title=f"{result['hospital']}: {result['reports']} reports ({result['source']}, "
+                                      f"images by {result['images']})", as_json=as_json, data=result)
     for finding in result["findings"]:
         console.print(f"[yellow][{finding['rule']}] {finding['zh']} / {finding['en']}[/yellow]")
-    if result["findings"] or any(e["status"] not in ("uploaded", "refunded") for e in result["exams"]):
+    if result["findings"] or any(e["status"] not in PULL_FINE for e in result["exams"]):
         raise typer.Exit(1)
 
 

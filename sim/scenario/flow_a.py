@@ -1,8 +1,9 @@
 """Scenario names of flow A (INTERFACES.md flow A): the simulated hospital's uploads,
 the centre's and the province's state, the province's pull, the centre's deletion, and
-the centre's interfaces.  Everything goes through the sandbox control API of the party
-concerned (``ctx.party_url``), so with ``imaging_centre: external`` pointing at a second
-sandbox the centre-side steps reach that sandbox, and the rest stay here."""
+the centre's interfaces.  A party's state and actions are read through the sandbox control API
+of the sandbox under test (``ctx.internals_url``); when that party is external (a vendor's
+system, or a second sandbox standing in for one) those steps are skipped, saying why, and the
+flow is judged by the wire and by our record of the exchanges (``flow_a.served_images``)."""
 from __future__ import annotations
 
 from typing import Any
@@ -17,13 +18,13 @@ def _list(value: Any) -> list[str]:
 
 
 def _get(ctx: StepContext, party: str, path: str) -> Any:
-    reply = ctx.http.get(f"{ctx.party_url(party)}{path}")
+    reply = ctx.http.get(f"{ctx.internals_url(party)}{path}")
     reply.raise_for_status()
     return reply.json()
 
 
 def _post(ctx: StepContext, party: str, path: str, body: dict[str, Any]) -> Any:
-    reply = ctx.http.post(f"{ctx.party_url(party)}{path}", json=body, timeout=600)
+    reply = ctx.http.post(f"{ctx.internals_url(party)}{path}", json=body, timeout=600)
     reply.raise_for_status()
     return reply.json()
 
@@ -76,6 +77,27 @@ def verify_images(ctx: StepContext, params: dict[str, Any]) -> dict[str, Any]:
                 problems.append({"hiImgIndx": hi, "sopUid": inst["sopUid"], "expected": inst["sha256"],
                                  "cached": cached.get(inst["sopUid"])})
     return {"checked": checked, "problems": problems}
+
+
+@action("flow_a.served_images")
+def served_images(ctx: StepContext, params: dict[str, Any]) -> dict[str, Any]:
+    """``{exams: the upload result's exams}``: our record of the province's pull, read from the
+    exchange log of the sandbox under test — queryImgCahe as our centre served it (inbound), or as
+    our province asked an external centre for it (outbound).  Every instance of every exam must
+    have been served in an exchange judged ``pass`` or ``warn``; the others are listed."""
+    wanted = {(exam["hiImgIndx"], inst["sopUid"]) for exam in params["exams"] for inst in exam["instances"]}
+    log = ctx.http.get(f"{ctx.base_url}/_sandbox/exchanges", params={
+        "operation": "queryImgCahe", "direction": ctx.ours("imaging_centre"), "limit": min(3 * len(wanted) + 50, 1000)}).json()
+    verdicts: dict[tuple[str, str], list[str]] = {}
+    for entry in log:
+        body = (entry.get("request") or {}).get("json") or {}
+        sn = body.get("imgFileSn") if isinstance(body, dict) else None
+        if isinstance(sn, dict):
+            verdicts.setdefault((str(body.get("hiImgIndx")), str(sn.get("instUuid"))), []).append(entry["verdict"])
+    served = {key for key in wanted if any(v in ("pass", "warn") for v in verdicts.get(key, []))}
+    failed = sorted(key for key in wanted - served if key in verdicts)
+    return {"expected": len(wanted), "served": len(served), "missing": len(wanted - served - set(failed)),
+            "failed": [{"hiImgIndx": hi, "sopUid": sop, "verdicts": verdicts[(hi, sop)]} for hi, sop in failed[:10]]}
 
 
 @action("imaging_centre.pages")

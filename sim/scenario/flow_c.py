@@ -52,9 +52,16 @@ def _token(ctx: StepContext, client: CloudClient) -> None:
 
 
 def _last_exchange(ctx: StepContext, client: CloudClient) -> None:
-    if client.replies and client.replies[-1][1].exchange:
-        ctx.exchange_uid = client.replies[-1][1].exchange
-        ctx.exchange_base = ctx.party_url("province_cloud")
+    """The exchange the step's findings are read from: the cloud's own record when the cloud is
+    simulated here; when it is external, our caller's record of it (with the contract checks of the
+    cloud's reply), else the cloud's log, which is not read."""
+    if not client.replies:
+        return
+    reply = client.replies[-1][1]
+    if ctx.is_external("province_cloud") and reply.ours:
+        ctx.exchange_uid, ctx.exchange_base = reply.ours, ctx.base_url
+    elif reply.exchange:
+        ctx.exchange_uid, ctx.exchange_base = reply.exchange, ctx.party_url("province_cloud")
 
 
 def _exam(ctx: StepContext, params: dict[str, Any], hospital_key: str = "hospital") -> Any:

@@ -184,7 +184,8 @@ def store(ctx: StepContext, params: dict[str, Any]) -> dict[str, Any]:
 
 
 def _state(ctx: StepContext, party: str, path: str, **query: Any) -> Any:
-    response = ctx.http.get(ctx.party_url(party) + path, params={k: v for k, v in query.items() if v is not None})
+    """``party``'s internals (its ``/_sandbox/state``): skipped when it is external."""
+    response = ctx.http.get(ctx.internals_url(party) + path, params={k: v for k, v in query.items() if v is not None})
     try:
         return response.json()
     except ValueError:
@@ -245,7 +246,7 @@ def jiwei_register(ctx: StepContext, params: dict[str, Any]) -> Any:
     """``{hospital, seed?, index?}``: put the exam's apply form in the primary-care platform
     (``POST /_sandbox/actions/jiwei-forms`` where 基卫 is reached)."""
     r = _exam(ctx, params)
-    response = ctx.http.post(ctx.party_url("jiwei") + "/_sandbox/actions/jiwei-forms",
+    response = ctx.http.post(ctx.internals_url("jiwei") + "/_sandbox/actions/jiwei-forms",
                              json={"hospital": r.hospital.code, "forms": [jiwei_form(r)]})
     return response.json()
 

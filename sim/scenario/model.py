@@ -208,6 +208,7 @@ def _rule_problems(data: dict[str, Any], source: str) -> list[str]:
             if need not in seen:
                 problems.append(f"{at('needs', n)}: {need!r} is not the id of an earlier step")
         seen.add(step["id"])
+        problems += _reads_problems(step.get("reads"), at("reads", "internals"))
         for name, path in (step.get("capture") or {}).items():
             problems += _path_problem(path, at("capture", name))
         for n, exp in enumerate(step.get("expect") or []):
@@ -216,6 +217,16 @@ def _rule_problems(data: dict[str, Any], source: str) -> list[str]:
         for n, exp in enumerate(until if isinstance(until, list) else [until] if until else []):
             problems += _expectation_problems(exp, at("wait", "until", n) if isinstance(until, list) else at("wait", "until"))
     return problems
+
+
+def _reads_problems(reads: Any, label: str) -> list[str]:
+    from reference.parties import providers
+
+    if not isinstance(reads, dict):
+        return []
+    named = reads["internals"] if isinstance(reads["internals"], list) else [reads["internals"]]
+    known = providers()
+    return [f"{label}: no party {p!r} (parties: {', '.join(known)})" for p in named if p not in known]
 
 
 def _name_problems(data: dict[str, Any], source: str, registry: Registry) -> list[str]:

@@ -65,6 +65,21 @@ class StepContext:
         """Where ``party`` is reached: the sandbox under test when simulated, else its own address."""
         return base_url(self.config, party)
 
+    def is_external(self, party: str) -> bool:
+        return self.config.parties[party].mode == "external"
+
+    def internals_url(self, party: str) -> str:
+        """Where ``party``'s internals (its ``/_sandbox/`` state and actions) are read: the sandbox
+        under test; ``StepSkipped`` when ``party`` is external (a vendor's system has none)."""
+        if self.is_external(party):
+            raise StepSkipped(external_reason(party, self.party_url(party)))
+        return self.base_url
+
+    def ours(self, party: str) -> str:
+        """``inbound`` when the sandbox under test serves ``party`` (it received the calls), else
+        ``outbound``: our simulators' record of the calls they made to the external ``party``."""
+        return "outbound" if self.is_external(party) else "inbound"
+
     def institution_config(self, code: str) -> InstitutionConfig:
         inst = self.config.institution(code)
         if inst is None:
@@ -95,6 +110,12 @@ class StepContext:
         if self.storage is None:
             raise StepSkipped("stored state is readable only when the runner started the sandbox")
         return self.storage()
+
+
+def external_reason(party: str, url: str) -> str:
+    """Why a step that reads ``party``'s internals is not run (bilingual)."""
+    return (f"读取 {party} 的内部状态，而 {party} 是外部被测系统（{url}），无沙箱内部接口 / "
+            f"reads the internals of {party}, which is external ({url}): a system under test has no sandbox state")
 
 
 Action = Callable[[StepContext, dict[str, Any]], Any]
@@ -242,6 +263,24 @@ def append(value: Any, args: dict[str, Any]) -> str:
 def sandbox_exchanges(ctx: StepContext, params: dict[str, Any]) -> Any:
     """The sandbox's exchange log (``GET /_sandbox/exchanges``), filtered by ``params``."""
     return ctx.http.get(f"{ctx.base_url}/_sandbox/exchanges", params=params).json()
+
+
+@action("exchanges.record")
+def exchanges_record(ctx: StepContext, params: dict[str, Any]) -> Any:
+    """``{party, operation?, family?, institution?, verdict?, limit?}``: our record of the exchanges
+    with ``party`` — the log of the sandbox under test: what it received when it simulates
+    ``party``, what our simulators sent when ``party`` is external (``direction`` chosen so).  The
+    calls our simulators made from the runner are recorded only when it may open the storage."""
+    party = str(params["party"])
+    direction = ctx.ours(party)
+    if direction == "outbound" and ctx.storage is None:
+        raise StepSkipped(f"{party} 为外部系统，而本次运行的模拟调用方没有沙箱可记录（--target 未加 --shared-storage） / "
+                          f"{party} is external and this run's simulated callers had no sandbox to record in "
+                          "(--target without --shared-storage)")
+    if direction == "outbound" and ctx.storage is not None:
+        ctx.storage().exchanges.flush()  # the runner's own records, written before they are read back
+    query = {k: v for k, v in params.items() if k != "party"}
+    return ctx.http.get(f"{ctx.base_url}/_sandbox/exchanges", params={**query, "direction": direction}).json()
 
 
 @action("sandbox.health")

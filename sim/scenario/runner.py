@@ -16,10 +16,12 @@ import httpx
 
 from reference.clock import Clock
 from reference.config import Config
+from reference.parties import base_url
+from reference.transports.http.client import USER_AGENT
 
 from .model import Scenario, Step, load_scenario
 from .paths import interpolate
-from .registry import Registry, load_families
+from .registry import Registry, external_reason, load_families
 from .steps import Run
 
 RESULTS = ("pass", "fail", "skip", "error")
@@ -70,6 +72,8 @@ class StepResult:
     exchange: str | None = None
     captured: dict[str, Any] = field(default_factory=dict)
     refs: list[str] = field(default_factory=list)
+    #: what the step needs to be judged: ``wire``, ``record`` or ``internals:<party>,…`` (``reads``)
+    reads: str = "wire"
 
     def to_dict(self) -> dict[str, Any]:
         return {k: getattr(self, k) for k in self.__dataclass_fields__}
@@ -113,6 +117,23 @@ def _unmet(step: Step, done: dict[str, StepResult]) -> str | None:
     return f"needs {', '.join(unmet)}, which did not pass" if unmet else None
 
 
+def reads_of(step: Step) -> tuple[str, list[str]]:
+    """``(kind, parties)`` of a step's ``reads``: ``wire`` (the default), ``record``, or
+    ``internals`` with the parties whose internals it reads."""
+    reads = step.spec.get("reads", "wire")
+    if isinstance(reads, dict):
+        parties = reads["internals"]
+        return "internals", [parties] if isinstance(parties, str) else list(parties)
+    return str(reads), []
+
+
+def _unreadable(step: Step, config: Config) -> str | None:
+    """Why the step cannot run here: it reads the internals of a party that is external."""
+    kind, parties = reads_of(step)
+    external = [p for p in parties if config.parties[p].mode == "external"]
+    return external_reason(external[0], base_url(config, external[0])) if external else None
+
+
 def run_scenario(
     scenario: str | Path | Scenario,
     targets: Targets,
@@ -126,7 +147,8 @@ def run_scenario(
     model = scenario if isinstance(scenario, Scenario) else load_scenario(scenario, registry)
     started, t0 = datetime.now().astimezone().isoformat(timespec="seconds"), time.perf_counter()
     done: dict[str, StepResult] = {}
-    admin = {"X-Imgcloud-Admin": targets.config.admin_token()}  # for a sandbox whose control API is protected
+    admin = {"X-Imgcloud-Admin": targets.config.admin_token(),  # for a sandbox whose control API is protected
+             "user-agent": f"{USER_AGENT} (scenario)"}  # the log tells the runner's calls from a vendor's
     with httpx.Client(timeout=targets.timeout, transport=targets.transport, headers=admin) as http:
         ctx_args = {"config": targets.config, "base_url": targets.base_url, "http": http, "clock": targets.clock,
                     "exchange_timeout": targets.exchange_timeout}
@@ -145,8 +167,10 @@ def run_scenario(
 
 
 def _run_step(run: Run, step: Step, done: dict[str, StepResult]) -> StepResult:
-    common: dict[str, Any] = {"id": step.id, "title": step.title, "kind": step.kind, "refs": list(step.spec.get("refs") or [])}
-    reason = step.spec.get("skip") or _unmet(step, done)
+    kind, parties = reads_of(step)
+    common: dict[str, Any] = {"id": step.id, "title": step.title, "kind": step.kind, "refs": list(step.spec.get("refs") or []),
+                              "reads": f"{kind}:{','.join(parties)}" if parties else kind}
+    reason = step.spec.get("skip") or _unreadable(step, run.ctx_args["config"]) or _unmet(step, done)
     if reason is not None:
         return StepResult(**common, result="skip", duration=0.0, messages=[reason])
     t0 = time.perf_counter()

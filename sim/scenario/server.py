@@ -35,17 +35,18 @@ def with_public_url(config: Config, url: str) -> Config:
 
 @contextmanager
 def running_sandbox(config: Config | str | os.PathLike[str] | None = None, *, host: str = "127.0.0.1",
-                    clock: Clock | None = None, timeout: float = 30.0, dicom: bool = False) -> Iterator[str]:
+                    clock: Clock | None = None, timeout: float = 30.0, dicom: bool = False,
+                    port: int = 0) -> Iterator[str]:
     """Serve the sandbox until the block ends; yields its base URL (``http://127.0.0.1:<port>``).
 
     ``config`` is a loaded config or a config file (``None``: the built-in default); either
-    way its ``listen.public_url`` becomes the served URL.  With ``dicom``, the simulated parties'
+    way its ``listen.public_url`` becomes the served URL (on ``port``; 0: a free one).  With ``dicom``, the simulated parties'
     DICOM SCPs serve too (flow B's C-MOVEs), on the config's ports (``sim.localnet.with_free_dicom_ports``
     gives free ones); a port in use is logged and HTTP still serves, as ``imgcloud serve`` does.
     """
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, 0))
+    sock.bind((host, port))
     url = f"http://{host}:{sock.getsockname()[1]}"
     if isinstance(config, Config):
         cfg = with_public_url(config, url)

@@ -46,6 +46,10 @@ class Roots(dict[str, Any]):
     def __missing__(self, key: str) -> Any:
         if key != "$exchange":
             raise KeyError(key)
+        base = self.ctx.exchange_base or self.ctx.base_url
+        if base != self.ctx.base_url:  # logged by an external party: its internals, not read
+            raise StepSkipped(f"该交换记录在外部系统 {base} 的日志中，不读取 / the exchange is in the log of the external "
+                              f"system {base}, which is not read")
         if not self.ctx.exchange_uid:
             raise ExchangeUnavailable("no exchange to check: the response carried no X-Imgcloud-Exchange header "
                                       "(the party is not served by the sandbox?)")
@@ -107,7 +111,9 @@ class Run:
         try:
             reasons = check(exp, roots, lambda name, params: self.registry.actions[name](ctx, params))
         except StepSkipped as exc:
-            ctx.log(f"not checked: {exp.get('title') or exp.get('state')}: {exc}")
+            label = exp.get("title") or exp.get("state") or exp.get("finding") or \
+                ("no_findings " + str(exp["no_findings"]) if "no_findings" in exp else "expectation")
+            ctx.log(f"not checked: {label}: {exc}")
             return []
         title = exp.get("title")
         return [f"{title}: {r}" for r in reasons] if title else reasons

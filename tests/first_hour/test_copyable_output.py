@@ -84,3 +84,11 @@ def test_dicom_find_keeps_uids_whole(world):
 def test_scenario_list_has_json(world):
     listed = json.loads(run(world, "scenario", "list", "--json", columns=80))
     assert {"flow-a-national", "flow-c-province"} <= {s["name"] for s in listed}
+
+
+def test_gateway_pull_keeps_the_hiimgindx_whole(world):
+    args = ("gateway", "pull", "--target", world.base, "--config", str(world.config))
+    data = json.loads(run(world, *args, "--json", columns=80))  # the demo world's flow-B exams, collected already
+    ids = identifiers(data, ("hiImgIndx", "accessionNo", "examNo"))
+    assert any(len(i) > 80 for i in ids), ids
+    assert_whole(run(world, *args, columns=80), ids)

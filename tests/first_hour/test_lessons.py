@@ -15,12 +15,12 @@ import pytest
 
 from reference.training.lessons import all_lessons
 
-TOOLS = ("curl", "echoscu", "findscu", "getscu", "movescu", "python3")
+TOOLS = ("curl", "echoscu", "findscu", "getscu", "movescu", "storescu", "python3")
 
 
 def test_every_lesson_is_data_and_cites_the_seeds():
     lessons = all_lessons()
-    assert {"flow-a", "flow-c", "national-envelope", "tokens-sm2", "dicom-qr"} <= set(lessons)
+    assert {"flow-a", "flow-b", "flow-c", "flow-d", "national-envelope", "tokens-sm2", "dicom-qr", "soap"} <= set(lessons)
     for lesson in lessons.values():
         assert lesson.title.zh and lesson.title.en and lesson.seeds
         for step in lesson.steps:
@@ -29,7 +29,7 @@ def test_every_lesson_is_data_and_cites_the_seeds():
 
 
 @pytest.mark.skipif(any(shutil.which(t) is None for t in TOOLS), reason=f"needs {', '.join(TOOLS)} (DCMTK: tests/run.sh)")
-@pytest.mark.parametrize("lesson", ["national-envelope", "flow-c", "tokens-sm2", "dicom-qr"])
+@pytest.mark.parametrize("lesson", ["national-envelope", "flow-b", "flow-c", "flow-d", "tokens-sm2", "dicom-qr", "soap"])
 def test_a_lesson_completes_by_running_what_it_shows(world, lesson, tmp_path: Path):
     env = {**world.env(), "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
     trainee = f"runner-{lesson}"

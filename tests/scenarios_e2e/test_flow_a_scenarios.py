@@ -11,6 +11,7 @@ import yaml
 from reference.config import load_config
 from sim.scenario import Targets, run_scenario
 from sim.scenario.server import running_sandbox
+from tests.matrix.servers import dicom_ports
 from tests.servers import free_port, serve
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
@@ -36,7 +37,8 @@ def test_flow_a_against_an_external_centre(tmp_path):
                          parties={"imaging_centre": {"mode": "external", "base_url": centre_url}})
     with running_sandbox(config) as main_url:
         centre_config = tmp_path / "centre.yaml"
-        centre_config.write_text(yaml.safe_dump({"parties": {"province_index": {"mode": "external", "base_url": main_url}}}))
+        centre_config.write_text(yaml.safe_dump({"parties": {**dicom_ports(),  # its SCPs on free ports
+                                                             "province_index": {"mode": "external", "base_url": main_url}}}))
         with serve(tmp_path / "centre-home", "--config", str(centre_config), port=centre_port):
             result = run_scenario(SCENARIOS / "flow-a-national.yaml", Targets(config, main_url))
             assert result.result == "pass", _summary(result)

@@ -13,11 +13,14 @@ from reference import __version__
 from reference.exchanges import ExchangeDraft, Recording, body_record, recording
 from reference.rules import RULES, Finding
 from reference.sandbox import Sandbox
+from reference.validation.replies import check_reply
 
 #: How the sandbox's own calls introduce themselves: the exchange log tells them from a trainee's or a
 #: vendor's requests by it (the training mode grades only the others).
 USER_AGENT = f"imgcloud-sandbox/{__version__}"
 
+#: ``response.extensions`` key of the uid of the outbound record made of the exchange (when recorded)
+OURS = "imgcloud_exchange"
 #: ``(response) -> findings`` about the peer's answer.
 Judge = Callable[[httpx.Response], Sequence[Finding]]
 #: ``(status, body) -> findings`` about a downloaded body.
@@ -53,8 +56,17 @@ class RecordingClient:
             raise
         if self.sandbox is not None:
             record.draft.add(list(judge(response)) if judge else [])
+            if self._external(url):
+                record.draft.add(check_reply(self.family, operation, response))
             self._finish(record, url, response)
+            response.extensions[OURS] = record.draft.uid
         return response
+
+    def _external(self, url: str) -> bool:
+        """Whether ``url`` is another system's (an external party's), not this sandbox's own."""
+        assert self.sandbox is not None
+        own = self.sandbox.config.public_url.rstrip("/")
+        return not (url == own or url.startswith(own + "/"))
 
     def download(self, url: str, *, operation: str, institution: str | None = None, max_bytes: int,
                  seconds: float, judge: BodyJudge | None = None) -> tuple[httpx.Response | None, bytes | None, str | None]:
