@@ -10,9 +10,9 @@ def sandbox_console(ctx: Context) -> dict[str, Example]:
     out = {
         "setParty": Example(params={"party": "province_cloud"}, body={"mode": "configured"},
                             note="sets the provincial cloud back to the configuration file's mode"),
-        "addFault": Example(body={"party": "hospital", "operation": "C-FIND", "kind": "status", "status": 0xA700,
+        "addFault": Example(body={"party": "hospital", "operation": "C-FIND", "kind": "delay", "delay_ms": 500,
                                   "institution": "SWAGGER"},
-                            note="C-FIND answers 0xA700 (out of resources) to the calling AE SWAGGER only"),
+                            note="C-FIND answers half a second late, to the calling AE SWAGGER only"),
         "resetTenant": Example(params={"code": "SWAGGER"}, note="forgets the tenant SWAGGER (the addFault example's)"),
     }
     newest = ctx.sandbox.exchanges.query(limit=1, bodies=False)
