@@ -5,6 +5,8 @@ so several server workers agree on state.
 """
 from __future__ import annotations
 
+import os
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -35,12 +37,25 @@ class Sandbox:
     exchanges: ExchangeLog = field(init=False)
     #: party switches and faults set at run time (``reference/runtime.py``), shared through the database
     runtime: Runtime = field(init=False)
+    _shared: dict[Any, Any] = field(default_factory=dict, init=False, repr=False)
+    _shared_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     def __post_init__(self) -> None:
         # its own parties table: a run-time switch (``runtime``) replaces entries of it, never a caller's
         self.config = self.config.model_copy(update={"parties": dict(self.config.parties)})
         self.exchanges = ExchangeLog(self.db, journal=self.config.home / "journal")
         self.runtime = Runtime(self)
+
+    def shared(self, key: Any, make: Callable[[], Any]) -> Any:
+        """One object per process and ``key``, made on first use and kept until ``close`` — the
+        HTTP client a party reuses for a peer (building one costs ~19 ms of CPU, most of it
+        ``ssl.create_default_context``).  Keyed by process too: a forked worker makes its own."""
+        full = (os.getpid(), key)
+        with self._shared_lock:
+            found = self._shared.get(full)
+            if found is None:
+                found = self._shared[full] = make()
+            return found
 
     @classmethod
     def open(cls, config: Config, *, clock: Clock | None = None, migrate: bool = True) -> Sandbox:
@@ -74,5 +89,9 @@ class Sandbox:
     def close(self) -> None:
         self.jobs.drain(timeout=30)
         self.jobs.shutdown()
+        with self._shared_lock:
+            kept, self._shared = list(self._shared.values()), {}
+        for obj in kept:
+            getattr(obj, "shutdown", getattr(obj, "close", lambda: None))()
         self.exchanges.close()
         self.db.dispose()

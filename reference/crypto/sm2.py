@@ -26,10 +26,11 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
 
-from gmssl import sm3
 from gmssl.sm2 import CryptSM2, default_ecc_table
 
 from reference.config import Config
+
+from . import sm2_curve
 
 Layout = Literal["C1C3C2", "C1C2C3"]
 Encoding = Literal["hex", "base64"]
@@ -149,15 +150,14 @@ def decrypt(ciphertext: str, key: KeyPair) -> Decrypted:
             raise SM2Error("not-ciphertext", f"{len(data)} bytes, shorter than C1 (64/65) + C3 (32) + C2")
         raise SM2Error("not-ciphertext", "C1 (the first 64 bytes after an optional 04) is not a point of the SM2 curve")
     c1, rest = body[:C1_LEN], body[C1_LEN:]
-    d = int(key.private_hex, 16)
-    xy = _curve(key.private_hex, key.public_hex)._kg(d, c1.hex())
-    x2, y2 = bytes.fromhex(xy[:64]), bytes.fromhex(xy[64:])
+    xy = bytes.fromhex(sm2_curve.shared_point(key.private_hex, c1))
+    x2, y2 = xy[:32], xy[32:]
     length = len(rest) - C3_LEN
-    t = bytes.fromhex(sm3.sm3_kdf(xy.encode("utf8"), length))
+    t = sm2_curve.kdf(xy, length)
     for layout in ("C1C3C2", "C1C2C3"):
         c3, c2 = (rest[:C3_LEN], rest[C3_LEN:]) if layout == "C1C3C2" else (rest[-C3_LEN:], rest[:-C3_LEN])
         message = bytes(a ^ b for a, b in zip(c2, t, strict=True))
-        if bytes.fromhex(sm3.sm3_hash(list(x2 + message + y2))) == c3:
+        if sm2_curve.sm3_digest(x2 + message + y2) == c3:
             if layout == "C1C2C3":
                 raise SM2Error("c1c2c3", "the ciphertext is C1C2C3 (GM/T 0003 draft order); send C1C3C2")
             return Decrypted(plaintext=_plain(message), layout="C1C3C2", encoding=encoding, prefixed=prefixed)

@@ -26,6 +26,7 @@ from sim.contract import cli as contract_cli
 from sim.server import PARENT_ENV
 
 from . import dicom, listings, scenario, tour
+from . import load as load_cli
 from .common import ConfigOption, console, load
 
 app = typer.Typer(help="imgcloud-sandbox: 医保影像云 interface sandbox", no_args_is_help=True, add_completion=False)
@@ -37,6 +38,7 @@ app.add_typer(dicom.app, name="dicom")
 app.command("exams")(listings.exams)
 app.command("indexes")(listings.indexes)
 app.add_typer(tour.app, name="tour")
+app.add_typer(load_cli.app, name="load")
 for _family in all_families():
     if _family.sim_cli:
         app.add_typer(importlib.import_module(_family.sim_cli).app, name=_family.sim_cli_name or _family.name)

@@ -184,6 +184,21 @@ def test_association_limit_then_serves_again(env):
     assert limited and limited[0]["findings"][0]["rule"] == "DICOM-ASSOC-REJECTED"
 
 
+def test_find_and_get_match_a_list_of_uids(env):
+    """List of UID matching (PS3.4 C.2.2.2.2): several SOP Instance UIDs, backslash-separated, each matched."""
+    client, peer = DicomClient(env["sandbox"], calling="PORTAL"), Peer("HOSP_PACS", "127.0.0.1", env["pacs"].port)
+    first = env["instances"][0]
+    same_series = [i.sop_instance_uid for i in env["instances"] if i.series_uid == first.series_uid]
+    assert len(same_series) >= 2
+    ident = study_identifier(first.study_uid, "IMAGE", SeriesInstanceUID=first.series_uid)
+    ident.SOPInstanceUID = same_series[:2]
+    got = client.get(peer, ident)
+    assert got.ok and len(got.files) == 2, got.counts
+    ident.SOPInstanceUID = [same_series[0], "1.2.3.999"]
+    found = client.find(peer, ident)
+    assert found.ok and [m.SOPInstanceUID for m in found.matches] == [same_series[0]]
+
+
 def test_get_suboperation_failures_are_counted(env):
     """The requestor refuses the first C-STORE: final status Warning with 1 failed."""
     seen: list[str] = []

@@ -80,6 +80,17 @@ def test_11004_after_30_tokens_a_day_and_the_day_boundary(running, clock):
     assert token(running)
 
 
+def test_at_the_daily_limit_wrong_secrets_still_count_and_a_right_one_resets_them(running):
+    """11004 is answered without the writer lock only when that changes nothing (issue 12): a right
+    secret after a wrong one still resets the count, so the lock comes at the 6th wrong in a row."""
+    right = {"uid": H1, "appSecret": secret(running, H1)}
+    for _ in range(30):
+        token(running)
+    codes = [running.client.post("/interface/getToken", json=body).json()["code"]
+             for body in [right, {"uid": H1, "appSecret": "wrong"}, right] + [{"uid": H1, "appSecret": "wrong"}] * 6]
+    assert codes == [11004, 11001, 11004] + [11001] * 5 + [11003], codes
+
+
 def test_400_for_a_malformed_token_request(running):
     r = running.client.post("/interface/getToken", json={"uid": H1})
     assert r.json()["code"] == 400 and "appSecret" in r.json()["msg"]

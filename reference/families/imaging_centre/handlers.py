@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import anyio.to_thread
 from connexion.context import context
 from starlette.responses import HTMLResponse, Response
 
@@ -25,9 +26,11 @@ def saveExamRpotImgInfo(body: Any) -> dict[str, Any]:
 async def imgDld(centreCode: str, body: Any) -> Any:
     """获取影像中心检查图像清单 / 获取影像中心图像 — seeds/000 §1.3.2, §1.4.2 (dispatch on serviceName).
 
-    A coroutine on the event loop, not a thread-pool function: the hot path is one indexed
-    query and bytes from memory, cheaper than the hop to a worker thread."""
-    return download.handle(context["sandbox"], context[REPORT_KEY], context["exchange"], centreCode)
+    The indexed query runs in a worker thread (issue 12: nothing that blocks on the event loop —
+    a database that stalls, SQLite behind a writer or PostgreSQL over a network, would stall every
+    connection of the worker); the reply's bytes come prebuilt from the blob cache."""
+    return await anyio.to_thread.run_sync(download.handle, context["sandbox"], context[REPORT_KEY], context["exchange"],
+                                          centreCode)
 
 
 def reportPage(centreCode: str, accession: str) -> Response:

@@ -19,7 +19,7 @@ from reference.profiles import patch_row, row_node
 from reference.rules import RULES
 from reference.sandbox import Sandbox
 from reference.storage.models import CentreExam
-from reference.transports.http.client import RecordingClient
+from reference.transports.http.client import shared_client
 from reference.validation.conform import conform
 
 from .index_client import NhsaIndexClient
@@ -40,7 +40,7 @@ def index_row(sandbox: Sandbox, exam: CentreExam, centre: InstitutionConfig) -> 
 
 
 def _client(sandbox: Sandbox) -> NhsaIndexClient:
-    return NhsaIndexClient(sandbox.config, RecordingClient(sandbox, party="imaging_centre", family="nhsa-index"))
+    return NhsaIndexClient(sandbox.config, shared_client(sandbox, party="imaging_centre", family="nhsa-index"))
 
 
 def _call(sandbox: Sandbox, centre: InstitutionConfig, operation: str,

@@ -21,7 +21,7 @@ from reference.national.checks import Envelope, begin
 from reference.rules import RULES, Finding
 from reference.sandbox import Sandbox
 from reference.storage.models import CentreExam, CentreInstance
-from reference.transports.http.client import RecordingClient
+from reference.transports.http.client import shared_client
 from reference.validation import BodyReport
 
 from .ingest import Ingested, check_and_fetch, query_reply
@@ -40,7 +40,7 @@ def _judge_rows(sandbox: Sandbox, centre_code: str, env: Envelope, report: BodyR
                 draft: ExchangeDraft) -> list[tuple[dict[str, Any], list[Finding], Ingested | None]]:
     centre = sandbox.config.institution(centre_code)
     assert centre is not None
-    client = RecordingClient(sandbox, party="imaging_centre", family="hospital")
+    client = shared_client(sandbox, party="imaging_centre", family="hospital")
     judged = []
     try:
         for i, row in enumerate(env.rows):

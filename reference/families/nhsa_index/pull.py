@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from reference.rules import Finding
 from reference.sandbox import Sandbox
 from reference.storage.models import IndexRecord, ProvinceImage
-from reference.transports.http.client import RecordingClient
+from reference.transports.http.client import shared_client
 
 from .download_client import ImageDownloadClient
 
@@ -29,7 +29,7 @@ def pull_images(sandbox: Sandbox, hi: str) -> str | None:
     if started is None:
         return None
     url, centre = started
-    client = RecordingClient(sandbox, party="province_index", family="imaging-centre")
+    client = shared_client(sandbox, party="province_index", family="imaging-centre")
     try:
         downloads = ImageDownloadClient(client, institution=centre)
         entries, findings = downloads.file_list(url, hi)

@@ -27,14 +27,23 @@ from .pull import drop_images, pull_images
 RowHandler = Callable[[Session, Envelope, BodyReport, int, Any], tuple[dict[str, Any], list[Finding]]]
 
 
+def _row_findings(sandbox: Sandbox, env: Envelope, report: BodyReport, operation: str) -> list[list[Finding] | None]:
+    """Each save row's findings that need no database (schema, row rules): judged before the unit of
+    work starts, so the SQLite writer lock is held for the reads and writes only."""
+    if operation != "saveExamRpotImgIndx":
+        return [None] * len(env.rows)
+    today = sandbox.clock.now().date()
+    return [report.row_findings(env.node, i) + check_row(row, path=f"{env.node}[{i}]", mode=report.mode, today=today)
+            if isinstance(row, dict) else None for i, row in enumerate(env.rows)]
+
+
 def _save_row(session: Session, env: Envelope, report: BodyReport, i: int, row: Any,
-              sandbox: Sandbox, seen: dict[str, int]) -> tuple[dict[str, Any], list[Finding]]:
+              sandbox: Sandbox, seen: dict[str, int], judged: list[Finding] | None) -> tuple[dict[str, Any], list[Finding]]:
     path = f"{env.node}[{i}]"
-    if not isinstance(row, dict):
+    if not isinstance(row, dict) or judged is None:
         finding = RULES.finding("NIDX-ROW-TYPE", mode=report.mode, path=path, expected="object / JSON 对象")
         return replies.row_result(None, [finding], path=path, done="保存数据成功", failed="保存失败"), [finding]
-    findings = report.row_findings(env.node, i)
-    findings += check_row(row, path=path, mode=report.mode, today=sandbox.clock.now().date())
+    findings = list(judged)
     hi = row.get("hiImgIndx") if isinstance(row.get("hiImgIndx"), str) else None
     if hi and hi in seen:
         findings.append(RULES.finding("NIDX-DUPLICATE-ROW", mode=report.mode, path=path, hi=hi, first=seen[hi]))
@@ -93,14 +102,16 @@ def handle(sandbox: Sandbox, report: BodyReport, draft: ExchangeDraft, operation
         response, saved = _process(sandbox, report, draft, operation, env, digest)
     except IntegrityError:  # the same msgid committed concurrently: judge against it
         response, saved = _process(sandbox, report, draft, operation, env, digest)
-    for hi in saved:  # after the commit: the simulated province pulls the images (flow A)
-        sandbox.jobs.submit(f"pull {hi}", pull_images, sandbox, hi)
+    for hi in saved:  # after the commit: the simulated province pulls the images (flow A), once per
+        # index however often it is saved before its pull starts (the pull reads the newest row)
+        sandbox.jobs.submit_once(f"pull {hi}", pull_images, sandbox, hi)
     return response
 
 
 def _process(sandbox: Sandbox, report: BodyReport, draft: ExchangeDraft, operation: str,
              env: Envelope, digest: str) -> tuple[dict[str, Any], list[str]]:
     """The response, and the indexes saved by it (to pull their images once committed)."""
+    judged = _row_findings(sandbox, env, report, operation)
     with sandbox.db.session() as session:
         stored, finding = idempotency.previous(session, env.msgid, digest, operation)
         if finding is not None:
@@ -112,7 +123,7 @@ def _process(sandbox: Sandbox, report: BodyReport, draft: ExchangeDraft, operati
         seen: dict[str, int] = {}
         for i, row in enumerate(env.rows):
             if operation == "saveExamRpotImgIndx":
-                result, findings = _save_row(session, env, report, i, row, sandbox, seen)
+                result, findings = _save_row(session, env, report, i, row, sandbox, seen, judged[i])
             else:
                 result, findings = _delete_row(session, env, report, i, row, sandbox)
             results.append(result)

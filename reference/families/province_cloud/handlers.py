@@ -11,6 +11,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+import anyio.to_thread
 from connexion import request
 from connexion.context import context
 from connexion.lifecycle import ConnexionResponse
@@ -149,7 +150,9 @@ async def _multipart(operation: str, form: Any, upload: Any, op: Callable[..., N
             raise NativeError(findings)
         return op(_sandbox(), uid, fields, data, findings)
 
-    return _serve(operation, run, UPLOADED)
+    # the token lookup, the DICOM parse and the database writes in a worker thread, not on the event
+    # loop (issue 12); the context (request, exchange) goes with it
+    return await anyio.to_thread.run_sync(_serve, operation, run, UPLOADED)
 
 
 async def uploadDicom(body: Any = None, dicomFile: Any = None) -> Any:

@@ -222,7 +222,13 @@ def served_file(sandbox: Sandbox, sha256: str, form: Form | None) -> bytes:
 
 # -- matching (PS3.4 C.2.2.2) ----------------------------------------------------------------
 def _text(value: Any) -> str:
-    return "" if value is None else str(value)
+    """An element's value as DICOM text: a multi-valued one (list of UID matching, PS3.4 C.2.2.2.2)
+    joined with backslashes, not Python's list repr."""
+    if value is None:
+        return ""
+    if isinstance(value, MultiValue | list | tuple):
+        return "\\".join(str(v) for v in value)
+    return str(value)
 
 
 def _matches(query: Any, vr: str, actual: Any) -> bool:

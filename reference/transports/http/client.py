@@ -29,9 +29,9 @@ BodyJudge = Callable[[int, bytes], Sequence[Finding]]
 
 class RecordingClient:
     def __init__(self, sandbox: Sandbox | None, *, party: str, family: str,
-                 timeout: float = 30.0, transport: httpx.BaseTransport | None = None) -> None:
+                 timeout: float = 30.0, transport: httpx.BaseTransport | None = None, shared: bool = False) -> None:
         self.sandbox = sandbox
-        self.party, self.family = party, family
+        self.party, self.family, self.shared = party, family, shared
         self.http = httpx.Client(timeout=timeout, transport=transport,
                                  headers={"user-agent": f"{USER_AGENT} ({party})"})
 
@@ -113,4 +113,16 @@ class RecordingClient:
         )
 
     def close(self) -> None:
+        """Done with it: a shared client stays open for the next caller (``shutdown`` closes it)."""
+        if not self.shared:
+            self.http.close()
+
+    def shutdown(self) -> None:
         self.http.close()
+
+
+def shared_client(sandbox: Sandbox, *, party: str, family: str, timeout: float = 30.0) -> RecordingClient:
+    """The one client ``party`` reuses for ``family``'s peers in this process (httpx's pool is
+    thread-safe; connections are kept alive): no client, SSL context or connection built per call."""
+    return sandbox.shared(("http", party, family, timeout),
+                          lambda: RecordingClient(sandbox, party=party, family=family, timeout=timeout, shared=True))

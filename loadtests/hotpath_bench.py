@@ -1,0 +1,200 @@
+"""The hot paths of issue 12 beside their anchor, in one run (a script, not a test).
+
+Orthanc and nginx are not installed here, so the anchor is a minimal Starlette app served by the
+same uvicorn (one worker, same flags) in its own process: ``POST /json`` answers a small JSON
+body (the anchor of ``getToken`` and ``saveExamRpotImgIndx``), ``POST /file`` sends the same
+bytes ``queryImgCahe`` sends, from a file (a static file, held in memory).  The sandbox is ``imgcloud
+serve`` in its own process.  Each path is driven by wrk (Debian package ``wrk``) with the same
+threads, connections and duration, the sandbox and the anchor alternating rounds; printed:
+requests/s, median and p99 latency, and ours / anchor.
+
+    .venv/bin/python loadtests/hotpath_bench.py [--seconds 8] [--connections 16] [--rounds 2]
+        [--workers 1] [--src DIR]      # --src: serve the sandbox from another source tree (a "before")
+
+- ``queryImgCahe``: one instance of a head CT (exam 2 of seed 7, ~514 KB file, ~690 KB reply),
+  the bodies of every instance in turn;
+- ``getToken``: one hospital's uid and key (after 30 a day the answer is 11004: that is the path
+  measured, a serialised write, as a vendor's load test would hit it);
+- ``saveExamRpotImgIndx``: one valid row per request, a new msgid each (no replay), the province's
+  background pull of each index included.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from reference.config import load_config
+from reference.national.request import envelope
+from sim.demo import demo_index_rows
+from sim.localnet import free_port
+
+LUA = """
+local bodies = {}
+local i = 0
+for line in io.lines("%(bodies)s") do bodies[#bodies + 1] = line end
+request = function()
+  i = i %% #bodies + 1
+  return wrk.format("POST", "%(path)s", {["Content-Type"] = "application/json"}, bodies[i])
+end
+"""
+
+ANCHOR = """
+import sys
+import uvicorn
+from starlette.applications import Starlette
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+with open(sys.argv[2], "rb") as f:
+    BYTES = f.read()  # the reply queryImgCahe sends, read once: a static file served from memory
+
+async def small(request):
+    await request.body()
+    return JSONResponse({"code": 200, "msg": "ok", "datas": {"token": "x" * 43}})
+
+async def file(request):
+    await request.body()
+    return Response(BYTES, media_type="application/json")
+
+app = Starlette(routes=[Route("/json", small, methods=["POST"]), Route("/file", file, methods=["POST"])])
+uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[1]), log_level="warning", access_log=False)
+"""
+
+
+def _wait_up(url: str, proc: subprocess.Popen[bytes], timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{url}: the server exited")
+        try:
+            httpx.get(url, timeout=1)
+            return
+        except httpx.TransportError:
+            time.sleep(0.2)
+    raise RuntimeError(f"{url} did not answer")
+
+
+@contextmanager
+def _process(args: list[str], url: str, env: dict[str, str] | None = None, log: Path | None = None) -> Iterator[str]:
+    out = log.open("wb") if log else subprocess.DEVNULL
+    proc = subprocess.Popen(args, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        _wait_up(url, proc)
+        yield url
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+
+
+def _sandbox(tmp: Path, workers: int, src: str | None) -> Any:
+    port = free_port()
+    config = tmp / "config.yaml"
+    config.write_text(json.dumps({"parties": {"hospital": {"port": free_port()}, "regional_platform": {"port": free_port()},
+                                              "gateway": {"port": free_port()}}}))
+    env = {**os.environ, "IMGCLOUD_HOME": str(tmp / "home")}
+    if src:
+        env["PYTHONPATH"] = src
+    args = [sys.executable, "-c", "from sim.cli import main; main()", "serve", "--empty", "--port", str(port),
+            "--workers", str(workers), "--config", str(config)]
+    return _process(args, f"http://127.0.0.1:{port}/_sandbox/health", env, tmp / "serve.log")
+
+
+def _bodies(base: str, tmp: Path, count: int) -> dict[str, tuple[str, list[str]]]:
+    """Per path: the URL path and the request bodies wrk cycles through."""
+    cfg = load_config(None, home=str(tmp / "home"))
+    with httpx.Client(base_url=base, timeout=600, headers={"X-Imgcloud-Admin": cfg.admin_token()}) as http:
+        exam = http.post("/_sandbox/actions/hospital-upload",
+                         json={"hospital": "H51080200011", "count": 1, "seed": 7, "start": 2}).json()["exams"][0]
+        hi = exam["hiImgIndx"]
+        listing = http.post("/centre/S51080200001/imgDld", json={"hiImgIndx": hi, "serviceName": "queryImgCaheFileSn"}).json()
+        reply = http.post("/centre/S51080200001/imgDld", json={"hiImgIndx": hi, "serviceName": "queryImgCahe",
+                                                               "imgFileSn": listing["data"]["imgFileSnList"][0]}).content
+    (tmp / "reply.json").write_bytes(reply)
+    files = [json.dumps({"hiImgIndx": hi, "imgFileSn": e, "serviceName": "queryImgCahe"})
+             for e in listing["data"]["imgFileSnList"]]
+    inst = cfg.institution("H51080200011")
+    assert inst is not None
+    token = [json.dumps({"uid": inst.code, "appSecret": cfg.secret_for(inst)})]
+    centre, rows = demo_index_rows(cfg, 1, on=date.today(), seed=11)
+    now = datetime.now()
+    saves = [json.dumps(envelope(cfg, centre, "saveExamRpotImgIndx", rows, now=now - timedelta(seconds=1 + i // 10000),
+                                 sequence=i % 10000), ensure_ascii=False) for i in range(count)]
+    print(f"queryImgCahe: {len(files)} instances, reply {len(reply) / 1024:.0f} KB; {len(saves)} saveExamRpotImgIndx bodies")
+    return {"queryImgCahe": ("/centre/S51080200001/imgDld", files), "getToken": ("/interface/getToken", token),
+            "saveExamRpotImgIndx": ("/mie/api/mie/saveExamRpotImgIndx", saves)}
+
+
+def _wrk(base: str, path: str, bodies: list[str], seconds: int, connections: int, tmp: Path) -> dict[str, float]:
+    (tmp / "bodies.txt").write_text("\n".join(bodies), encoding="utf-8")
+    (tmp / "post.lua").write_text(LUA % {"bodies": tmp / "bodies.txt", "path": path})
+    out = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "-s", str(tmp / "post.lua"), "--latency", base],
+                         capture_output=True, text=True, check=True).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    lat = dict(re.findall(r"^\s+(50|99)%\s+([\d.]+\w+)", out, re.M))
+    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return {"rps": rps, "p50": _ms(lat.get("50", "0ms")), "p99": _ms(lat.get("99", "0ms")),
+            "non2xx": float(non2xx.group(1)) if non2xx else 0.0}
+
+
+def _ms(text: str) -> float:
+    value, unit = re.match(r"([\d.]+)(\w+)", text).groups()  # type: ignore[union-attr]
+    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[unit]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=int, default=8)
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--src", help="serve the sandbox from this source tree (e.g. a checkout of main: the 'before')")
+    parser.add_argument("--paths", nargs="*", default=["queryImgCahe", "getToken", "saveExamRpotImgIndx"])
+    args = parser.parse_args()
+    if not shutil.which("wrk"):
+        raise SystemExit("needs wrk (apt-get install wrk)")
+    tmp = Path(tempfile.mkdtemp(prefix="hotpath-bench-"))
+    anchor_port = free_port()
+    bodies_count = 40 * args.seconds * args.rounds * 50
+    with _sandbox(tmp, args.workers, args.src) as health:
+        base = health.rsplit("/_sandbox", 1)[0]
+        paths = _bodies(base, tmp, min(bodies_count, 60000))
+        anchor_args = [sys.executable, "-c", ANCHOR, str(anchor_port), str(tmp / "reply.json")]
+        with _process(anchor_args, f"http://127.0.0.1:{anchor_port}/", log=tmp / "anchor.log") as anchor_url:
+            anchor = anchor_url.rstrip("/")
+            served = f"sandbox --workers {args.workers}{' from ' + args.src if args.src else ''}"
+            print(f"wrk -t2 -c{args.connections} -d{args.seconds}s, {args.rounds} alternating rounds (best of each); "
+                  f"{served}; anchor: Starlette + uvicorn, 1 worker")
+            print(f"{'path':<22} {'ours req/s':>10} {'p50 ms':>8} {'p99 ms':>8} {'anchor req/s':>13} {'p50 ms':>8} {'ratio':>7}")
+            for name in args.paths:
+                path, bodies = paths[name]
+                ours, theirs = [], []
+                anchor_path = "/file" if name == "queryImgCahe" else "/json"
+                for _ in range(args.rounds):
+                    ours.append(_wrk(base, path, bodies, args.seconds, args.connections, tmp))
+                    theirs.append(_wrk(anchor, anchor_path, bodies[:50], args.seconds, args.connections, tmp))
+                best, top = max(ours, key=lambda r: r["rps"]), max(theirs, key=lambda r: r["rps"])
+                note = f"  ({best['non2xx']:.0f} non-2xx)" if best["non2xx"] else ""
+                print(f"{name:<22} {best['rps']:>10.0f} {best['p50']:>8.1f} {best['p99']:>8.1f} {top['rps']:>13.0f} "
+                      f"{top['p50']:>8.2f} {best['rps'] / top['rps']:>7.3f}{note}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,33 @@
+"""``reference.jobs``: ``submit_once`` coalesces the jobs of one name that have not started (the
+province's pull of an index saved again and again before its pull begins, issue 12)."""
+from __future__ import annotations
+
+import threading
+
+from reference.jobs import Jobs
+
+
+def test_submit_once_coalesces_queued_jobs_but_not_started_ones():
+    jobs = Jobs(workers=1)
+    gate, started, runs = threading.Event(), threading.Event(), []
+
+    def blocker() -> None:
+        started.set()
+        gate.wait(10)
+
+    try:
+        jobs.submit("blocker", blocker)
+        assert started.wait(10)
+        first = jobs.submit_once("pull A", runs.append, "A1")
+        assert first is not None
+        assert jobs.submit_once("pull A", runs.append, "A2") is None  # A1 is queued: it does the work
+        assert jobs.submit_once("pull B", runs.append, "B1") is not None
+        gate.set()
+        jobs.drain(10)
+        assert runs == ["A1", "B1"]
+        assert jobs.submit_once("pull A", runs.append, "A3") is not None  # A1 ran: a new one is queued
+        jobs.drain(10)
+        assert runs == ["A1", "B1", "A3"]
+    finally:
+        gate.set()
+        jobs.shutdown()
