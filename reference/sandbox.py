@@ -18,6 +18,7 @@ from reference.clock import Clock
 from reference.config import Config
 from reference.exchanges import ExchangeLog
 from reference.jobs import Jobs
+from reference.runtime import Runtime
 from reference.storage import BlobStore, Database
 from reference.storage.models import Blob
 
@@ -34,11 +35,16 @@ class Sandbox:
     #: operations — so ``reference`` never imports ``sim``.
     actors: dict[str, Callable[..., Any]] = field(default_factory=dict)
     exchanges: ExchangeLog = field(init=False)
+    #: party switches and faults set at run time (``reference/runtime.py``), shared through the database
+    runtime: Runtime = field(init=False)
     _shared: dict[Any, Any] = field(default_factory=dict, init=False, repr=False)
     _shared_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     def __post_init__(self) -> None:
+        # its own parties table: a run-time switch (``runtime``) replaces entries of it, never a caller's
+        self.config = self.config.model_copy(update={"parties": dict(self.config.parties)})
         self.exchanges = ExchangeLog(self.db, journal=self.config.home / "journal")
+        self.runtime = Runtime(self)
 
     def shared(self, key: Any, make: Callable[[], Any]) -> Any:
         """One object per process and ``key``, made on first use and kept until ``close`` — the

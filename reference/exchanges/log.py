@@ -32,7 +32,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import Text, cast, insert, or_, select
+from sqlalchemy import delete as sa_delete
 
 from reference.storage import Database
 from reference.storage.models import Exchange
@@ -242,8 +243,18 @@ class ExchangeLog:
         family: str | None = None,
         uid: str | None = None,
         direction: str | None = None,
+        party: str | None = None,
+        transport: str | None = None,
+        rule: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        before: int | None = None,
+        after: int | None = None,
         limit: int = 50,
+        bodies: bool = True,
     ) -> list[dict[str, Any]]:
+        """Newest first; ``before`` / ``after`` (record ids) page past the newest ``limit``; without
+        ``bodies``, request and response are summarised (size, media type, injected fault)."""
         self.flush()
         stmt = select(Exchange).order_by(Exchange.id.desc()).limit(limit)
         for column, value in (
@@ -253,14 +264,55 @@ class ExchangeLog:
             (Exchange.institution, institution),
             (Exchange.verdict, verdict),
             (Exchange.family, family),
+            (Exchange.party, party),
+            (Exchange.transport, transport),
         ):
             if value:
                 stmt = stmt.where(column == value)
+        if rule:  # the id as a JSON string inside the findings (both backends write it so)
+            stmt = stmt.where(cast(Exchange.findings, Text).like(f'%"{_like(rule)}"%', escape="\\"))
+        if since is not None:
+            stmt = stmt.where(Exchange.time >= since)
+        if until is not None:
+            stmt = stmt.where(Exchange.time <= until)
+        if before is not None:
+            stmt = stmt.where(Exchange.id < before)
+        if after is not None:
+            stmt = stmt.where(Exchange.id > after)
         with self.db.reading() as session:
-            return [_as_dict(row) for row in session.scalars(stmt)]
+            return [_as_dict(row, bodies) for row in session.scalars(stmt)]
+
+    def mentioning(self, values: list[str], *, after: int, limit: int = 50) -> list[dict[str, Any]]:
+        """Later exchanges whose request or response carries one of ``values`` (identifiers such as
+        a hiImgIndx or a Study Instance UID), oldest first, bodies summarised: what an exchange led to."""
+        wanted = [v for v in values if isinstance(v, str) and len(v) >= 8][:8]
+        if not wanted:
+            return []
+        self.flush()
+        texts = (cast(Exchange.request, Text), cast(Exchange.response, Text))
+        match = or_(*(t.like(f"%{_like(v)}%", escape="\\") for v in wanted for t in texts))
+        stmt = select(Exchange).where(Exchange.id > after, match).order_by(Exchange.id).limit(limit)
+        with self.db.reading() as session:
+            return [_as_dict(row, False) for row in session.scalars(stmt)]
+
+    def delete(self, *, institution: str) -> int:
+        """Forget one tenant's exchanges (``POST /_sandbox/tenants/{code}/reset``); how many."""
+        self.flush()
+        with self.db.transaction() as conn:
+            return int(conn.execute(sa_delete(Exchange).where(Exchange.institution == institution)).rowcount or 0)
 
 
-def _as_dict(row: Exchange) -> dict[str, Any]:
+def _like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _summary(part: Any) -> dict[str, Any]:
+    if not isinstance(part, dict):
+        return {}
+    return {k: part[k] for k in ("size", "media_type", "fault", "status", "result") if k in part}
+
+
+def _as_dict(row: Exchange, bodies: bool = True) -> dict[str, Any]:
     return {
         "id": row.id,
         "uid": row.uid,
@@ -277,6 +329,6 @@ def _as_dict(row: Exchange) -> dict[str, Any]:
         "verdict": row.verdict,
         "duration_ms": row.duration_ms,
         "findings": row.findings,
-        "request": row.request,
-        "response": row.response,
+        "request": row.request if bodies else _summary(row.request),
+        "response": row.response if bodies else _summary(row.response),
     }

@@ -79,6 +79,8 @@ class ExchangeDraft:
     findings: list[Finding] = field(default_factory=list)
     #: ``(sha256, size)`` of a response body the handler already knows (prebuilt replies)
     response_digest: tuple[str, int] | None = None
+    #: the fault the sandbox injected into this exchange (``reference.runtime.Fault.mark``), if any
+    fault: dict[str, Any] | None = None
 
     def add(self, findings: list[Finding]) -> None:
         self.findings.extend(findings)

@@ -38,6 +38,8 @@ class Recording:
             return self.draft.uid
         self.finished = True
         cfg = self.sandbox.config.exchange_log
+        if self.draft.fault is not None:  # every injected fault is marked on its exchange
+            response = {**response, "fault": self.draft.fault}
         if cfg.mask_secrets:
             request, response = mask(request, cfg.secret_fields), mask(response, cfg.secret_fields)
             url = mask_text(url, cfg.secret_fields) if url else url

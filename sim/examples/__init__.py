@@ -11,7 +11,7 @@ page's order leaves the demo world as it was.  A multipart upload's file cannot 
 ``x-imgcloud-example-files`` names where to download it (the hospital's WADO-URI or the film PDF).
 
 Modules: ``context`` (what the examples are built from), ``flows_ac`` and ``flows_bd`` (one
-builder per family), this one (into the spec).
+builder per family), ``console`` (the console's operations, issue 13), this one (into the spec).
 """
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ from typing import Any
 from reference.families import METHODS
 from reference.sandbox import Sandbox
 
-from . import flows_ac, flows_bd
+from . import console, flows_ac, flows_bd
 from .context import Context, Example
 
 #: The actor's name (``reference.transports.http.docs.EXAMPLES``).
@@ -30,7 +30,7 @@ NAME = "docs.examples"
 
 
 def _sandbox(ctx: Context) -> dict[str, Example]:
-    return {**flows_ac.sandbox_ac(ctx), **flows_bd.sandbox_bd(ctx)}
+    return {**flows_ac.sandbox_ac(ctx), **flows_bd.sandbox_bd(ctx), **console.sandbox_console(ctx)}
 
 
 BUILDERS: dict[str, Callable[[Context], dict[str, Example]]] = {

@@ -65,3 +65,18 @@ def centreExams(centreCode: str, limit: int = 100, deleted: bool = False) -> lis
              "deleted": e.deleted_at is not None, "patient": e.row.get("psnName"), "item": e.row.get("imgExamItem"),
              "examDate": e.row.get("examDate"), "images": counts.get(e.id, 0), "studyUid": e.study_uid,
              "links": _pages(e)} for e in exams]
+
+
+def resetTenantState(sandbox: Sandbox, code: str) -> dict[str, int]:
+    """A tenant's reset (``POST /_sandbox/tenants/{code}/reset``, issue 13): the exams the centre
+    holds *of* this tenant — as the centre, or as the hospital that uploaded them; nobody else's.
+    Files stay in the content-addressed blob store (another exam may share them)."""
+    from sqlalchemy import delete, or_
+
+    with sandbox.db.session() as session:
+        ids = list(session.scalars(select(CentreExam.id).where(
+            or_(CentreExam.centre_code == code, CentreExam.hospital_code == code))))
+        if ids:
+            session.execute(delete(CentreInstance).where(CentreInstance.exam_id.in_(ids)))
+            session.execute(delete(CentreExam).where(CentreExam.id.in_(ids)))
+    return {"centre_exams": len(ids)}

@@ -68,3 +68,20 @@ def provinceIndexes(limit: int = 100, deleted: bool = False) -> list[dict[str, A
              "patient": r.row.get("psnName"), "item": r.row.get("imgExamItem"), "examDate": r.row.get("examDate"),
              "links": {"report": r.row.get("examRpotLinkUrl"), "images": r.row.get("imgInfoLinkUrl"),
                        "imgDld": r.row.get("imgDldLink")}} for r in records]
+
+
+def resetTenantState(sandbox: Sandbox, code: str) -> dict[str, int]:
+    """A tenant's reset (issue 13): the indexes this institution registered (``infCode``), their
+    cached images and its processed msgids; nobody else's."""
+    from sqlalchemy import delete
+
+    from reference.storage.models import Message
+
+    with sandbox.db.session() as session:
+        indexes = list(session.scalars(select(IndexRecord.hi_img_indx).where(IndexRecord.inf_code == code)))
+        if indexes:
+            session.execute(delete(ProvinceImage).where(ProvinceImage.hi_img_indx.in_(indexes)))
+            session.execute(delete(IndexRecord).where(IndexRecord.hi_img_indx.in_(indexes)))
+        messages = session.scalar(select(func.count()).select_from(Message).where(Message.inf_code == code)) or 0
+        session.execute(delete(Message).where(Message.inf_code == code))
+    return {"indexes": len(indexes), "messages": int(messages)}

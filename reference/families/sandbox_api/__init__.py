@@ -16,4 +16,6 @@ FAMILY = Family(
     handlers=handlers,
     error=plain.error,
     fallback=True,
+    sim_steps="sim.scenario.control",  # sandbox.fault, sandbox.party… (issue 13)
+    sim_cli="sim.cli.record", sim_cli_name="record",  # imgcloud record export (issue 13)
 )

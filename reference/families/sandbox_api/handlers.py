@@ -18,6 +18,11 @@ from reference.training.handlers import (  # noqa: F401  (the training mode's op
     tourTrainees,
 )
 
+from .console import console, consoleExchange, consoleRoot, exchangeBody, favicon  # noqa: F401  (issue 13)
+from .params import when
+from .report import conformanceReport  # noqa: F401
+from .runtime_ops import addFault, clearFaults, faultsList, partiesList, resetTenant, setParty  # noqa: F401
+
 
 def health() -> dict[str, Any]:
     sandbox = context["sandbox"]
@@ -45,11 +50,20 @@ def exchanges(
     verdict: str | None = None,
     uid: str | None = None,
     direction: str | None = None,
+    party: str | None = None,
+    transport: str | None = None,
+    rule: str | None = None,
+    since: str | None = None,
+    until: str | None = None,
+    before: int | None = None,
+    after: int | None = None,
+    bodies: str = "full",
     limit: int = 50,
 ) -> list[dict[str, Any]]:
     return context["sandbox"].exchanges.query(
         operation=operation, institution=institution, family=family, verdict=verdict, uid=uid,
-        direction=direction, limit=limit,
+        direction=direction, party=party, transport=transport, rule=rule, since=when(since, "since"),
+        until=when(until, "until"), before=before, after=after, limit=limit, bodies=bodies != "none",
     )
 
 

@@ -19,6 +19,7 @@ from pynetdicom import evt
 from reference.rules import RULES
 from reference.storage.db import is_busy
 
+from .faults import faulted
 from .recorder import DicomRecorder
 
 logger = logging.getLogger("imgcloud.dicom")
@@ -68,5 +69,5 @@ def guard_all(handlers: list[Any], rec: DicomRecorder) -> list[Any]:
     for binding in handlers:
         event, handler, *rest = binding
         operation = OPERATIONS.get(event)
-        out.append((event, guarded(handler, rec, operation), *rest) if operation else binding)
+        out.append((event, guarded(faulted(handler, rec, operation), rec, operation), *rest) if operation else binding)
     return out

@@ -75,6 +75,7 @@ class DicomRecorder:
         self.called, self.host, self.port = called, host, port
         self._ops: dict[tuple[int, int], _Op] = {}
         self._assocs: dict[int, _Assoc] = {}
+        self._marks: dict[tuple[int, int], dict[str, Any]] = {}  # faults injected, by operation
         self._lock = threading.Lock()
 
     # -- what handlers (and the error boundary) call ----------------------------------------
@@ -102,6 +103,17 @@ class DicomRecorder:
         op = self._ops.get((id(event.assoc), _message_id(event)))
         if op is not None:
             op.extra.update(extra)
+
+    def mark(self, event: evt.Event, fault: dict[str, Any]) -> None:
+        """The operation being served carries an injected fault (``faults.py``)."""
+        with self._lock:
+            self._marks[(id(event.assoc), _message_id(event))] = fault
+
+    def mark_association(self, assoc: Any, fault: dict[str, Any]) -> None:
+        with self._lock:
+            state = self._assocs.get(id(assoc))
+        if state is not None:
+            state.record.draft.fault = fault
 
     def handlers(self) -> list[Any]:
         """Bound to every association of the SCP."""
@@ -131,6 +143,8 @@ class DicomRecorder:
             self._assocs.pop(id(event.assoc), None)
             for key in [k for k in self._ops if k[0] == id(event.assoc)]:
                 self._ops.pop(key, None)
+            for key in [k for k in self._marks if k[0] == id(event.assoc)]:
+                self._marks.pop(key, None)
 
     def _on_sent(self, event: evt.Event) -> None:
         name = type(event.message).__name__
@@ -142,6 +156,7 @@ class DicomRecorder:
             return
         with self._lock:
             op = self._ops.pop((id(event.assoc), int(cs.MessageIDBeingRespondedTo)), None)
+            mark = self._marks.pop((id(event.assoc), int(cs.MessageIDBeingRespondedTo)), None)
             state = self._assocs.get(id(event.assoc))
             if state:
                 state.operations += 1
@@ -150,6 +165,7 @@ class DicomRecorder:
         counts = {k: int(cs[k].value) for k in COUNTS if k in cs and cs[k].value is not None}
         failed = counts.get("NumberOfFailedSuboperations", 0)
         draft = op.record.draft
+        draft.fault = mark or draft.fault
         if failed and not any(f.rule == "DICOM-SUBOPS-FAILED" for f in draft.findings):
             draft.add([RULES.finding("DICOM-SUBOPS-FAILED", operation=RESPONSES[name], failed=failed,
                                      completed=counts.get("NumberOfCompletedSuboperations", 0),

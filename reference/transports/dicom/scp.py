@@ -16,6 +16,7 @@ from reference.sandbox import Sandbox
 
 from . import patches
 from .boundary import guard_all
+from .faults import reject_by_fault
 from .net import MAX_PDU, NODELAY_HANDLERS, STORAGE_CLASSES, UNCOMPRESSED
 from .recorder import DicomRecorder
 
@@ -75,6 +76,7 @@ def start_scp(sandbox: Sandbox, party: str, *, recorder: DicomRecorder, contexts
         ae.add_requested_context(abstract, UNCOMPRESSED)
     server = ae.start_server((host, port), block=False,
                              evt_handlers=[*NODELAY_HANDLERS, (evt.EVT_REQUESTED, refuse_without_contexts),
+                                           (evt.EVT_REQUESTED, reject_by_fault, [recorder]),
                                            *recorder.handlers(), *guard_all(handlers, recorder)])
     assert server is not None  # non-blocking: the server runs in its own thread
     return RunningScp(party, title, host, port, ae, server, recorder)

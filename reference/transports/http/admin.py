@@ -15,7 +15,8 @@ from reference.rules import RULES
 from reference.transports.http import plain
 
 HEADER = "x-imgcloud-admin"
-PROTECTED_IN_AUTO = ("/_sandbox/actions/", "/_sandbox/state/")
+PROTECTED_IN_AUTO = ("/_sandbox/actions/", "/_sandbox/state/", "/_sandbox/parties", "/_sandbox/faults",
+                     "/_sandbox/tenants/")  # the last three: run-time settings (issue 13)
 LOOPBACK = ("127.0.0.1", "::1", "localhost")
 
 

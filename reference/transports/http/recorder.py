@@ -12,14 +12,18 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from reference.exchanges import ExchangeDraft, Recording, body_record, recording
-from reference.families import FamilyRouter
+from reference.families import Family, FamilyRouter
 from reference.sandbox import Sandbox
+from reference.transports.http.injected import FaultingSend
 
 UNRECORDED_PREFIXES = ("/_sandbox",)
+#: The console (``/``) and the browser's own icon request are the sandbox's, not a party's exchanges.
+UNRECORDED_PATHS = ("/", "/favicon.ico")
 #: Response header naming the exchange record, so a caller can fetch its findings.
 EXCHANGE_HEADER = b"x-imgcloud-exchange"
 
@@ -66,7 +70,8 @@ class ExchangeRecorder:
         self.router = router
 
     def _recorded(self, path: str) -> bool:
-        return not path.startswith(UNRECORDED_PREFIXES) and not path.endswith(("/ui", "/ui/", "openapi.json"))
+        return (not path.startswith(UNRECORDED_PREFIXES) and path not in UNRECORDED_PATHS
+                and not path.endswith(("/ui", "/ui/", "openapi.json")))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -78,11 +83,14 @@ class ExchangeRecorder:
             await self.app(scope, receive, send)
             return
         family = self.router(scope["path"])
+        if self.sandbox.runtime.stale():  # party switches and faults set at run time: a read, off the event loop
+            await run_in_threadpool(self.sandbox.runtime.refresh)
         record = recording(self.sandbox, ExchangeDraft(family=family.name, party=family.party))
         context["exchange"] = record.draft
-        await self._serve_and_record(scope, receive, send, record)
+        await self._serve_and_record(scope, receive, send, record, family)
 
-    async def _serve_and_record(self, scope: Scope, receive: Receive, send: Send, record: Recording) -> None:
+    async def _serve_and_record(self, scope: Scope, receive: Receive, send: Send, record: Recording,
+                                family: Family) -> None:
         draft = record.draft
         cfg = self.sandbox.config.exchange_log
         request, response = _Capture(cfg.body_limit), _Capture(cfg.body_limit)
@@ -108,7 +116,7 @@ class ExchangeRecorder:
             await send(message)
 
         try:
-            await self.app(scope, receive_, send_)
+            await self.app(scope, receive_, FaultingSend(self.sandbox, family, draft, scope, send_))
         finally:
             if not record.finished:  # no complete reply was sent (an error, a client gone)
                 self._write(scope, record, request, response, meta)

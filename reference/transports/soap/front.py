@@ -9,6 +9,8 @@ the request body is read up to a bound.  Every exchange is recorded with transpo
 from __future__ import annotations
 
 import html
+import re
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,14 +21,19 @@ from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
+from reference.errors import NativeError
 from reference.exchanges import ExchangeDraft, recording
 from reference.families import Family
 from reference.resources import contracts_dir
 from reference.rules import RULES
 from reference.sandbox import Sandbox
+from reference.transports.http.injected import FaultingSend
 
 from . import boundary, envelope, recorder, wsdl, xml
 from .envelope import SoapFault
+
+#: Faults applied to the reply's bytes as over HTTP; the others are applied in ``serve`` (``_inject``).
+BODY_KINDS = ("empty", "truncated", "malformed", "reset", "slow")
 
 EXCHANGE_HEADER = "x-imgcloud-exchange"
 XML_TYPES = ("text/xml", "application/xml")
@@ -70,8 +77,8 @@ class SoapEndpoint:
         status, body, media_type = await run_in_threadpool(self.serve, request, raw, refused, record.draft)
         response = Response(body, status_code=status, media_type=media_type,
                             headers={EXCHANGE_HEADER: record.draft.uid})
-        try:
-            await response(scope, receive, send)
+        try:  # the body-level faults (empty, truncated, malformed, reset, slow) as over HTTP
+            await response(scope, receive, FaultingSend(self.sandbox, self.family, record.draft, scope, send, BODY_KINDS))
         finally:
             recorder.finish(self.sandbox, record, request, raw, status, body, media_type)
 
@@ -93,6 +100,9 @@ class SoapEndpoint:
             operation = call.operation
             draft.operation = operation.name
             draft.add(call.findings)
+            injected = self._inject(draft, operation)
+            if injected is not None:
+                return 200, injected, envelope.MEDIA_TYPE
             handler: Callable[[SoapContext], str] = self.family.handler(operation.name)
             result = handler(SoapContext(self.sandbox, draft, call.params, dict(request.path_params)))
             return 200, envelope.reply(operation, self.namespace, result), envelope.MEDIA_TYPE
@@ -100,6 +110,27 @@ class SoapEndpoint:
             status, body = boundary.answer(exc, family=self.family, operation=operation, namespace=self.namespace,
                                            config=self.sandbox.config, draft=draft)
             return status, body, envelope.MEDIA_TYPE
+
+    def _inject(self, draft: ExchangeDraft, operation: wsdl.Operation) -> bytes | None:
+        """A fault set for this operation (``reference.runtime``): a SOAP Fault, the operation's own
+        failure reply (``status``; with ``code``, that code in its document: a wrong code), or a
+        delay — marked on the exchange."""
+        fault = self.sandbox.runtime.fault_for(self.family.party, draft.operation, draft.institution,
+                                               ("soap-fault", "status", "delay"))
+        if fault is None:
+            return None
+        draft.fault = fault.mark()
+        if fault.kind == "delay":
+            time.sleep(self.sandbox.runtime.delay_seconds(fault))
+            return None
+        finding = RULES.finding("FAULT-INJECTED", fault=fault.id, kind=fault.kind)
+        if fault.kind == "soap-fault":
+            raise SoapFault([finding], str(fault.code or "Server"))
+        if fault.code is None or self.family.soap_error is None:
+            raise NativeError([finding])
+        document = self.family.soap_error(operation.name, [finding], self.sandbox.config)
+        document = re.sub(r"<code>[^<]*</code>", lambda _: f"<code>{html.escape(str(fault.code))}</code>", document, count=1)
+        return envelope.reply(operation, self.namespace, document)
 
     def _check_content_type(self, value: str) -> None:
         media = value.split(";")[0].strip().lower()

@@ -1,0 +1,118 @@
+"""Record and replay (issue 13): the exchanges a tenant (or a time window) sent to the sandbox,
+exported as a scenario file that ``imgcloud scenario run`` replays against a fresh sandbox or an
+external system, with the recorded answers as its expectations.
+
+What a vendor sent is kept (the rows, the business fields); what is volatile is not a literal:
+each request is rebuilt by the interface's envelope builder at replay time (a fresh msgid with
+its time and sequence, infTime, the institution's key and signature — stored masked in the log
+anyway), so only exchanges of an interface with a registered builder (``call: party.operation``)
+are replayable; the others are listed in the file's description, not silently dropped.
+"""
+from __future__ import annotations
+
+import re
+from typing import Any, cast
+
+from reference.clock import Clock
+from reference.config import Config
+from reference.profiles import row_node
+
+from .scenario.registry import Registry, StepContext
+
+#: Envelope fields the builder makes afresh at replay time (seeds/000 §1.1.2: msgid = infCode + time +
+#: sequence; infTime; the issued key, logged masked).
+VOLATILE = ("msgid", "infTime", "key")
+_TIME = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$")
+
+
+def _rows(config: Config, exchange: dict[str, Any]) -> list[Any] | None:
+    """The rows of a recorded request, under its institution's profile node; None if not there."""
+    body = (exchange.get("request") or {}).get("json")
+    inst = config.institution(exchange.get("institution") or "")
+    if not isinstance(body, dict) or inst is None:
+        return None
+    rows = body.get(row_node(inst.profile, str(exchange["operation"]), "input"))
+    return rows if isinstance(rows, list) else None
+
+
+def _expectations(exchange: dict[str, Any]) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = [{"status": exchange["status"]}]
+    reply = (exchange.get("response") or {}).get("json")
+    if isinstance(reply, dict) and "code" in reply:
+        out.append({"path": "$.code", "equals": reply["code"]})
+        data = reply.get("data")
+        if isinstance(data, list):
+            out += [{"path": f"$.data[{i}].succFlag", "equals": row["succFlag"]}
+                    for i, row in enumerate(data) if isinstance(row, dict) and "succFlag" in row]
+    for rule in dict.fromkeys(f["rule"] for f in exchange.get("findings") or [] if f.get("severity") == "error"):
+        out.append({"finding": rule})
+    return out
+
+
+def _built(config: Config, registry: Registry, interface: str, institution: str, rows: list[Any]) -> dict[str, Any]:
+    """What the interface's builder sends for these rows now (to see what the recording changed)."""
+    ctx = StepContext(config=config, base_url="", http=cast(Any, None), vars={}, clock=Clock(), log=lambda _: None,
+                      institution=institution)
+    found = registry.interfaces[interface]
+    built = found.build(ctx, institution, rows, found.operation)
+    return built if isinstance(built, dict) else {}
+
+
+def _changes(recorded: dict[str, Any], built: dict[str, Any], node: str, seen: dict[str, str],
+             wrong: set[str]) -> dict[str, Any]:
+    """``override`` / ``remove`` so the rebuilt request says what the recorded one said: fields the
+    vendor got wrong stay wrong (``wrong``: the paths the recorded findings name); a reused msgid
+    becomes the variable captured where it was first sent."""
+    override: dict[str, Any] = {}
+    for key, value in recorded.items():
+        if key == node:
+            continue
+        if key == "msgid":
+            if value in seen:
+                override[key] = "${" + seen[value] + "}"
+        elif key == "infTime":
+            if key in wrong or not (isinstance(value, str) and _TIME.match(value)):
+                override[key] = value
+        elif key == "key":
+            if key in wrong:
+                override[key] = value  # a wrong key (logged masked: still wrong)
+        elif built.get(key) != value:
+            override[key] = value
+    remove = [k for k in built if k not in recorded and k != node]
+    return {**({"override": override} if override else {}), **({"remove": remove} if remove else {})}
+
+
+def export(exchanges: list[dict[str, Any]], config: Config, registry: Registry, *, name: str,
+           title: str) -> dict[str, Any]:
+    """A scenario (as data) replaying ``exchanges`` (any order; replayed oldest first)."""
+    steps: list[dict[str, Any]] = []
+    skipped: list[str] = []
+    seen: dict[str, str] = {}  # recorded msgid -> the variable capturing it at replay
+    for exchange in sorted(exchanges, key=lambda e: e["id"]):
+        if exchange.get("direction") != "inbound" or exchange.get("party") == "sandbox":
+            continue  # what the sandbox itself called, or its own events
+        interface = f"{exchange.get('party')}.{exchange.get('operation')}"
+        rows = _rows(config, exchange) if interface in registry.interfaces else None
+        if rows is None:
+            skipped.append(f"#{exchange['id']} {exchange.get('transport')} {exchange.get('operation') or exchange.get('url')}")
+            continue
+        recorded = exchange["request"]["json"]
+        inst = config.institution(exchange["institution"])
+        assert inst is not None
+        node = row_node(inst.profile, str(exchange["operation"]), "input")
+        wrong = {str(f.get("path")) for f in exchange.get("findings") or [] if f.get("severity") == "error"}
+        changes = _changes(recorded, _built(config, registry, interface, inst.code, rows), node, seen, wrong)
+        step_id = f"x{exchange['id']}"
+        if isinstance(recorded.get("msgid"), str) and recorded["msgid"] not in seen:
+            seen[recorded["msgid"]] = f"msgid_{step_id}"
+        steps.append({"id": step_id, "title": f"录制的交换 / recorded exchange #{exchange['id']} ({exchange['time']})",
+                      "call": interface, "as": inst.code, "rows": rows, **changes,
+                      "capture": {f"msgid_{step_id}": "$request.msgid"}, "expect": _expectations(exchange)})
+    description = ("Exported from the sandbox's exchange log (imgcloud record export): each step replays one "
+                   "recorded request, rebuilt by its interface's envelope builder (fresh msgid, infTime, key and "
+                   "signature), and expects the recorded answer.")
+    if skipped:
+        description += " Not replayable (no envelope builder for their interface): " + "; ".join(skipped[:50])
+        description += f" (and {len(skipped) - 50} more)." if len(skipped) > 50 else "."
+    return {"name": name, "title": title, "description": description, "refs": ["issue 13 (record and replay)"],
+            "vars": {}, "steps": steps}
