@@ -37,21 +37,12 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from imgdld_bench import LUA  # beside this file: the same wrk script (a body per line, in turn)
 
 from reference.config import load_config
 from reference.national.request import envelope
 from sim.demo import demo_index_rows
 from sim.localnet import free_port
-
-LUA = """
-local bodies = {}
-local i = 0
-for line in io.lines("%(bodies)s") do bodies[#bodies + 1] = line end
-request = function()
-  i = i %% #bodies + 1
-  return wrk.format("POST", "%(path)s", {["Content-Type"] = "application/json"}, bodies[i])
-end
-"""
 
 ANCHOR = """
 import sys
