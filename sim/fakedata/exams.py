@@ -563,6 +563,8 @@ def make_exam(
     _fill(stream, ctx, report.vars)
 
     exam_time = _exam_time(stream, on, patient_class == "emergency")
+    if exam_time.date() <= patient.birth:  # a newborn (20+ days) examined up to 30 days back: not before birth
+        exam_time = datetime.combine(patient.birth + timedelta(days=1), exam_time.time())
     apply_time = _apply_time(stream, exam_time, patient_class, item.modality in {"MR", "NM", "PT"})
     report_time = _report_time(stream, exam_time, item.modality, patient_class == "emergency")
     audit_time = report_time + _minutes(stream, (1, 20) if item.modality == "US" else (10, 120))

@@ -429,3 +429,16 @@ def test_given_patients_are_reused() -> None:
     assert {e.patient for e in exams} <= set(patients)
     assert len({e.patient.certno for e in exams}) <= 3
     assert isinstance(exams[0].patient, Patient)
+
+
+def test_no_exam_before_the_patients_birth():
+    """A newborn (20+ days old) examined up to 30 days back was examined before birth: seed 60280 on
+    2026-12-01 produced one such row, refused by ID-BIRTH-FUTURE (found by the heavy writers' test)."""
+    from datetime import date, datetime
+
+    from reference.config import load_config
+    from sim.demo import demo_index_rows
+
+    _, rows = demo_index_rows(load_config(None), 3000, on=date(2026, 12, 1), seed=60280)
+    born = [(datetime.strptime(r["certno"][6:14], "%Y%m%d").date(), date.fromisoformat(r["examDate"][:10])) for r in rows]
+    assert all(birth < examined for birth, examined in born), [b for b in born if b[0] >= b[1]]
