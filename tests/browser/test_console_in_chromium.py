@@ -11,15 +11,10 @@ import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
-from reference.config import load_config
-from sim.localnet import with_free_dicom_ports
-from sim.scenario.server import running_sandbox
 from tests.browser.test_pages_in_chromium import CHROMIUM
-from tests.console.conftest import World, every_transport
-from tests.flow_helpers import settled, upload
+from tests.console.conftest import World, served_world
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="needs playwright (pip install playwright; no browser download)")
 FINDSCU = shutil.which("findscu")
@@ -30,12 +25,8 @@ OUTPUT = Path(os.environ.get("IMGCLOUD_TEST_OUTPUT", Path(__file__).resolve().pa
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
-    config = with_free_dicom_ports(load_config(None, home=str(tmp_path_factory.mktemp("console-browser"))))
-    with running_sandbox(config, dicom=True) as base, httpx.Client(base_url=base, timeout=120) as http:
-        exams = upload(http, 1, seed=1414)
-        settled(http, exams[0]["hiImgIndx"])
-        every_transport(http, int(config.parties["hospital"].port or 0))
-        yield World(base, http, int(config.parties["hospital"].port or 0), exams)
+    with served_world(str(tmp_path_factory.mktemp("console-browser")), 1414) as served:
+        yield served
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import httpx
@@ -23,14 +24,22 @@ class World:
     exams: list[dict]
 
 
-@pytest.fixture(scope="package")
-def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
-    config = with_free_dicom_ports(load_config(None, home=str(tmp_path_factory.mktemp("console"))))
+@contextmanager
+def served_world(home: str, seed: int) -> Iterator[World]:
+    """A sandbox with its DICOM services, one exam uploaded and settled (``seed``), and traffic on
+    every transport in its log."""
+    config = with_free_dicom_ports(load_config(None, home=home))
     with running_sandbox(config, dicom=True) as base, httpx.Client(base_url=base, timeout=120) as http:
-        exams = upload(http, 1, seed=1313)
+        exams = upload(http, 1, seed=seed)
         settled(http, exams[0]["hiImgIndx"])
         every_transport(http, int(config.parties["hospital"].port or 0))
         yield World(base, http, int(config.parties["hospital"].port or 0), exams)
+
+
+@pytest.fixture(scope="package")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    with served_world(str(tmp_path_factory.mktemp("console")), 1313) as served:
+        yield served
 
 
 def every_transport(http: httpx.Client, pacs_port: int) -> None:
