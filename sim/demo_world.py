@@ -48,8 +48,8 @@ FLOW_PARTIES = {"B": ("gateway",), "D": ("regional_platform",)}
 FLOW_B_EXAMS = 2
 #: Modalities in the order the demo shows them (the exam catalogue's, sim/fakedata/exam_catalogue.yaml).
 MODALITIES = ("CT", "MR", "DX", "MG", "US", "NM", "PT")
-#: Where in the seed's exam sequence the demo world starts (exam i's UIDs and accession number do
-#: not depend on the hospital: flow C takes the indexes after flow A's), and how far it looks for
+#: Where in the seed's exam sequence the demo world starts (flow C takes the indexes after flow A's,
+#: so that no patient story repeats across the flows), and how far it looks for
 #: a modality.  Beyond the first thousands, so that ``imgcloud hospital upload -n 3`` (exams 0–2)
 #: adds new exams to the demo world rather than repeating its own.
 BASE = 9000

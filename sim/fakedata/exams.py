@@ -10,6 +10,16 @@ precede it, and report, audit, second audit and publication follow it in that or
 before ``on``.  ``hi_img_indx`` uses the national layout (``hiimgindx.make_national``) with
 the patient's 26-digit person code, the first ``examPart`` code, the device code and the
 storing centre's USCC.
+
+Identifiers and tenants (issue 13: "generated identifiers stay unique per tenant"): every
+identifier an exam carries is derived from the seed *and* the hospital's code, deterministically,
+so two vendors (tenants) generating with the same seed never mint each other's — the Study
+Instance UID (``stable_int('study', seed, hospital code)`` then the exam's index; series and SOP
+UIDs extend it), accession, apply and report numbers (:func:`hospital_serial`), the PACS's exam
+number (from the study UID) and ``hi_img_indx`` (its device code is the hospital's).  The patient
+and the clinical story stay functions of ``(seed, i)`` alone: one person may be examined at two
+hospitals.  ``msgid`` is the sender's code + time + sequence (reference.validators.codes) and
+the cloud's ``examId`` hashes (hospitalCode, accessNumber): both carry the tenant by construction.
 """
 
 from __future__ import annotations
@@ -522,6 +532,14 @@ def _ward(apply_dept: str, stream: random.Random) -> tuple[str, str]:
     return f"BQ{_dept_index(apply_dept):02d}{ward:02d}", f"{apply_dept}{'一二三'[ward - 1]}病区"
 
 
+def hospital_serial(seed: object, kind: str, i: int, hospital: Institution, digits: int = 6) -> int:
+    """Exam ``i``'s number of ``kind`` (accession, apply, report) at ``hospital``: :func:`serial`
+    shifted by an offset derived from the hospital's code, so that the numbers stay distinct
+    within one hospital (a shifted bijection of ``i``) and two hospitals (two tenants of the
+    sandbox, issue 13) generating from the same seed do not mint the same numbers."""
+    return (serial(seed, kind, i, digits) + stable_int(kind, hospital.code, digits=digits)) % 10**digits
+
+
 def make_exam(
     seed: object, i: int, *, hospitals: Sequence[Institution], centre: Institution, on: date,
     patients: Sequence[Patient] | None = None,
@@ -580,14 +598,14 @@ def make_exam(
     billing = staff_member(hospital, apply_dept, stream.randrange(len(_titles(apply_dept))))
     device = stream.choice(hospital_devices(hospital)[item.modality])
 
-    study_uid = f"{UID_ROOT}.1.{stable_int('study', seed, digits=10)}.{i + 1}"
+    study_uid = f"{UID_ROOT}.1.{stable_int('study', seed, hospital.code, digits=10)}.{i + 1}"
     exam_part = item.exam_part
     return Exam(
         patient=patient, institution=hospital, centre=centre, modality=item.modality, item=item,
         body_part=item.body_part, exam_part=exam_part, exam_way=item.exam_way,
         img_exam_type=modality.img_exam_type, patient_class=patient_class, exam_time=exam_time,
-        accession_no=f"{modality.accession_prefix}{exam_time:%y%m%d}{serial(seed, 'accession', i, 6):06d}",
-        apply_no=f"SQ{apply_time:%Y%m%d}{serial(seed, 'apply_no', i, 6):06d}",
+        accession_no=f"{modality.accession_prefix}{exam_time:%y%m%d}{hospital_serial(seed, 'accession', i, hospital):06d}",
+        apply_no=f"SQ{apply_time:%Y%m%d}{hospital_serial(seed, 'apply_no', i, hospital):06d}",
         apply_time=apply_time, apply_dept=apply_dept, exam_dept=modality.exam_dept,
         ward_code=ward_code, ward_name=ward_name, clinical_diag=indication.diag,
         disecode=indication.disecode, chief_complaint=indication.chfcomp.format_map(ctx),
@@ -597,7 +615,7 @@ def make_exam(
         symptom_desc=indication.symp.format_map(ctx), billing_doctor=billing, exam_doctor=examiner,
         technician=technician, report_doctor=reporter, audit_doctor=auditor,
         second_audit_doctor=second, device=device,
-        report_no=f"BG{report_time:%Y%m%d}{serial(seed, 'report_no', i, 6):06d}",
+        report_no=f"BG{report_time:%Y%m%d}{hospital_serial(seed, 'report_no', i, hospital):06d}",
         findings=report.findings.format_map(ctx), conclusion=report.conclusion.format_map(ctx),
         exam_rslt_code=report.rslt, advice=report.advice.format_map(ctx),
         critical_value=report.crit.format_map(ctx) if report.crit else "无",
