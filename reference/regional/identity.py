@@ -69,3 +69,10 @@ def credentials(config: Config, inst: InstitutionConfig) -> dict[str, str]:
     """What ``imgcloud credentials`` shows for a hospital under 004."""
     return {"appId": app_id(config, inst), "orgId": regional_code(inst), "license": license_for(config, inst),
             "jiweiKey": jiwei_key(config, inst)}
+
+
+def regional_code_of(config: Config, code: str) -> str | None:
+    """The regional code of the configured hospital ``code`` (what the 004 tables hold of it), if
+    ``code`` names one: a tenant's reset finds the hospital's rows by it."""
+    inst = config.institution(code)
+    return regional_code(inst) if inst is not None and inst.kind in CALLER_KINDS else None

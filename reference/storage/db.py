@@ -16,7 +16,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
@@ -79,6 +79,15 @@ def insert_ignore(session: Session, model: Any, values: dict[str, Any]) -> None:
         from sqlalchemy import insert
 
         session.execute(insert(model).values(**values).prefix_with("IGNORE"))
+
+
+def delete_rows(session: Session, model: Any, *criteria: Any) -> int:
+    """Delete ``model``'s rows matching every criterion; how many (a tenant's reset counts by table)."""
+    from sqlalchemy import delete
+    from sqlalchemy.engine import CursorResult
+
+    result = cast(CursorResult[Any], session.execute(delete(model).where(*criteria)))
+    return int(result.rowcount or 0)
 
 
 def is_busy(exc: BaseException) -> bool:

@@ -6,15 +6,19 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from connexion.context import context
+from sqlalchemy import select
 
 from reference.collection import report
 from reference.errors import NativeError
 from reference.rules import RULES
 from reference.sandbox import Sandbox
+from reference.storage.db import delete_rows
+from reference.storage.models import DicomStored, GatewayCursor, GatewayExam, GatewayReminder, GatewaySession
 
 from .collect import collect
 from .deletion import exams_of
 from .reports import ReportQuery
+from .store import STORE
 
 DEFAULT_DAYS = 31
 
@@ -57,3 +61,25 @@ def gatewayExamState(hospitalCode: str, accessionNo: str) -> dict[str, Any]:
     """What the gateway holds for an accession: every record, with status, upload and findings."""
     found = exams_of(_sandbox(), hospitalCode, accessionNo)
     return {"exists": bool(found), "exams": found}
+
+
+def resetTenantState(sandbox: Sandbox, code: str) -> dict[str, int]:
+    """A tenant's reset (``POST /_sandbox/tenants/{code}/reset``, issue 13): what the gateway holds
+    of the hospital ``code`` — its collected exams, the doctors' plug-in sessions and reminders at
+    it, where its scheduled collection had read up to, and the instances its store received for the
+    hospital's studies (a study another hospital's exam also names stays).  Files stay in the
+    content-addressed blob store."""
+    with sandbox.db.session() as session:
+        studies = set(session.scalars(select(GatewayExam.study_uid).where(
+            GatewayExam.hospital_code == code, GatewayExam.study_uid.is_not(None))))
+        shared = set(session.scalars(select(GatewayExam.study_uid).where(
+            GatewayExam.hospital_code != code, GatewayExam.study_uid.in_(studies)))) if studies else set()
+        mine = sorted(s for s in studies - shared if s)
+        return {
+            "gateway_exams": delete_rows(session, GatewayExam, GatewayExam.hospital_code == code),
+            "gateway_sessions": delete_rows(session, GatewaySession, GatewaySession.hospital_code == code),
+            "gateway_reminders": delete_rows(session, GatewayReminder, GatewayReminder.hospital_code == code),
+            "gateway_cursors": delete_rows(session, GatewayCursor, GatewayCursor.hospital_code == code),
+            "gateway_stored": delete_rows(session, DicomStored, DicomStored.store == STORE,
+                                          DicomStored.study_uid.in_(mine)) if mine else 0,
+        }

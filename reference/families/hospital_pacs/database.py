@@ -96,3 +96,9 @@ def withdraw(url: str, hospital: str, exam_no: str) -> bool:
         done = conn.execute(update(REPORTS).where(REPORTS.c.fixmedins_code == hospital, REPORTS.c.exam_no == exam_no)
                             .values(withdrawn=1))
     return bool(done.rowcount)
+
+
+def forget_hospital(url: str, hospital: str) -> int:
+    """Delete the hospital's reports (a tenant's reset); how many."""
+    with engine_for(url).begin() as conn:
+        return int(conn.execute(REPORTS.delete().where(REPORTS.c.fixmedins_code == hospital)).rowcount or 0)

@@ -9,6 +9,8 @@ from reference.errors import NativeError
 from reference.regional import identity
 from reference.rules import RULES
 from reference.sandbox import Sandbox
+from reference.storage.db import delete_rows
+from reference.storage.models import JiweiForm
 
 from . import service
 
@@ -27,3 +29,13 @@ def jiweiForms(body: dict[str, Any]) -> dict[str, Any]:
     service.store(sandbox, forms)
     return {"yyid00": code, "forms": [{k: f.get(k) for k in ("applycode", "medicarecode", "businesstype", "type", "patname")}
                                       for f in forms]}
+
+
+def resetTenantState(sandbox: Sandbox, code: str) -> dict[str, int]:
+    """A tenant's reset (``POST /_sandbox/tenants/{code}/reset``, issue 13): the apply forms 基卫
+    serves for the hospital ``code`` (``yyid00``, its regional code)."""
+    org = identity.regional_code_of(sandbox.config, code)
+    if org is None:
+        return {}
+    with sandbox.db.session() as session:
+        return {"jiwei_forms": delete_rows(session, JiweiForm, JiweiForm.yyid00 == org)}

@@ -4,10 +4,19 @@ from __future__ import annotations
 from typing import Any
 
 from connexion.context import context
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from reference.crypto.sm2 import issued_key
-from reference.storage.models import ProvinceExam, ProvinceInstance
+from reference.sandbox import Sandbox
+from reference.storage.db import delete_rows
+from reference.storage.models import (
+    ProvinceAuth,
+    ProvinceExam,
+    ProvinceInstance,
+    ProvinceProject,
+    ProvinceRecord,
+    ProvinceToken,
+)
 
 from .film import film_url
 
@@ -30,3 +39,26 @@ def provinceCloudExams(limit: int = 100) -> list[dict[str, Any]]:
              "patient": e.patient_name, "modality": e.row.get("modality"), "item": e.row.get("examProjectName"),
              "checkTime": e.row.get("checkTime"), "images": counts.get(e.id, 0), "pdf": e.pdf_sha256 is not None,
              "links": {"film": film_url(sandbox, e.exam_id)}} for e in exams]
+
+
+def resetTenantState(sandbox: Sandbox, code: str) -> dict[str, int]:
+    """A tenant's reset (``POST /_sandbox/tenants/{code}/reset``, issue 13).  The cloud knows a
+    tenant two ways: as the hospital an exam, its images and its projects are filed under
+    (``hospitalCode``), and as the caller (``uid``) that holds tokens, a lock and the records it
+    saved.  A city platform's reset therefore forgets its tokens and records but not the exams it
+    uploaded for a hospital: those are the hospital's (reset the hospital to forget them).  The
+    records other callers saved about the hospital's exams go with the exams.  Files stay in the
+    content-addressed blob store (another exam may share them)."""
+    with sandbox.db.session() as session:
+        exams = session.execute(select(ProvinceExam.id, ProvinceExam.exam_id)
+                                .where(ProvinceExam.hospital_code == code)).tuples().all()
+        pks, ids = [pk for pk, _ in exams], [exam_id for _, exam_id in exams]
+        return {
+            "province_instances": delete_rows(session, ProvinceInstance, ProvinceInstance.exam_pk.in_(pks)) if pks else 0,
+            "province_exams": delete_rows(session, ProvinceExam, ProvinceExam.id.in_(pks)) if pks else 0,
+            "province_records": delete_rows(session, ProvinceRecord, or_(ProvinceRecord.uid == code,
+                                                                         ProvinceRecord.exam_id.in_(ids))),
+            "province_projects": delete_rows(session, ProvinceProject, ProvinceProject.hospital_code == code),
+            "province_tokens": delete_rows(session, ProvinceToken, ProvinceToken.uid == code),
+            "province_auth": delete_rows(session, ProvinceAuth, ProvinceAuth.uid == code),
+        }

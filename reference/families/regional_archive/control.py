@@ -4,16 +4,17 @@ from __future__ import annotations
 from typing import Any
 
 from connexion.context import context
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from reference.crypto import rsa
 from reference.errors import NativeError
-from reference.regional import applies
+from reference.regional import applies, identity
 from reference.rules import RULES
 from reference.sandbox import Sandbox
-from reference.storage.models import DicomStored, RegionalExam
+from reference.storage.db import delete_rows
+from reference.storage.models import ArchiveExam, DicomStored, RegionalExam, RegionalStatistic, RegionalToken
 
-from . import notify, qr_pull, service
+from . import archive, notify, qr_pull, service
 
 
 def _sandbox() -> Sandbox:
@@ -77,3 +78,25 @@ def regionalExamStatus(body: dict[str, Any]) -> dict[str, Any]:
 def regionalPull(body: dict[str, Any]) -> dict[str, Any]:
     """Q/R mode (004 §3.2.3.2.2): pull a pushed exam's study from the hospital's DICOM gateway."""
     return qr_pull.pull(_sandbox(), body["studyUID"])
+
+
+def resetTenantState(sandbox: Sandbox, code: str) -> dict[str, int]:
+    """A tenant's reset (``POST /_sandbox/tenants/{code}/reset``, issue 13).  The platform files a
+    hospital under the regional code it assigned (``orgId``/``hospitalCode``, reference.regional.
+    identity): the hospital's tokens, pushed exams, statistics and archive registrations go, with
+    the instances the archive holds of those studies.  A tenant that is a calling AE (the exchange
+    log's institution of a DICOM association) forgets the instances it stored.  Files stay in the
+    content-addressed blob store."""
+    org = identity.regional_code_of(sandbox.config, code)
+    with sandbox.db.session() as session:
+        studies = list(session.scalars(select(ArchiveExam.study_uid).where(ArchiveExam.hospital_code == org))) if org else []
+        counts = {"archive_stored": delete_rows(session, DicomStored, DicomStored.store == archive.STORE,
+                                                or_(DicomStored.calling_ae == code, DicomStored.study_uid.in_(studies)))}
+        if org is None:
+            return counts
+        return counts | {
+            "archive_exams": delete_rows(session, ArchiveExam, ArchiveExam.hospital_code == org),
+            "regional_exams": delete_rows(session, RegionalExam, RegionalExam.hospital_code == org),
+            "regional_statistics": delete_rows(session, RegionalStatistic, RegionalStatistic.hospital_code == org),
+            "regional_tokens": delete_rows(session, RegionalToken, RegionalToken.org_id == org),
+        }

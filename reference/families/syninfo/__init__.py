@@ -6,7 +6,7 @@ from __future__ import annotations
 from reference.families import Family
 from reference.transports.http import plain
 
-from . import handlers, replies
+from . import control, handlers, replies
 
 FAMILY = Family(
     name="syninfo",
@@ -14,6 +14,7 @@ FAMILY = Family(
     party="regional_platform",
     error=plain.error,
     handlers=handlers,
+    control=control,
     wsdl="soap/syninfo.wsdl",
     soap_error=replies.error,
     callers=("hospital",),
