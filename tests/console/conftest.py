@@ -10,9 +10,9 @@ import pytest
 from pynetdicom import AE
 from pynetdicom.sop_class import Verification
 
-from reference.config import load_config
+from reference.config import Config, load_config
 from sim.localnet import with_free_dicom_ports
-from sim.scenario.server import running_sandbox
+from sim.scenario.server import running_sandbox, with_public_url
 from tests.flow_helpers import settled, upload
 
 
@@ -22,6 +22,7 @@ class World:
     http: httpx.Client
     pacs_port: int
     exams: list[dict]
+    config: Config  # as served: its public URL is ``base``
 
 
 @contextmanager
@@ -33,7 +34,7 @@ def served_world(home: str, seed: int) -> Iterator[World]:
         exams = upload(http, 1, seed=seed)
         settled(http, exams[0]["hiImgIndx"])
         every_transport(http, int(config.parties["hospital"].port or 0))
-        yield World(base, http, int(config.parties["hospital"].port or 0), exams)
+        yield World(base, http, int(config.parties["hospital"].port or 0), exams, with_public_url(config, base))
 
 
 @pytest.fixture(scope="package")

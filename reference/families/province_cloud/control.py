@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from connexion.context import context
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 
 from reference.crypto.sm2 import issued_key
 from reference.sandbox import Sandbox
@@ -46,18 +46,16 @@ def resetTenantState(sandbox: Sandbox, code: str) -> dict[str, int]:
     tenant two ways: as the hospital an exam, its images and its projects are filed under
     (``hospitalCode``), and as the caller (``uid``) that holds tokens, a lock and the records it
     saved.  A city platform's reset therefore forgets its tokens and records but not the exams it
-    uploaded for a hospital: those are the hospital's (reset the hospital to forget them).  The
-    records other callers saved about the hospital's exams go with the exams.  Files stay in the
-    content-addressed blob store (another exam may share them)."""
+    uploaded for a hospital: those are the hospital's (reset the hospital to forget them).  A
+    record another caller saved about one of the hospital's exams (a doctor elsewhere viewed it) is
+    that caller's and stays.  Files stay in the content-addressed blob store (another exam may
+    share them)."""
     with sandbox.db.session() as session:
-        exams = session.execute(select(ProvinceExam.id, ProvinceExam.exam_id)
-                                .where(ProvinceExam.hospital_code == code)).tuples().all()
-        pks, ids = [pk for pk, _ in exams], [exam_id for _, exam_id in exams]
+        pks = list(session.scalars(select(ProvinceExam.id).where(ProvinceExam.hospital_code == code)))
         return {
             "province_instances": delete_rows(session, ProvinceInstance, ProvinceInstance.exam_pk.in_(pks)) if pks else 0,
             "province_exams": delete_rows(session, ProvinceExam, ProvinceExam.id.in_(pks)) if pks else 0,
-            "province_records": delete_rows(session, ProvinceRecord, or_(ProvinceRecord.uid == code,
-                                                                         ProvinceRecord.exam_id.in_(ids))),
+            "province_records": delete_rows(session, ProvinceRecord, ProvinceRecord.uid == code),
             "province_projects": delete_rows(session, ProvinceProject, ProvinceProject.hospital_code == code),
             "province_tokens": delete_rows(session, ProvinceToken, ProvinceToken.uid == code),
             "province_auth": delete_rows(session, ProvinceAuth, ProvinceAuth.uid == code),
