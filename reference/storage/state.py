@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from .db import Database
+from sqlalchemy import delete, select
+
+from .db import Database, insert_ignore
 from .models import SandboxState
 
 DEMO_WORLD = "demo_world"
@@ -24,3 +26,21 @@ def write_state(db: Database, key: str, value: dict[str, Any], now: datetime) ->
             session.add(SandboxState(key=key, value=value, updated_at=now))
         else:
             row.value, row.updated_at = value, now
+
+
+def next_count(db: Database, key: str, now: datetime) -> int:
+    """``key``'s counter plus one, atomically across processes (the row locked while it is
+    read and written; SQLite: the one writer), e.g. the n-th exchange a fault matched."""
+    with db.session() as session:
+        insert_ignore(session, SandboxState, {"key": key, "value": {"n": 0}, "updated_at": now})
+        row = session.execute(select(SandboxState).where(SandboxState.key == key).with_for_update()).scalar_one()
+        count = int((row.value or {}).get("n", 0)) + 1
+        row.value, row.updated_at = {"n": count}, now
+        return count
+
+
+def forget(db: Database, keys: list[str]) -> None:
+    """Delete the state rows of ``keys`` (e.g. counters that start afresh)."""
+    if keys:
+        with db.session() as session:
+            session.execute(delete(SandboxState).where(SandboxState.key.in_(keys)))
