@@ -100,6 +100,11 @@ def consoleExchange(uid: str) -> Response:
                                     near=near_misses(sandbox.config, exchange), keys=keys, followed=followed))
 
 
+def nearMisses(uid: str) -> list[dict[str, Any]]:
+    """The near misses of one exchange (the console page's "why didn't my request match?")."""
+    return near_misses(_sandbox().config, _exchange(uid))
+
+
 #: Identifiers that link an exchange to the ones it led to (index → pull → images; push → C-STORE → status).
 LINK_KEYS = ("hiImgIndx", "StudyInstanceUID", "studyUid", "studyUID", "examNo", "ExamNo", "accessionNo",
              "AccessionNumber", "applyNo", "ApplyNo", "examId")
