@@ -35,9 +35,11 @@ TTL = 1.0
 
 #: Fault kinds by transport (``openapi/sandbox.yaml`` Fault describes each one's parameters).
 HTTP_KINDS = ("delay", "status", "empty", "truncated", "malformed", "reset", "slow")
-DICOM_KINDS = ("reject", "abort", "status", "delay")
+DICOM_KINDS = ("reject", "abort", "status", "delay", "slow")
+#: Families that check tokens answer a live one as expired (or issue tokens that expire at once).
+TOKEN_KINDS = ("token-expired",)
 SOAP_KINDS = ("soap-fault", "status", "delay", "empty", "truncated", "malformed", "reset", "slow")
-KINDS = tuple(dict.fromkeys((*HTTP_KINDS, *DICOM_KINDS, *SOAP_KINDS)))
+KINDS = tuple(dict.fromkeys((*HTTP_KINDS, *DICOM_KINDS, *SOAP_KINDS, *TOKEN_KINDS)))
 DICOM_OPERATIONS = ("A-ASSOCIATE", "C-ECHO", "C-FIND", "C-GET", "C-MOVE", "C-STORE")
 
 

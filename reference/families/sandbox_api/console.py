@@ -16,7 +16,7 @@ from reference.errors import NativeError
 from reference.exchanges import TRANSPORTS, VERDICTS
 from reference.families import Family, all_families
 from reference.rules import RULES
-from reference.runtime import DICOM_KINDS, DICOM_OPERATIONS, HTTP_KINDS, SOAP_KINDS
+from reference.runtime import DICOM_KINDS, DICOM_OPERATIONS, HTTP_KINDS, SOAP_KINDS, TOKEN_KINDS
 from reference.sandbox import Sandbox
 from reference.viewer import render_page
 
@@ -59,7 +59,8 @@ def console() -> Response:
         "parties": sandbox.runtime.parties(),
         "institutions": [{"code": i.code, "name": i.name, "kind": i.kind} for i in sandbox.config.institutions],
         "verdicts": list(VERDICTS), "transports": list(TRANSPORTS),
-        "kinds": {"http": list(HTTP_KINDS), "dicom": list(DICOM_KINDS), "soap": list(SOAP_KINDS)},
+        "kinds": {"http": list(HTTP_KINDS), "dicom": list(DICOM_KINDS), "soap": list(SOAP_KINDS),
+                  "token": list(TOKEN_KINDS)},
         "operations": sorted({op for f in found for op in f["operations"]}),
         "rules": sorted(rule.id for rule in RULES),
     }
