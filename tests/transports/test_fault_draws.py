@@ -7,6 +7,7 @@ import random
 import statistics
 import threading
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -15,6 +16,9 @@ from reference import fault_delays
 from reference.config import Config
 from reference.runtime import Fault, FaultError, Runtime, parse_fault
 from reference.sandbox import Sandbox
+from reference.storage.db import Database
+from reference.storage.state import next_count
+from tests.databases import BACKENDS, fresh_database
 
 PARTY = "province_index"
 OPERATION = "saveExamRpotImgIndx"
@@ -78,6 +82,27 @@ def test_concurrent_workers_never_share_a_draw_number(two: tuple[Sandbox, Sandbo
     for t in threads:
         t.join()
     assert sorted(numbers) == list(range(1, 31))
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_the_draw_counter_is_atomic_on_every_backend(backend: str, tmp_path: Any) -> None:
+    """Four threads counting at once from a missing row (its creation raced too): 1…80, once each."""
+    with fresh_database(backend, tmp_path) as url:
+        db = Database(url)
+        db.migrate()
+        counted: list[int] = []
+
+        def work() -> None:
+            for _ in range(20):
+                counted.append(next_count(db, "fault-draws:f1", datetime(2026, 11, 20)))
+
+        threads = [threading.Thread(target=work) for _ in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        db.dispose()
+    assert sorted(counted) == list(range(1, 81))
 
 
 def test_a_changed_fault_starts_afresh_and_an_unchanged_one_goes_on(two: tuple[Sandbox, Sandbox]) -> None:
@@ -160,3 +185,29 @@ def test_the_fault_endpoint_refuses_them_natively(make_running: Callable[..., An
     reply = client.post("/_sandbox/faults", json={"party": PARTY, "kind": "delay", "distribution": "lognormal",
                                                    "delay_ms": 50, "sigma": 0.3, "seed": 9})
     assert reply.status_code == 200 and reply.json()["distribution"] == "lognormal"
+
+
+def test_a_real_two_worker_server_answers_the_sequence_one_process_draws(tmp_path: Any) -> None:
+    """``imgcloud serve --workers 2``, each request on a new connection (both workers answer):
+    the n-th request fires exactly when draw (seed, id, n) says so, and is marked with n."""
+    import httpx
+
+    from reference.runtime import draw_unit
+    from tests.servers import serve
+
+    with serve(tmp_path / "home", "--workers", "2", "--empty") as (base, _banner):
+        with httpx.Client(timeout=30) as http:
+            stored = http.post(f"{base}/_sandbox/faults", json={"party": PARTY, "operation": OPERATION, "kind": "status",
+                                                                "status": 502, "probability": 0.5, "seed": 7}).json()
+        fault = _fault(seed=7)
+        fault.id = stored["id"]
+        statuses, marks = [], []
+        for _ in range(20):
+            with httpx.Client(timeout=30) as http:  # a new connection each time
+                reply = http.post(f"{base}/mie/api/mie/{OPERATION}", json={})
+                statuses.append(reply.status_code)
+                record = http.get(f"{base}/_sandbox/exchanges", params={"uid": reply.headers["x-imgcloud-exchange"]})
+                marks.append((record.json()[0]["response"].get("fault") or {}).get("draw"))
+    expected = [draw_unit(fault, n) < 0.5 for n in range(1, 21)]
+    assert [s == 502 for s in statuses] == expected and any(expected) and not all(expected)
+    assert marks == [n if fired else None for n, fired in enumerate(expected, 1)]
