@@ -4,33 +4,42 @@ and ``faults``), so every worker and the DICOM services agree; each process re-r
 every ``TTL`` seconds (at once after its own change), and applies a party switch by replacing the
 party's entry of its ``config.parties`` — every ``base_url(config, party)`` then follows it.
 
-Faults are matched by party, operation (``*``: any) and institution (calling AE title for DICOM);
-``probability`` below 1 draws from a random generator seeded with the fault's ``seed``, so a run
-is reproduced by the same settings (WireMock's ``Fault`` enum, as data; STYLE.md).
+Faults are matched by party, operation (``*``: any) and institution (calling AE title for DICOM).
+A fault that draws (``probability`` below 1, or a random delay: ``reference.fault_delays``) counts
+the exchanges it matched in the database (``sandbox_state`` key ``fault-draws:<id>``, atomically),
+and the n-th one's draws come from a generator seeded with ``(seed, id, n)`` only: every worker
+and the DICOM services see one sequence, the same a single process would, and a run is
+reproduced by the same settings (WireMock's ``Fault`` enum, as data; STYLE.md).  The draw number
+is marked on the exchange (``response.fault.draw``).
 """
 from __future__ import annotations
 
+import itertools
 import random
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
+from reference import fault_delays
 from reference.config import PartyConfig
-from reference.storage.state import read_state, write_state
+from reference.storage.state import forget, next_count, read_state, write_state
 
 if TYPE_CHECKING:
     from reference.sandbox import Sandbox
 
 PARTIES_KEY = "parties"
 FAULTS_KEY = "faults"
+DRAWS_PREFIX = "fault-draws:"
 TTL = 1.0
 
 #: Fault kinds by transport (``openapi/sandbox.yaml`` Fault describes each one's parameters).
 HTTP_KINDS = ("delay", "status", "empty", "truncated", "malformed", "reset", "slow")
-DICOM_KINDS = ("reject", "abort", "status", "delay")
+DICOM_KINDS = ("reject", "abort", "status", "delay", "slow")
+#: Families that check tokens answer a live one as expired (or issue tokens that expire at once).
+TOKEN_KINDS = ("token-expired",)
 SOAP_KINDS = ("soap-fault", "status", "delay", "empty", "truncated", "malformed", "reset", "slow")
-KINDS = tuple(dict.fromkeys((*HTTP_KINDS, *DICOM_KINDS, *SOAP_KINDS)))
+KINDS = tuple(dict.fromkeys((*HTTP_KINDS, *DICOM_KINDS, *SOAP_KINDS, *TOKEN_KINDS)))
 DICOM_OPERATIONS = ("A-ASSOCIATE", "C-ECHO", "C-FIND", "C-GET", "C-MOVE", "C-STORE")
 
 
@@ -50,7 +59,12 @@ class Fault:
     after: int = 0
     probability: float = 1.0
     seed: int = 0
+    distribution: str | None = None
+    sigma: float | None = None
+    max_ms: float | None = None
     params: dict[str, Any] = field(default_factory=dict)
+    #: which matching exchange this is (set on the copy ``Runtime.fault_for`` returns; never stored)
+    draw: int | None = None
 
     def matches(self, party: str, operation: str | None, institution: str | None) -> bool:
         return (self.party == party and self.operation in ("*", operation)
@@ -60,12 +74,13 @@ class Fault:
         """What an exchange it touched records (``response.fault``)."""
         out: dict[str, Any] = {"id": self.id, "kind": self.kind, "party": self.party, "operation": self.operation}
         out.update({k: v for k, v in (("status", self.status), ("code", self.code), ("delay_ms", self.delay_ms),
-                                      ("after", self.after)) if v})
+                                      ("after", self.after), ("distribution", self.distribution),
+                                      ("draw", self.draw)) if v})
         return out
 
     def as_dict(self) -> dict[str, Any]:
-        """As stored and answered (unset fields left out)."""
-        return {k: v for k, v in self.__dict__.items() if v is not None}
+        """As stored and answered (unset fields and the draw number left out)."""
+        return {k: v for k, v in self.__dict__.items() if v is not None and k != "draw"}
 
 
 class FaultError(ValueError):
@@ -73,7 +88,7 @@ class FaultError(ValueError):
 
 
 def parse_fault(data: dict[str, Any], fault_id: str) -> Fault:
-    known = set(Fault.__dataclass_fields__) - {"id"}
+    known = set(Fault.__dataclass_fields__) - {"id", "draw"}
     unknown = sorted(set(data) - known)
     if unknown:
         raise FaultError(f"unknown field {unknown[0]!r}")
@@ -83,7 +98,12 @@ def parse_fault(data: dict[str, Any], fault_id: str) -> Fault:
     probability = float(data.get("probability", 1.0))
     if not 0 <= probability <= 1:
         raise FaultError("probability must be between 0 and 1")
-    return Fault(id=fault_id, **{k: v for k, v in data.items() if k in known})
+    fault = Fault(id=fault_id, **{k: v for k, v in data.items() if k in known})
+    try:
+        fault_delays.check(fault)
+    except ValueError as exc:
+        raise FaultError(str(exc)) from exc
+    return fault
 
 
 def _stored(data: Any) -> Fault | None:
@@ -104,7 +124,7 @@ class Runtime:
         self._loaded_at = -TTL
         self._parties: dict[str, dict[str, Any]] = {}
         self._faults: list[Fault] = []
-        self._draws: dict[str, random.Random] = {}
+        self._local: dict[str, itertools.count[int]] = {}
 
     # -- reading ---------------------------------------------------------------------------
     def stale(self) -> bool:
@@ -145,34 +165,50 @@ class Runtime:
         self.refresh()
         return list(self._faults)
 
+    def has_faults(self) -> bool:
+        """Whether any fault is set (as last read; the cheap test before ``fault_for``)."""
+        return bool(self._faults)
+
     def fault_for(self, party: str | None, operation: str | None, institution: str | None,
                   kinds: tuple[str, ...] = KINDS, *, refresh: bool = True) -> Fault | None:
-        """The first fault matching this exchange that fires now (seeded draw when probability < 1);
-        ``refresh=False`` on the event loop (the HTTP front door re-read the settings off it)."""
+        """The first fault matching this exchange that fires now, as a copy carrying its draw
+        number when it draws (a database write: call it off the event loop); ``refresh=False``
+        when the settings were just re-read."""
         if party is None:
             return None
         if refresh:
             self.refresh()
-        for fault in self._faults:
-            if fault.kind in kinds and fault.matches(party, operation, institution) and self._fires(fault):
-                return fault
+        for fault in list(self._faults):
+            if fault.kind in kinds and fault.matches(party, operation, institution):
+                fired = self._fired(fault)
+                if fired is not None:
+                    return fired
         return None
 
-    def _fires(self, fault: Fault) -> bool:
-        if fault.probability >= 1:
-            return True
-        with self._lock:
-            draw = self._draws.setdefault(fault.id, random.Random(f"{fault.seed}:{fault.id}"))
-            return draw.random() < fault.probability
+    def _fired(self, fault: Fault) -> Fault | None:
+        """``fault`` with its draw number when its n-th draw fires; None when it does not."""
+        if fault.probability >= 1 and not fault_delays.is_random(fault):
+            return fault
+        n = self._count(fault)
+        if fault.probability < 1 and draw_unit(fault, n) >= fault.probability:
+            return None
+        return replace(fault, draw=n)
 
-    def delay_seconds(self, fault: Fault) -> float:
-        """The fault's delay: fixed, or uniform within ``± jitter_ms`` from its seeded generator."""
-        if not fault.jitter_ms:
-            return max(fault.delay_ms, 0) / 1000
-        with self._lock:
-            draw = self._draws.setdefault(f"delay:{fault.id}", random.Random(f"{fault.seed}:delay:{fault.id}"))
-            value = draw.uniform(fault.delay_ms - fault.jitter_ms, fault.delay_ms + fault.jitter_ms)
-        return max(value, 0) / 1000
+    def _count(self, fault: Fault) -> int:
+        """The number of this exchange among those ``fault`` matched, counted in the database;
+        a busy database falls back to this process's own count (never breaks a request)."""
+        try:
+            return next_count(self.sandbox.db, DRAWS_PREFIX + fault.id, self.sandbox.now())
+        except Exception:  # noqa: BLE001 - the count is best effort when the database is busy
+            with self._lock:
+                counter = self._local.setdefault(fault.id, itertools.count(1))
+                return next(counter)
+
+    def delay_seconds(self, fault: Fault, step: int = 0) -> float:
+        """The fault's delay for the exchange it was drawn for (``step``: the n-th pause of a slow
+        body), from its distribution (``reference.fault_delays``)."""
+        rng = random.Random(f"{fault.seed}:{fault.id}:{fault.draw or 0}:delay:{step}")
+        return fault_delays.sample_ms(fault, rng) / 1000
 
     # -- changing --------------------------------------------------------------------------
     def set_party(self, party: str, settings: dict[str, Any] | None) -> PartyConfig:
@@ -189,7 +225,18 @@ class Runtime:
         return result
 
     def set_faults(self, faults: list[Fault]) -> None:
-        write_state(self.sandbox.db, FAULTS_KEY, {"faults": [f.as_dict() for f in faults]}, self.sandbox.now())
+        """Store ``faults``; a fault new, changed or removed starts its draws afresh."""
+        before = {f.get("id"): f for f in (read_state(self.sandbox.db, FAULTS_KEY) or {}).get("faults", [])}
+        after = {f.id: f.as_dict() for f in faults}
+        write_state(self.sandbox.db, FAULTS_KEY, {"faults": list(after.values())}, self.sandbox.now())
+        changed = [str(i) for i in {*before, *after} if before.get(i) != after.get(i)]
+        forget(self.sandbox.db, [DRAWS_PREFIX + i for i in changed])
         with self._lock:
-            self._draws.clear()  # a new setting starts its seeded draws afresh
+            for fault_id in changed:
+                self._local.pop(fault_id, None)
         self.refresh(force=True)
+
+
+def draw_unit(fault: Fault, n: int) -> float:
+    """The n-th matching exchange's draw in [0, 1): a function of (seed, id, n) only."""
+    return random.Random(f"{fault.seed}:{fault.id}:{n}").random()

@@ -6,6 +6,7 @@ family's record (``Family.sim_steps``):
     - action: sandbox.clear_faults    # with: {party: hospital} for one party only
     - action: sandbox.party           # with: {party: province_cloud, mode: external, base_url: …}
     - action: sandbox.parties         # each party as it is now
+    - action: dicom.echo / dicom.find / dicom.get / dicom.move   # with: {party: hospital, studyUID, destination}
 """
 from __future__ import annotations
 
@@ -45,15 +46,24 @@ def sandbox_parties(ctx: StepContext, params: dict[str, Any]) -> Any:
     return _answer(ctx.http.get(f"{ctx.base_url}/_sandbox/parties"))
 
 
-def _association(ctx: StepContext, params: dict[str, Any], context: str) -> tuple[Any, dict[str, Any]]:
-    """An association with ``params.party``'s SCP as configured (``calling``: the AE title used)."""
-    from pynetdicom import AE
+def _association(ctx: StepContext, params: dict[str, Any], context: str, *, storage: bool = False,
+                 handlers: list[Any] | None = None) -> tuple[Any, dict[str, Any]]:
+    """An association with ``params.party``'s SCP as configured (``calling``: the AE title used;
+    ``storage``: also the storage SOP classes in the SCP role, to receive a C-GET's C-STOREs)."""
+    from pynetdicom import AE, build_role
+
+    from reference.transports.dicom.net import STORAGE_CLASSES
 
     cfg = ctx.config.parties[str(params.get("party", "hospital"))]
     ae = AE(ae_title=str(params.get("calling", "PORTAL")))
     ae.acse_timeout = ae.dimse_timeout = ae.network_timeout = float(params.get("timeout", 30))
     ae.add_requested_context(context)
-    assoc = ae.associate(cfg.host or ctx.config.listen.host, int(cfg.port or 0), ae_title=str(cfg.ae_title))
+    roles: list[Any] = []
+    for sop in STORAGE_CLASSES if storage else []:
+        ae.add_requested_context(sop)
+        roles.append(build_role(sop, scp_role=True))
+    assoc = ae.associate(cfg.host or ctx.config.listen.host, int(cfg.port or 0), ae_title=str(cfg.ae_title),
+                         ext_neg=roles or None, evt_handlers=handlers or None)
     out = {"associated": assoc.is_established, "rejected": assoc.is_rejected, "aborted": assoc.is_aborted,
            "statuses": []}
     if assoc.is_rejected and assoc.acceptor.primitive is not None:
@@ -106,6 +116,64 @@ def dicom_find(ctx: StepContext, params: dict[str, Any]) -> Any:
         for status, _ in assoc.send_c_find(query, StudyRootQueryRetrieveInformationModelFind):
             if status:
                 out["statuses"].append(int(status.Status))
+    return _finished(assoc, out)
+
+
+COUNTS = ("NumberOfCompletedSuboperations", "NumberOfFailedSuboperations", "NumberOfWarningSuboperations")
+
+
+def _retrieve_query(params: dict[str, Any]) -> Any:
+    from pydicom.dataset import Dataset
+
+    query = Dataset()
+    query.QueryRetrieveLevel = "STUDY"
+    query.StudyInstanceUID = str(params["studyUID"])
+    return query
+
+
+def _responses(out: dict[str, Any], responses: Any) -> None:
+    """Each response's status; the final one's sub-operation counts (``completed``, ``failed``…)."""
+    for status, _ in responses:
+        if not status:
+            continue
+        out["statuses"].append(int(status.Status))
+        for key in COUNTS:
+            if key in status and status[key].value is not None:
+                out[key.removeprefix("NumberOf").removesuffix("Suboperations").lower()] = int(status[key].value)
+
+
+@action("dicom.get")
+def dicom_get(ctx: StepContext, params: dict[str, Any]) -> Any:
+    """Study-level C-GET (Study Root) of ``studyUID``: statuses, ``final``, the sub-operation
+    counts and ``received`` (the instances that really arrived, as this SCU's C-STOREs)."""
+    from pynetdicom import evt
+    from pynetdicom.sop_class import StudyRootQueryRetrieveInformationModelGet
+
+    received: list[str] = []
+
+    def store(event: Any) -> int:
+        received.append(str(event.request.AffectedSOPInstanceUID))
+        return 0
+
+    assoc, out = _association(ctx, params, StudyRootQueryRetrieveInformationModelGet, storage=True,
+                              handlers=[(evt.EVT_C_STORE, store)])
+    if assoc.is_established:
+        _responses(out, assoc.send_c_get(_retrieve_query(params), StudyRootQueryRetrieveInformationModelGet))
+    out = _finished(assoc, out)
+    out["received"] = len(received)
+    return out
+
+
+@action("dicom.move")
+def dicom_move(ctx: StepContext, params: dict[str, Any]) -> Any:
+    """Study-level C-MOVE (Study Root) of ``studyUID`` to ``destination`` (an AE title):
+    statuses, ``final`` and the sub-operation counts."""
+    from pynetdicom.sop_class import StudyRootQueryRetrieveInformationModelMove
+
+    assoc, out = _association(ctx, params, StudyRootQueryRetrieveInformationModelMove)
+    if assoc.is_established:
+        _responses(out, assoc.send_c_move(_retrieve_query(params), str(params["destination"]),
+                                          StudyRootQueryRetrieveInformationModelMove))
     return _finished(assoc, out)
 
 

@@ -118,7 +118,7 @@ def test_partial_sub_operations_of_a_c_get(world: World) -> None:
     ds.QueryRetrieveLevel = "STUDY"
     ds.StudyInstanceUID = study.get("studyUid") or study.get("study_uid") or _any_study(world)
     final = None
-    for status, identifier in assoc.send_c_get(ds, StudyRootQueryRetrieveInformationModelGet):
+    for status, _identifier in assoc.send_c_get(ds, StudyRootQueryRetrieveInformationModelGet):
         final = status
     assoc.release()
     assert final is not None and int(final.Status) == 0xA702
@@ -136,3 +136,40 @@ def _any_study(world: World) -> str:
             assoc.send_c_find(_study_query(), StudyRootQueryRetrieveInformationModelFind) if identifier is not None]
     assoc.release()
     return uids[0]
+
+
+def _timed_find(world: World) -> tuple[list[int], float]:
+    import time
+
+    started = time.monotonic()
+    statuses = _statuses(world)
+    return statuses, time.monotonic() - started
+
+
+def test_delay_holds_the_answer_and_slow_pauses_before_every_pdu(world: World) -> None:
+    clean, clean_s = _timed_find(world)
+    matches = clean.count(0xFF00)
+    assert clean[-1] == 0 and matches >= 1
+    _fault(world, operation="C-FIND", kind="delay", delay_ms=400)
+    delayed, delayed_s = _timed_find(world)
+    assert delayed == clean and delayed_s >= clean_s + 0.35
+    assert _recorded(world, "C-FIND")["response"]["fault"]["kind"] == "delay"
+    world.http.delete("/_sandbox/faults")
+    _fault(world, operation="C-FIND", kind="slow", delay_ms=150)
+    slow, slow_s = _timed_find(world)
+    assert slow == clean and slow_s >= clean_s + 0.14 * (matches + 1) - 0.05  # a pause before each response
+    assert _recorded(world, "C-FIND")["response"]["fault"]["kind"] == "slow"
+
+
+def test_slow_pdus_with_a_seeded_distribution_mark_their_draw(world: World) -> None:
+    _fault(world, operation="C-ECHO", kind="slow", distribution="exponential", delay_ms=5, seed=11)
+    ae = AE(ae_title="PORTAL")
+    from pynetdicom.sop_class import Verification
+    ae.add_requested_context(Verification)
+    assoc = ae.associate("127.0.0.1", world.pacs_port, ae_title="HOSP_PACS")
+    for _ in range(3):
+        assert int(assoc.send_c_echo().Status) == 0
+    assoc.release()
+    marks = [e["response"]["fault"] for e in world.http.get(
+        "/_sandbox/exchanges", params={"operation": "C-ECHO", "transport": "dicom", "limit": 3}).json()]
+    assert [m["draw"] for m in marks] == [3, 2, 1] and {m["distribution"] for m in marks} == {"exponential"}

@@ -55,8 +55,9 @@ def _spent(sandbox: Sandbox, uid: str, secret: str, day: datetime) -> list[Findi
     return [RULES.finding("PCLOUD-AUTH-DAILY-LIMIT", uid=uid, day=f"{day:%Y-%m-%d}")]
 
 
-def issue(sandbox: Sandbox, uid: str, secret: str) -> tuple[str | None, list[Finding]]:
-    """A new token for ``uid``, or the finding that refuses it."""
+def issue(sandbox: Sandbox, uid: str, secret: str, validity: timedelta = VALIDITY) -> tuple[str | None, list[Finding]]:
+    """A new token for ``uid`` (valid ``validity``: shorter only when a fault says so), or the
+    finding that refuses it."""
     now = sandbox.now()
     day = datetime(now.year, now.month, now.day)
     spent = _spent(sandbox, uid, secret, day)
@@ -83,7 +84,7 @@ def issue(sandbox: Sandbox, uid: str, secret: str) -> tuple[str | None, list[Fin
         if _issued_on(session, uid, day) >= DAILY_LIMIT:
             return None, [RULES.finding("PCLOUD-AUTH-DAILY-LIMIT", uid=uid, day=f"{day:%Y-%m-%d}")]
         token = secrets.token_urlsafe(32)
-        session.add(ProvinceToken(token=token, uid=uid, issued_at=now, expires_at=now + VALIDITY))
+        session.add(ProvinceToken(token=token, uid=uid, issued_at=now, expires_at=now + validity))
         return token, []
 
 

@@ -16,7 +16,7 @@ from reference.errors import NativeError
 from reference.exchanges import TRANSPORTS, VERDICTS
 from reference.families import Family, all_families
 from reference.rules import RULES
-from reference.runtime import DICOM_KINDS, DICOM_OPERATIONS, HTTP_KINDS, SOAP_KINDS
+from reference.runtime import DICOM_KINDS, DICOM_OPERATIONS, HTTP_KINDS, SOAP_KINDS, TOKEN_KINDS
 from reference.sandbox import Sandbox
 from reference.viewer import render_page
 
@@ -59,7 +59,8 @@ def console() -> Response:
         "parties": sandbox.runtime.parties(),
         "institutions": [{"code": i.code, "name": i.name, "kind": i.kind} for i in sandbox.config.institutions],
         "verdicts": list(VERDICTS), "transports": list(TRANSPORTS),
-        "kinds": {"http": list(HTTP_KINDS), "dicom": list(DICOM_KINDS), "soap": list(SOAP_KINDS)},
+        "kinds": {"http": list(HTTP_KINDS), "dicom": list(DICOM_KINDS), "soap": list(SOAP_KINDS),
+                  "token": list(TOKEN_KINDS)},
         "operations": sorted({op for f in found for op in f["operations"]}),
         "rules": sorted(rule.id for rule in RULES),
     }
@@ -98,6 +99,11 @@ def consoleExchange(uid: str) -> Response:
     return HTMLResponse(render_page("console_exchange.html", title=f"交换记录 / exchange {uid}", e=exchange,
                                     parts=parts, fault=fault, during=sorted(during, key=lambda e: e["id"]),
                                     near=near_misses(sandbox.config, exchange), keys=keys, followed=followed))
+
+
+def nearMisses(uid: str) -> list[dict[str, Any]]:
+    """The near misses of one exchange (the console page's "why didn't my request match?")."""
+    return near_misses(_sandbox().config, _exchange(uid))
 
 
 #: Identifiers that link an exchange to the ones it led to (index → pull → images; push → C-STORE → status).

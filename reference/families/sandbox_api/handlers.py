@@ -18,7 +18,7 @@ from reference.training.handlers import (  # noqa: F401  (the training mode's op
     tourTrainees,
 )
 
-from .console import console, consoleExchange, consoleRoot, exchangeBody, favicon  # noqa: F401  (issue 13)
+from .console import console, consoleExchange, consoleRoot, exchangeBody, favicon, nearMisses  # noqa: F401  (issue 13)
 from .params import when
 from .report import conformanceReport  # noqa: F401
 from .runtime_ops import addFault, clearFaults, faultsList, partiesList, resetTenant, setParty  # noqa: F401

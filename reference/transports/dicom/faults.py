@@ -6,7 +6,9 @@
 - ``status``: the operation answered with DIMSE ``status`` (0xA700 out of resources, 0xA801 move
   destination unknown, 0xC000 unable to process…) — after ``after`` matches/sub-operations
   really sent for C-FIND / C-GET / C-MOVE (pending-then-fail, partial sub-operations);
-- ``delay``: the answer held back ``delay_ms`` (± ``jitter_ms``, seeded) — slow PDUs.
+- ``delay``: the answer held back ``delay_ms`` (from its distribution, seeded);
+- ``slow``: slow PDUs — a pause drawn from the delay distribution before every response a
+  handler sends (each C-FIND pending match, each C-GET / C-MOVE sub-operation, the final one).
 
 Every fault is marked on the exchange it touched (``response.fault``)."""
 from __future__ import annotations
@@ -50,6 +52,8 @@ def faulted(handler: Callable[..., Any], rec: DicomRecorder, operation: str) -> 
             if fault.kind == "delay":
                 time.sleep(rec.sandbox.runtime.delay_seconds(fault))
                 yield from real
+            elif fault.kind == "slow":
+                yield from _slow(real, rec, fault)
             elif fault.kind == "abort":
                 event.assoc.abort()
             elif fault.kind == "status":
@@ -59,7 +63,7 @@ def faulted(handler: Callable[..., Any], rec: DicomRecorder, operation: str) -> 
     @functools.wraps(handler)
     def plain(event: evt.Event, *args: Any) -> Any:
         fault = _fault(rec, event, operation)
-        if fault is not None and fault.kind == "delay":
+        if fault is not None and fault.kind in ("delay", "slow"):
             time.sleep(rec.sandbox.runtime.delay_seconds(fault))
         elif fault is not None and fault.kind == "abort":
             event.assoc.abort()
@@ -68,6 +72,21 @@ def faulted(handler: Callable[..., Any], rec: DicomRecorder, operation: str) -> 
             return int(fault.status or 0xC000)
         return handler(event, *args)
     return plain
+
+
+def _slow(real: Iterator[Any], rec: DicomRecorder, fault: Fault) -> Iterator[Any]:
+    """The handler's yields, each after a pause (the n-th pause drawn as the n-th step), and one
+    more pause before the final response pynetdicom sends when they end."""
+    step = 0
+    try:
+        for step, item in enumerate(real):
+            time.sleep(rec.sandbox.runtime.delay_seconds(fault, step))
+            yield item
+        time.sleep(rec.sandbox.runtime.delay_seconds(fault, step + 1))
+    finally:
+        close = getattr(real, "close", None)
+        if close is not None:
+            close()
 
 
 def _failing(real: Iterator[Any], operation: str, fault: Fault) -> Iterator[Any]:

@@ -14,6 +14,7 @@ from typing import Any
 
 from pydicom.datadict import keyword_for_tag
 from pydicom.dataset import Dataset
+from pydicom.uid import UID
 from pynetdicom import evt
 
 from reference.exchanges import ExchangeDraft, Recording, recording
@@ -180,7 +181,10 @@ class DicomRecorder:
         record.draft.institution = _calling(event)  # unknown when the connection opened
         response: dict[str, Any] = {"result": how, "operations": state.operations if state else 0}
         status = None
-        if how == "aborted":
+        unsupported = self._unsupported(event, response) if how != "rejected" else None
+        if unsupported is not None:
+            record.draft.add([unsupported])  # the peer's abort that follows is its consequence
+        elif how == "aborted":
             record.draft.add([RULES.finding("DICOM-ASSOC-ABORTED", calling=_calling(event))])
         elif how == "rejected":
             record.draft.add([self._rejection(event, response)])
@@ -188,6 +192,24 @@ class DicomRecorder:
         request = {"calling": _calling(event), "called": self.called,
                    "peer": f"{event.assoc.requestor.address}:{event.assoc.requestor.port}"}
         record.finish(method="A-ASSOCIATE", url=self._url(event), status=status, request=request, response=response)
+
+    def _unsupported(self, event: evt.Event, response: dict[str, Any]) -> Finding | None:
+        """The contexts refused (PS3.8 §9.3.3.2 result 3: abstract syntax not supported; 4: no
+        transfer syntax) in the response; when none was accepted, a finding, and the abstract
+        syntaxes this SCP supports (what the console's near misses rank)."""
+        assoc = event.assoc
+        refused = [{"abstract": str(cx.abstract_syntax), "name": uid_name(str(cx.abstract_syntax)),
+                    "result": int(cx.result or 0)} for cx in assoc.rejected_contexts]
+        if not refused:
+            return None
+        response["rejected_contexts"] = refused
+        abstract = [r for r in refused if r["result"] == 3]
+        if assoc.accepted_contexts or not abstract:
+            return None
+        response["supported"] = sorted({str(cx.abstract_syntax) for cx in assoc.ae.supported_contexts})
+        proposed = "; ".join(dict.fromkeys(f"{r['name']} ({r['abstract']})" for r in abstract))
+        return RULES.finding("DICOM-ABSTRACT-SYNTAX-UNSUPPORTED", called=self.called, calling=_calling(event),
+                             proposed=proposed)
 
     def _rejection(self, event: evt.Event, response: dict[str, Any]) -> Finding:
         prim = event.assoc.acceptor.primitive
@@ -207,6 +229,12 @@ class DicomRecorder:
         return RULES.finding("DICOM-ASSOC-REJECTED", calling=_calling(event), called=self.called, result=result,
                              source=source, reason=reason,
                              detail=REJECT_REASONS.get((source, reason), "—"))
+
+
+def uid_name(uid: str) -> str:
+    """A UID's name in the DICOM dictionary (PS3.6 Annex A), or the UID itself."""
+    name = UID(uid).name
+    return str(name) if name and name != uid else uid
 
 
 def _message_id(event: evt.Event) -> int:

@@ -2,7 +2,7 @@
 decided when the reply starts (the operation and institution are known by then), applied to what
 the handler produced, and recorded as sent — the exchange carries ``response.fault``.
 
-- ``delay``: the reply held back ``delay_ms`` (± ``jitter_ms``, seeded);
+- ``delay``: the reply held back ``delay_ms`` (from its distribution, seeded: ``reference.fault_delays``);
 - ``status``: HTTP ``status`` with the family's own error body (``code`` replacing its error code,
   e.g. 11001 / 11003 / 11004 of the provincial cloud's token errors), or ``params.body`` as given;
 - ``empty``, ``truncated`` (the first half), ``malformed`` (half, then bytes no parser accepts);
@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import json
 
+from starlette.concurrency import run_in_threadpool
 from starlette.types import Message, Scope, Send
 
 from reference.exchanges import ExchangeDraft
@@ -47,11 +48,15 @@ class FaultingSend:
         self.start: Message | None = None
         self.body = bytearray()
 
-    def _decide(self) -> Fault | None:
+    async def _decide(self) -> Fault | None:
+        runtime = self.sandbox.runtime
+        if not runtime.has_faults():
+            return None
         operation = self.draft.operation or self.scope.get("extensions", {}).get(
             "connexion_routing", {}).get("operation_id")
-        fault = self.sandbox.runtime.fault_for(self.draft.party, operation, self.draft.institution, self.kinds,
-                                               refresh=False)
+        # off the event loop: a fault that draws counts its exchanges in the database
+        fault = await run_in_threadpool(runtime.fault_for, self.draft.party, operation, self.draft.institution,
+                                        self.kinds, refresh=False)
         if fault is not None:
             self.draft.fault = fault.mark()
             if fault.kind in (*BUFFERED, "slow"):
@@ -60,7 +65,7 @@ class FaultingSend:
 
     async def __call__(self, message: Message) -> None:
         if message["type"] == "http.response.start":
-            self.fault = self._decide()
+            self.fault = await self._decide()
             if self.fault is not None and self.fault.kind == "delay":
                 await asyncio.sleep(self.sandbox.runtime.delay_seconds(self.fault))
             if self.fault is not None and self.fault.kind in BUFFERED:
@@ -87,7 +92,7 @@ class FaultingSend:
             last = index == len(pieces) - 1
             await self.send({"type": "http.response.body", "body": piece, "more_body": more or not last})
             if not last:
-                await asyncio.sleep(self.sandbox.runtime.delay_seconds(self.fault) or 0.05)
+                await asyncio.sleep(self.sandbox.runtime.delay_seconds(self.fault, index) or 0.05)
 
     async def _emit(self) -> None:
         assert self.fault is not None and self.start is not None

@@ -7,6 +7,7 @@ instead is serialised back to text and named (SOAP-PARAM-ELEMENT).  Refusals are
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from xml.sax.saxutils import escape
@@ -81,6 +82,39 @@ def read_call(root: etree._Element, service: Service, *, namespace: str, mode: V
         else:
             params[param] = child.text or ""
     return Call(operation, params, findings)
+
+
+_ACTION_SEPARATORS = re.compile(r"[/#:]")
+
+
+def action_named(header: str | None) -> str | None:
+    """The operation a SOAPAction header names: its last part (``"SynApplyInfo"``,
+    ``"urn:SynApplyInfo"``, ``"http://service.ylz.com/SynApplyInfo"``); None when absent or
+    empty (``""``: "the intent is the request URI", SOAP 1.1 §6.1.1)."""
+    value = (header or "").strip().strip('"').strip()
+    parts = [p for p in _ACTION_SEPARATORS.split(value) if p]
+    return parts[-1] if parts else None
+
+
+def check_action(header: str | None, operation: Operation, elsewhere: dict[str, str], *,
+                 mode: ValidationMode = "strict") -> list[Finding]:
+    """Findings when the SOAPAction header names another operation than the Body's
+    (``elsewhere``: every SOAP operation the sandbox serves -> its service's address path).
+
+    The WSDLs declare ``soapAction=""``: the Body decides.  A header naming *another* known
+    operation is a client set up for another call (a copied request): a server dispatching on
+    the header (Axis2) runs that operation or finds none, CXF refuses the mismatch
+    (SOAP_ACTION_MISMATCH) — an error (a warning when lenient).  A header naming no operation
+    at all is ignored by those stacks (they fall back to the Body): a warning."""
+    named = action_named(header)
+    if named is None or named == operation.name:
+        return []
+    path, action = "HTTP header SOAPAction", (header or "").strip()
+    if named in elsewhere:
+        return [RULES.finding("SOAP-ACTION-MISMATCH", mode=mode, path=path, action=action, named=named,
+                              service=elsewhere[named], operation=operation.name)]
+    return [RULES.finding("SOAP-ACTION-UNKNOWN", path=path, action=action, named=named, operation=operation.name,
+                          known=", ".join(elsewhere))]
 
 
 def envelope(body: str) -> bytes:

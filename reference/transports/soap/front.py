@@ -8,6 +8,7 @@ the request body is read up to a bound.  Every exchange is recorded with transpo
 """
 from __future__ import annotations
 
+import functools
 import html
 import re
 import time
@@ -23,7 +24,7 @@ from starlette.types import Receive, Scope, Send
 
 from reference.errors import NativeError
 from reference.exchanges import ExchangeDraft, recording
-from reference.families import Family
+from reference.families import Family, all_families
 from reference.resources import contracts_dir
 from reference.rules import RULES
 from reference.sandbox import Sandbox
@@ -99,7 +100,11 @@ class SoapEndpoint:
             call = envelope.read_call(root, self.service, namespace=self.namespace, mode=inst_mode)
             operation = call.operation
             draft.operation = operation.name
-            draft.add(call.findings)
+            action = envelope.check_action(request.headers.get("soapaction"), operation, soap_operations(),
+                                           mode=inst_mode)
+            if any(f.is_error for f in action):
+                raise SoapFault([*call.findings, *action])
+            draft.add([*call.findings, *action])
             injected = self._inject(draft, operation)
             if injected is not None:
                 return 200, injected, envelope.MEDIA_TYPE
@@ -162,6 +167,13 @@ def _page(family: Family, service: wsdl.Service, location: str, known: dict[str,
     return (f"<!DOCTYPE html><meta charset='utf-8'><title>{html.escape(family.title)}</title>"
             f"<h1>{html.escape(family.title)}</h1><p>SOAP 1.1 — <a href='?wsdl'>{html.escape(location)}?wsdl</a></p>"
             f"<ul>{ops}</ul><ul>{docs}</ul>")
+
+
+@functools.cache
+def soap_operations() -> dict[str, str]:
+    """Every SOAP operation the sandbox serves -> its service's address path (for SOAPAction)."""
+    return {name: service.path for family in all_families() if family.wsdl
+            for service in (wsdl.load(family.wsdl),) for name in service.operations}
 
 
 def soap_routes(sandbox: Sandbox, families: Sequence[Family]) -> list[Any]:
