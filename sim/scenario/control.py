@@ -9,6 +9,7 @@ family's record (``Family.sim_steps``):
 """
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from .registry import StepContext, action
@@ -93,20 +94,40 @@ def dicom_echo(ctx: StepContext, params: dict[str, Any]) -> Any:
 
 @action("dicom.find")
 def dicom_find(ctx: StepContext, params: dict[str, Any]) -> Any:
-    """Study-level C-FIND (Study Root) to a party's SCP: every response's status, then ``final``."""
-    from pydicom.dataset import Dataset
-    from pynetdicom.sop_class import StudyRootQueryRetrieveInformationModelFind
+    """C-FIND to a party's SCP: Study Root at STUDY level by ``studyUID``, or the query ``keys``
+    (keyword -> value, as the exchange log keeps an identifier; ``model``: study|patient, by default
+    patient at PATIENT level): every response's status, ``matches`` (the pending ones), ``final``."""
+    from pynetdicom.sop_class import PatientRootQueryRetrieveInformationModelFind as PatientFind
+    from pynetdicom.sop_class import StudyRootQueryRetrieveInformationModelFind as StudyFind
 
-    assoc, out = _association(ctx, params, StudyRootQueryRetrieveInformationModelFind)
+    keys = params.get("keys")
+    query = _identifier(keys if isinstance(keys, dict) else
+                        {"QueryRetrieveLevel": "STUDY", "StudyInstanceUID": str(params.get("studyUID", "")),
+                         "PatientID": ""})
+    patient = params.get("model", "patient" if query.get("QueryRetrieveLevel") == "PATIENT" else "study") == "patient"
+    model = PatientFind if patient else StudyFind
+    assoc, out = _association(ctx, params, model)
+    out["matches"] = 0
     if assoc.is_established:
-        query = Dataset()
-        query.QueryRetrieveLevel = "STUDY"
-        query.StudyInstanceUID = str(params.get("studyUID", ""))
-        query.PatientID = ""
-        for status, _ in assoc.send_c_find(query, StudyRootQueryRetrieveInformationModelFind):
+        for status, _ in assoc.send_c_find(query, model):
             if status:
                 out["statuses"].append(int(status.Status))
+                out["matches"] += int(status.Status) in (0xFF00, 0xFF01)
     return _finished(assoc, out)
+
+
+def _identifier(keys: dict[str, Any]) -> Any:
+    """A query identifier from keyword -> value (a list: a multi-valued element; a list of dicts: a
+    sequence) — the exchange log's form of an identifier (``reference.transports.dicom.recorder.as_json``)."""
+    from pydicom.dataset import Dataset
+
+    query = Dataset()
+    for key, value in keys.items():
+        if isinstance(value, list) and all(isinstance(v, dict) for v in value):
+            setattr(query, key, [_identifier(v) for v in value])
+        else:
+            setattr(query, key, [str(v) for v in value] if isinstance(value, list) else str(value))
+    return query
 
 
 @action("http.post")
@@ -128,4 +149,34 @@ def http_post(ctx: StepContext, params: dict[str, Any]) -> Any:
         out["json"] = response.json()
     except ValueError:
         pass
+    return out
+
+
+@action("http.send")
+def http_send(ctx: StepContext, params: dict[str, Any]) -> Any:
+    """One HTTP request as recorded (record and replay): ``{party, path | url, method: POST, headers,
+    json | text | base64}`` to where ``party`` is reached (``url``: an absolute address, e.g. one a
+    reply handed over); ``{status, json, text, size, contentType, exchange}``, the exchange the
+    step's findings are read from."""
+    import base64
+
+    method = str(params.get("method", "POST"))
+    url = str(params["url"]) if params.get("url") else ctx.party_url(str(params["party"])) + str(params["path"])
+    headers = {str(k): str(v) for k, v in (params.get("headers") or {}).items()}
+    if "json" in params:
+        content = json.dumps(params["json"], ensure_ascii=False).encode("utf-8")
+    elif "base64" in params:
+        content = base64.b64decode(str(params["base64"]))
+    else:
+        content = str(params.get("text") or "").encode("utf-8")
+    response = ctx.http.request(method, url, content=content or None, headers=headers)
+    ctx.exchange_uid = response.headers.get("x-imgcloud-exchange")
+    ctx.exchange_base = ctx.party_url(str(params["party"])) if params.get("party") else ctx.base_url
+    out: dict[str, Any] = {"status": response.status_code, "json": None, "text": None, "size": len(response.content),
+                           "contentType": response.headers.get("content-type"), "exchange": ctx.exchange_uid}
+    try:
+        out["json"] = response.json()
+    except ValueError:
+        out["text"] = response.text[:2000] if "text" in (out["contentType"] or "") or "xml" in (out["contentType"] or "") \
+            else None
     return out

@@ -1,0 +1,102 @@
+"""Record and replay across transports (issue 13): a mixed session — the provincial cloud's
+getToken and savePatientExam with an SM2 idCardNo (seeds/003), the regional platform's token,
+SynApplyInfo over SOAP and exam/push (seeds/004), a C-ECHO and C-FINDs to the hospital PACS,
+and vendor mistakes among them — exported as a scenario file holding no recorded token,
+ciphertext or secret, replays green against a fresh sandbox, each mistake to the same error."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+from typer.testing import CliRunner
+
+from reference.config import Config, load_config
+from reference.regional import identity
+from sim.cli import app
+from sim.localnet import with_free_dicom_ports
+from sim.scenario import Targets, run_scenario
+from sim.scenario.server import running_sandbox
+from tests.console.conftest import World
+
+HOSPITAL = "H51080200011"
+NO_STUDY = "1.2.826.0.1.3680043.10.1234.99.99.99"
+
+SESSION = {
+    "name": "mixed-session", "vars": {"h": HOSPITAL},
+    "steps": [
+        {"id": "token", "action": "province_cloud.token", "with": {"uid": "${h}"}, "capture": {"tok": "$.token"}},
+        {"id": "body", "action": "province_cloud.exam_body", "with": {"hospital": "${h}", "seed": 1351},
+         "capture": {"exam": "$.body"}},
+        {"id": "save", "call": "province_cloud.savePatientExam", "as": "${h}", "rows": ["${exam}"],
+         "headers": {"X-Token": "${tok}"}, "capture": {"exam_id": "$.datas"}, "expect": [{"path": "$.code", "equals": 200}]},
+        {"id": "film-url", "call": "province_cloud.getdigitalImageUrl", "as": "${h}", "rows": [{"examId": "${exam_id}"}],
+         "headers": {"X-Token": "${tok}"}, "capture": {"film": "$.datas"}},
+        {"id": "film", "action": "province_cloud.open_film", "with": {"url": "${film}"},
+         "expect": [{"path": "$.status", "equals": 200}]},
+        {"id": "no-token", "call": "province_cloud.savePatientExam", "as": "${h}", "rows": ["${exam}"],
+         "expect": [{"path": "$.code", "not_equals": 200}]},
+        {"id": "wrong-secret", "action": "province_cloud.token", "with": {"uid": "${h}", "secret": "not-the-secret"},
+         "expect": [{"path": "$.code", "equals": 11001}]},
+        {"id": "exam", "action": "regional.exam", "with": {"hospital": "${h}", "seed": 1352}, "capture": {"r": "$"}},
+        {"id": "rtoken", "action": "regional.token", "with": {"hospital": "${h}"}, "capture": {"rtok": "$.result.token"}},
+        {"id": "apply", "soap": "regional_platform.SynApplyInfo", "args": {"req": "${r.applyXml}"},
+         "expect": [{"xpath": "/response/code", "equals": "0"}]},
+        {"id": "apply-again", "soap": "regional_platform.SynApplyInfo", "args": {"req": "${r.applyXml}"},
+         "expect": [{"xpath": "/response/code", "not_equals": "0"}]},
+        {"id": "push", "action": "regional.push", "with": {"hospital": "${h}", "seed": 1352},
+         "expect": [{"path": "$.status", "equals": 0}]},
+        {"id": "echo", "action": "dicom.echo", "with": {"party": "hospital"}, "expect": [{"path": "$.final", "equals": 0}]},
+        {"id": "find", "action": "dicom.find", "with": {"party": "hospital", "studyUID": NO_STUDY},
+         "expect": [{"path": "$.final", "equals": 0}]},
+        {"id": "stranger", "action": "dicom.echo", "with": {"party": "hospital", "calling": "STRANGER"},
+         "expect": [{"path": "$.rejected", "equals": True}]},
+    ],
+}
+
+
+def _session_config(home: Path, pacs_port: int) -> Config:
+    """The default config (the world's) with the hospital PACS where the world's listens."""
+    config = load_config(None, home=str(home))
+    hospital = config.parties["hospital"].model_copy(update={"port": pacs_port})
+    return config.model_copy(update={"parties": {**config.parties, "hospital": hospital}})
+
+
+def _record(world: World, tmp_path: Path) -> tuple[Config, dict[str, Any]]:
+    """Drive the session against the world's sandbox; the values the vendor held (its tokens, the
+    ciphertext it sent) as the run captured them."""
+    config = _session_config(tmp_path / "session", world.pacs_port)
+    path = tmp_path / "session.yaml"
+    path.write_text(yaml.safe_dump(SESSION, allow_unicode=True), encoding="utf-8")
+    result = run_scenario(path, Targets(config, world.base))
+    assert result.result == "pass", [(s.id, s.messages) for s in result.steps if s.result != "pass"]
+    held = {k: v for s in result.steps for k, v in s.captured.items()}
+    return config, held
+
+
+def test_a_mixed_session_exports_without_volatile_literals_and_replays_green(world: World, tmp_path: Path) -> None:
+    since = world.http.get("/_sandbox/exchanges", params={"limit": 1}).json()[0]["time"]
+    config, held = _record(world, tmp_path)
+    out = tmp_path / "replay.yaml"
+    done = CliRunner().invoke(app, ["record", "export", "--target", world.base, "--since", since, "-o", str(out)])
+    assert done.exit_code == 0, done.output
+    text = out.read_text(encoding="utf-8")
+    scenario = yaml.safe_load(text)
+    steps = {s["id"]: s for s in scenario["steps"]}
+    inst = config.institution(HOSPITAL)
+    assert inst is not None
+    for secret in (held["tok"], held["rtok"], held["exam"]["idCardNo"], config.secret_for(inst),
+                   identity.license_for(config, inst)):
+        assert secret not in text
+    kinds = {s.get("action") or s.get("soap") or s.get("call") for s in steps.values()}
+    assert {"province_cloud.token", "province_cloud.sm2_encrypt", "regional.token", "regional.credentials",
+            "regional_platform.SynApplyInfo", "http.send", "dicom.echo", "dicom.find"} <= kinds
+    expected = [e for s in steps.values() for e in s.get("expect") or []]
+    for mistake in ({"path": "$.code", "equals": 11001}, {"finding": "PCLOUD-TOKEN-MISSING"},  # the vendor's mistakes
+                    {"xpath": "/response/code", "equals": "-1"}, {"path": "$.rejected", "equals": True}):
+        assert mistake in expected, mistake
+    assert "SynStatusInfo" in scenario["description"]  # made by the sandbox itself after the push
+    fresh = with_free_dicom_ports(load_config(None, home=str(tmp_path / "fresh")))
+    with running_sandbox(fresh, dicom=True) as url:
+        result = run_scenario(out, Targets(fresh, url))
+    assert result.result == "pass", [(s.id, s.messages) for s in result.steps if s.result != "pass"]
