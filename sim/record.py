@@ -22,8 +22,8 @@ from reference.config import Config
 from reference.profiles import row_node
 
 from .replay.dicom import dicom_step
-from .replay.http import TOKENS, Download, send_step, token_step
-from .replay.plan import Plan
+from .replay.http import TOKENS, send_step, token_step
+from .replay.plan import Download, Plan
 from .replay.soap import soap_step
 from .scenario.registry import Registry, StepContext
 
@@ -133,8 +133,8 @@ def _envelope_step(exchange: dict[str, Any], config: Config, registry: Registry,
 def export(exchanges: list[dict[str, Any]], config: Config, registry: Registry, *, name: str,
            title: str, download: Download | None = None) -> dict[str, Any]:
     """A scenario (as data) replaying ``exchanges`` (any order; replayed oldest first);
-    ``download(exchange)``: the bytes of a request body the log kept as size + sha256, if the
-    recording sandbox has them."""
+    ``download(exchange, part)``: the bytes the recording sandbox keeps of a body the log kept as
+    size + sha256, or of the instance a C-STORE stored."""
     plan = Plan(config)
     seen: dict[str, str] = {}  # recorded msgid -> the variable capturing it at replay
     made = _sandbox_made(exchanges, config)
@@ -144,7 +144,7 @@ def export(exchanges: list[dict[str, Any]], config: Config, registry: Registry, 
         if exchange["id"] in made:
             plan.skip(exchange, "made by the sandbox itself (a simulated party calling another): a fresh sandbox makes it again")
         elif exchange.get("transport") == "dicom":
-            dicom_step(plan, exchange)
+            dicom_step(plan, exchange, download or (lambda *_: None))
         elif exchange.get("transport") == "soap":
             soap_step(plan, exchange)
         elif exchange.get("transport") != "http":
@@ -152,7 +152,7 @@ def export(exchanges: list[dict[str, Any]], config: Config, registry: Registry, 
         elif exchange.get("party") in TOKENS and exchange.get("operation") == TOKENS[str(exchange["party"])][1]:
             token_step(plan, exchange)
         elif not _envelope_step(exchange, config, registry, plan, seen):
-            send_step(plan, exchange, download or (lambda _: None))
+            send_step(plan, exchange, download or (lambda *_: None))
     description = ("Exported from the sandbox's exchange log (imgcloud record export): each step replays one "
                    "recorded request and expects the recorded answer. Volatile values are made afresh: a request "
                    "with an envelope builder is rebuilt (msgid, infTime, key, signature); a token is asked for "

@@ -13,12 +13,11 @@ else listed as not replayable.
 """
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from reference.crypto import sm2
 
-from .plan import Plan, escape
+from .plan import Download, Plan, escape
 
 #: party -> (the header its token travels in, the getToken operation, where its reply holds the token)
 TOKENS = {"province_cloud": ("X-Token", "getToken", "$.datas.token"),
@@ -32,7 +31,6 @@ SM2_FIELDS = ("idCardNo",)
 #: Bodies larger than this are not embedded in a scenario file.
 EMBED_LIMIT = 4 * 1024 * 1024
 
-Download = Callable[[dict[str, Any]], bytes | None]
 
 
 def expectations(exchange: dict[str, Any]) -> list[dict[str, Any]]:
@@ -150,7 +148,7 @@ def _payload(plan: Plan, exchange: dict[str, Any], download: Download) -> dict[s
         size = int(request.get("size") or 0)
         if size > EMBED_LIMIT:
             return f"body of {size} bytes (sha256 {str(request.get('sha256'))[:16]}…), over the {EMBED_LIMIT} bytes embedded"
-        data = download(exchange)
+        data = download(exchange, "request")
         if data is None:
             return (f"body of {size} bytes kept as size + sha256 only (sha256 {str(request.get('sha256'))[:16]}…); "
                     "the recording sandbox holds no blob of it")
@@ -165,7 +163,8 @@ def send_step(plan: Plan, exchange: dict[str, Any], download: Download) -> None:
     content_type = ((exchange.get("request") or {}).get("headers") or {}).get("content-type")
     if content_type:
         headers["content-type"] = content_type
-    if party in TOKENS and exchange.get("method") == "POST" and exchange.get("institution"):
+    if party in TOKENS and exchange.get("transport") == "http" and exchange.get("method") == "POST" \
+            and exchange.get("institution"):  # its API calls (not its SOAP service, nor a film page)
         token = _token_header(plan, exchange)
         if isinstance(token, str):
             plan.skip(exchange, token)

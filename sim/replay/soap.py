@@ -76,7 +76,7 @@ def soap_step(plan: Plan, exchange: dict[str, Any]) -> None:
     call = _call(exchange, party, service, namespace)
     params = _path_vars(service.path, str(exchange.get("url") or ""))
     if call is None or params is None or any(plan.vars.get(k, v) != v for k, v in params.items()):
-        send_step(plan, exchange, lambda _: None)  # sent again as it was: the raw document
+        send_step(plan, exchange, lambda *_: None)  # sent again as it was: the raw document
         return
     plan.vars.update(params)
     args = {k: plan.hide_credentials(escape(v), exchange.get("institution")) for k, v in call.params.items()}

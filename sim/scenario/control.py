@@ -46,14 +46,15 @@ def sandbox_parties(ctx: StepContext, params: dict[str, Any]) -> Any:
     return _answer(ctx.http.get(f"{ctx.base_url}/_sandbox/parties"))
 
 
-def _association(ctx: StepContext, params: dict[str, Any], context: str) -> tuple[Any, dict[str, Any]]:
+def _association(ctx: StepContext, params: dict[str, Any], context: str,
+                 syntaxes: list[str] | None = None) -> tuple[Any, dict[str, Any]]:
     """An association with ``params.party``'s SCP as configured (``calling``: the AE title used)."""
-    from pynetdicom import AE
+    from pynetdicom import AE, DEFAULT_TRANSFER_SYNTAXES
 
     cfg = ctx.config.parties[str(params.get("party", "hospital"))]
     ae = AE(ae_title=str(params.get("calling", "PORTAL")))
     ae.acse_timeout = ae.dimse_timeout = ae.network_timeout = float(params.get("timeout", 30))
-    ae.add_requested_context(context)
+    ae.add_requested_context(context, list(dict.fromkeys([*(syntaxes or []), *DEFAULT_TRANSFER_SYNTAXES])))
     assoc = ae.associate(cfg.host or ctx.config.listen.host, int(cfg.port or 0), ae_title=str(cfg.ae_title))
     out = {"associated": assoc.is_established, "rejected": assoc.is_rejected, "aborted": assoc.is_aborted,
            "statuses": []}
@@ -113,6 +114,23 @@ def dicom_find(ctx: StepContext, params: dict[str, Any]) -> Any:
             if status:
                 out["statuses"].append(int(status.Status))
                 out["matches"] += int(status.Status) in (0xFF00, 0xFF01)
+    return _finished(assoc, out)
+
+
+@action("dicom.store")
+def dicom_store(ctx: StepContext, params: dict[str, Any]) -> Any:
+    """C-STORE one instance (``base64``: its DICOM Part 10 bytes) to a party's SCP, as ``calling``:
+    ``{associated, rejected, aborted, statuses, final}`` (record and replay)."""
+    import base64
+    from io import BytesIO
+
+    from pydicom import dcmread
+
+    ds = dcmread(BytesIO(base64.b64decode(str(params["base64"]))))
+    assoc, out = _association(ctx, params, str(ds.SOPClassUID), [str(ds.file_meta.TransferSyntaxUID)])
+    if assoc.is_established:
+        status = assoc.send_c_store(ds)
+        out["statuses"] = [int(status.Status)] if status else []
     return _finished(assoc, out)
 
 

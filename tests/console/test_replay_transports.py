@@ -1,6 +1,7 @@
 """Record and replay across transports (issue 13): a mixed session — the provincial cloud's
 getToken and savePatientExam with an SM2 idCardNo (seeds/003), the regional platform's token,
-SynApplyInfo over SOAP and exam/push (seeds/004), a C-ECHO and C-FINDs to the hospital PACS,
+SynApplyInfo over SOAP, exam/push and the C-STOREs of the study (seeds/004), a C-ECHO and a
+C-FIND to the hospital PACS, an unknown caller's association,
 and vendor mistakes among them — exported as a scenario file holding no recorded token,
 ciphertext or secret, replays green against a fresh sandbox, each mistake to the same error."""
 from __future__ import annotations
@@ -46,6 +47,8 @@ SESSION = {
          "expect": [{"xpath": "/response/code", "not_equals": "0"}]},
         {"id": "push", "action": "regional.push", "with": {"hospital": "${h}", "seed": 1352},
          "expect": [{"path": "$.status", "equals": 0}]},
+        {"id": "store", "action": "regional.store", "with": {"hospital": "${h}", "seed": 1352},
+         "expect": [{"path": "$.ok", "equals": True}]},
         {"id": "echo", "action": "dicom.echo", "with": {"party": "hospital"}, "expect": [{"path": "$.final", "equals": 0}]},
         {"id": "find", "action": "dicom.find", "with": {"party": "hospital", "studyUID": NO_STUDY},
          "expect": [{"path": "$.final", "equals": 0}]},
@@ -55,17 +58,19 @@ SESSION = {
 }
 
 
-def _session_config(home: Path, pacs_port: int) -> Config:
-    """The default config (the world's) with the hospital PACS where the world's listens."""
+def _session_config(home: Path, world: World) -> Config:
+    """The default config (the world's), each DICOM party where the world's SCP listens."""
     config = load_config(None, home=str(home))
-    hospital = config.parties["hospital"].model_copy(update={"port": pacs_port})
-    return config.model_copy(update={"parties": {**config.parties, "hospital": hospital}})
+    listening = world.http.get("/_sandbox/parties").json()
+    parties = {name: party.model_copy(update={"port": listening[name]["port"]}) if listening[name]["port"] else party
+               for name, party in config.parties.items()}
+    return config.model_copy(update={"parties": parties})
 
 
 def _record(world: World, tmp_path: Path) -> tuple[Config, dict[str, Any]]:
     """Drive the session against the world's sandbox; the values the vendor held (its tokens, the
     ciphertext it sent) as the run captured them."""
-    config = _session_config(tmp_path / "session", world.pacs_port)
+    config = _session_config(tmp_path / "session", world)
     path = tmp_path / "session.yaml"
     path.write_text(yaml.safe_dump(SESSION, allow_unicode=True), encoding="utf-8")
     result = run_scenario(path, Targets(config, world.base))
@@ -90,7 +95,7 @@ def test_a_mixed_session_exports_without_volatile_literals_and_replays_green(wor
         assert secret not in text
     kinds = {s.get("action") or s.get("soap") or s.get("call") for s in steps.values()}
     assert {"province_cloud.token", "province_cloud.sm2_encrypt", "regional.token", "regional.credentials",
-            "regional_platform.SynApplyInfo", "http.send", "dicom.echo", "dicom.find"} <= kinds
+            "regional_platform.SynApplyInfo", "http.send", "dicom.echo", "dicom.find", "dicom.store"} <= kinds
     expected = [e for s in steps.values() for e in s.get("expect") or []]
     for mistake in ({"path": "$.code", "equals": 11001}, {"finding": "PCLOUD-TOKEN-MISSING"},  # the vendor's mistakes
                     {"xpath": "/response/code", "equals": "-1"}, {"path": "$.rejected", "equals": True}):
@@ -100,3 +105,37 @@ def test_a_mixed_session_exports_without_volatile_literals_and_replays_green(wor
     with running_sandbox(fresh, dicom=True) as url:
         result = run_scenario(out, Targets(fresh, url))
     assert result.result == "pass", [(s.id, s.messages) for s in result.steps if s.result != "pass"]
+
+
+def _exchange(n: int, transport: str, party: str, operation: str, request: dict[str, Any], response: dict[str, Any],
+              **more: Any) -> dict[str, Any]:
+    return {"id": n, "uid": f"u{n}", "time": "2026-12-01 10:00:00", "direction": "inbound", "transport": transport,
+            "party": party, "family": more.pop("family", None), "operation": operation, "institution": HOSPITAL,
+            "method": "POST", "status": 200, "findings": [], "request": request, "response": response, **more}
+
+
+def test_what_a_step_cannot_send_the_same_way_is_sent_raw_or_listed_with_the_reason(tmp_path: Path) -> None:
+    """Not a SOAP envelope: the raw document again; an expired token, a C-GET, an upload kept as size +
+    sha256 with no blob: listed, each with its reason."""
+    from sim.record import export
+    from sim.scenario.registry import load_families
+
+    config = load_config(None, home=str(tmp_path))
+    soap = _exchange(1, "soap", "regional_platform", "SynApplyInfo", family="syninfo", url="/YlzSynInfoService/services/service",
+                     request={"headers": {"content-type": "text/xml"}, "body": "<x/>"}, response={"body": "<fault/>"})
+    expired = _exchange(2, "http", "province_cloud", "savePatientExam", url="/interface/savePatientExam",
+                        request={"json": {"hospitalCode": HOSPITAL}}, response={"json": {"code": 11004}},
+                        findings=[{"rule": "PCLOUD-TOKEN-EXPIRED", "severity": "error"}])
+    get = _exchange(3, "dicom", "hospital", "C-GET", url="dicom://PORTAL->HOSP_PACS@127.0.0.1:1",
+                    request={"StudyInstanceUID": NO_STUDY}, response={"status": "0x0000"})
+    upload = _exchange(4, "http", "province_cloud", "uploadDicom", url="/interface/uploadDicom",
+                       request={"size": 2_000_000, "sha256": "ab" * 32, "truncated": True, "head": "--b"},
+                       response={"json": {"code": 200}})
+    scenario = export([soap, expired, get, upload], config, load_families(), name="t", title="t")
+    steps = scenario["steps"]
+    assert [s["action"] for s in steps if s["id"] == "x1"] == ["http.send"]
+    assert steps[0]["with"]["text"] == "<x/>" and steps[0]["with"]["path"] == "/YlzSynInfoService/services/service"
+    described = scenario["description"]
+    assert "#2 http savePatientExam: sent an expired token" in described
+    assert "#3 dicom C-GET: C-GET needs the SCP to hold the instances" in described
+    assert "#4 http uploadDicom: body of 2000000 bytes kept as size + sha256 only" in described

@@ -136,8 +136,9 @@ def exchangeBody(uid: str, part: str, field: str | None = None) -> Response:
     record = _exchange(uid).get(part) or {}
     name = f"{uid}-{part}"
     digest = str(record.get("sha256") or "")
-    if record.get("truncated") and len(digest) == 64 and _sandbox().blobs.exists(digest):
-        # a body over the log's limit that the sandbox also keeps as a blob (prebuilt replies, files)
+    if len(digest) == 64 and _sandbox().blobs.exists(digest):
+        # a body over the log's limit that the sandbox also keeps as a blob (prebuilt replies, files),
+        # or the instance a C-STORE stored (its response names it by sha256)
         return _download(_sandbox().blobs.get(digest), str(record.get("media_type") or "application/octet-stream"),
                          f"{name}.bin")
     if field:
