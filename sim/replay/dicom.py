@@ -53,7 +53,7 @@ def _store(plan: Plan, exchange: dict[str, Any], where: dict[str, Any], status: 
     if size > EMBED_LIMIT:
         plan.skip(exchange, f"an instance of {size} bytes, over the {EMBED_LIMIT} bytes embedded")
         return
-    data = download(exchange, "response")
+    data = download(exchange, "response", None)
     if data is None:
         plan.skip(exchange, f"the instance (sha256 {str(response['sha256'])[:16]}…) is not in the recording sandbox's blob store")
         return

@@ -148,12 +148,30 @@ def _payload(plan: Plan, exchange: dict[str, Any], download: Download) -> dict[s
         size = int(request.get("size") or 0)
         if size > EMBED_LIMIT:
             return f"body of {size} bytes (sha256 {str(request.get('sha256'))[:16]}…), over the {EMBED_LIMIT} bytes embedded"
-        data = download(exchange, "request")
+        if isinstance(request.get("form"), dict):
+            return _form(plan, exchange, request["form"], download)
+        data = download(exchange, "request", None)
         if data is None:
             return (f"body of {size} bytes kept as size + sha256 only (sha256 {str(request.get('sha256'))[:16]}…); "
                     "the recording sandbox holds no blob of it")
         return {"base64": base64.b64encode(data).decode("ascii")}
     return {}
+
+
+def _form(plan: Plan, exchange: dict[str, Any], form: dict[str, Any], download: Download) -> dict[str, Any] | str:
+    """A multipart upload the log kept as size + sha256 + its ``form``: its fields, and each file's
+    bytes from the recording sandbox's blob store (by sha256), re-encoded at replay."""
+    import base64
+
+    files: dict[str, Any] = {}
+    for name, about in (form.get("files") or {}).items():
+        data = download(exchange, "request", f"form.files.{name}")
+        if data is None:
+            return (f"the uploaded file {name} (sha256 {str(about.get('sha256'))[:16]}…) is not in the recording "
+                    "sandbox's blob store (an upload it refused is not kept)")
+        files[name] = {"filename": escape(about.get("filename")), "content_type": about.get("content_type"),
+                       "base64": base64.b64encode(data).decode("ascii")}
+    return {"form": {"fields": plan.substitute(form.get("fields") or {}), "files": files}}
 
 
 def send_step(plan: Plan, exchange: dict[str, Any], download: Download) -> None:

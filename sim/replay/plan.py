@@ -16,9 +16,10 @@ from reference.config import Config
 
 #: What a sandbox-generated identifier in a reply looks like: long digit strings (exam ids), DICOM
 #: UIDs, long hex or base-36 tokens, absolute URLs (a film page) — short codes and words are not.
-#: ``(exchange, "request" | "response")``: the bytes the recording sandbox keeps of that part (a body
-#: kept as size + sha256, the instance a C-STORE stored), or None.
-Download = Callable[[dict[str, Any], str], bytes | None]
+#: ``(exchange, "request" | "response", field)``: the bytes the recording sandbox keeps of that part (a
+#: body kept as size + sha256, the instance a C-STORE stored) or of its ``field`` (an upload's file,
+#: ``form.files.dicomFile``), or None.
+Download = Callable[[dict[str, Any], str, str | None], bytes | None]
 _GENERATED = re.compile(r"^(?:\d{12,}|\d+(?:\.\d+){4,}|[0-9a-f]{24,}|https?://\S+)$")
 
 

@@ -173,20 +173,14 @@ def http_post(ctx: StepContext, params: dict[str, Any]) -> Any:
 @action("http.send")
 def http_send(ctx: StepContext, params: dict[str, Any]) -> Any:
     """One HTTP request as recorded (record and replay): ``{party, path | url, method: POST, headers,
-    json | text | base64}`` to where ``party`` is reached (``url``: an absolute address, e.g. one a
-    reply handed over); ``{status, json, text, size, contentType, exchange}``, the exchange the
-    step's findings are read from."""
-    import base64
-
+    json | text | base64 | form}`` to where ``party`` is reached (``url``: an absolute address, e.g.
+    one a reply handed over); ``form: {fields, files: {name: {filename, content_type, base64}}}`` is
+    sent as multipart/form-data.  ``{status, json, text, size, contentType, exchange}``, the
+    exchange the step's findings are read from."""
     method = str(params.get("method", "POST"))
     url = str(params["url"]) if params.get("url") else ctx.party_url(str(params["party"])) + str(params["path"])
     headers = {str(k): str(v) for k, v in (params.get("headers") or {}).items()}
-    if "json" in params:
-        content = json.dumps(params["json"], ensure_ascii=False).encode("utf-8")
-    elif "base64" in params:
-        content = base64.b64decode(str(params["base64"]))
-    else:
-        content = str(params.get("text") or "").encode("utf-8")
+    content = _content(params, headers)
     response = ctx.http.request(method, url, content=content or None, headers=headers)
     ctx.exchange_uid = response.headers.get("x-imgcloud-exchange")
     ctx.exchange_base = ctx.party_url(str(params["party"])) if params.get("party") else ctx.base_url
@@ -198,3 +192,28 @@ def http_send(ctx: StepContext, params: dict[str, Any]) -> Any:
         out["text"] = response.text[:2000] if "text" in (out["contentType"] or "") or "xml" in (out["contentType"] or "") \
             else None
     return out
+
+
+def _content(params: dict[str, Any], headers: dict[str, str]) -> bytes:
+    """The body ``http.send`` sends; a ``form`` is encoded here (its content type, with the boundary,
+    replaces the recorded one)."""
+    import base64
+
+    import httpx
+
+    if "json" in params:
+        return json.dumps(params["json"], ensure_ascii=False).encode("utf-8")
+    if "base64" in params:
+        return base64.b64decode(str(params["base64"]))
+    if "form" in params:
+        form = params["form"]
+        files = {name: (f.get("filename") or name, base64.b64decode(str(f["base64"])),
+                        f.get("content_type") or "application/octet-stream")
+                 for name, f in (form.get("files") or {}).items()}
+        encoded = httpx.Request("POST", "http://form", data={k: str(v) for k, v in (form.get("fields") or {}).items()},
+                                files=files)
+        for key in [k for k in headers if k.lower() == "content-type"]:
+            del headers[key]
+        headers["content-type"] = encoded.headers["content-type"]
+        return encoded.read()
+    return str(params.get("text") or "").encode("utf-8")

@@ -1,5 +1,5 @@
 """Record and replay across transports (issue 13): a mixed session — the provincial cloud's
-getToken and savePatientExam with an SM2 idCardNo (seeds/003), the regional platform's token,
+getToken and savePatientExam with an SM2 idCardNo, an upload of a study and its report (seeds/003), the regional platform's token,
 SynApplyInfo over SOAP, exam/push and the C-STOREs of the study (seeds/004), a C-ECHO and a
 C-FIND to the hospital PACS, an unknown caller's association,
 and vendor mistakes among them — exported as a scenario file holding no recorded token,
@@ -35,6 +35,8 @@ SESSION = {
          "headers": {"X-Token": "${tok}"}, "capture": {"film": "$.datas"}},
         {"id": "film", "action": "province_cloud.open_film", "with": {"url": "${film}"},
          "expect": [{"path": "$.status", "equals": 200}]},
+        {"id": "upload", "action": "province_cloud.hospital_upload", "with": {"hospital": "${h}", "seed": 1353},
+         "expect": [{"path": "$.uploadDicom.codes", "each": {"equals": 200}}, {"path": "$.film.png", "equals": True}]},
         {"id": "no-token", "call": "province_cloud.savePatientExam", "as": "${h}", "rows": ["${exam}"],
          "expect": [{"path": "$.code", "not_equals": 200}]},
         {"id": "wrong-secret", "action": "province_cloud.token", "with": {"uid": "${h}", "secret": "not-the-secret"},
@@ -96,6 +98,8 @@ def test_a_mixed_session_exports_without_volatile_literals_and_replays_green(wor
     kinds = {s.get("action") or s.get("soap") or s.get("call") for s in steps.values()}
     assert {"province_cloud.token", "province_cloud.sm2_encrypt", "regional.token", "regional.credentials",
             "regional_platform.SynApplyInfo", "http.send", "dicom.echo", "dicom.find", "dicom.store"} <= kinds
+    uploads = [s for s in steps.values() if "form" in (s.get("with") or {})]  # uploadDicom, its files from the blob store
+    assert uploads and all(s["with"]["form"]["files"]["dicomFile"]["base64"] for s in uploads)
     expected = [e for s in steps.values() for e in s.get("expect") or []]
     for mistake in ({"path": "$.code", "equals": 11001}, {"finding": "PCLOUD-TOKEN-MISSING"},  # the vendor's mistakes
                     {"xpath": "/response/code", "equals": "-1"}, {"path": "$.rejected", "equals": True}):
