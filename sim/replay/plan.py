@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from reference.config import Config
+from reference.exchanges.masking import masked
 
 #: What a sandbox-generated identifier in a reply looks like: long digit strings (exam ids), DICOM
 #: UIDs, long hex or base-36 tokens, absolute URLs (a film page) — short codes and words are not.
@@ -115,8 +116,10 @@ class Plan:
         if inst is None or inst.kind != "hospital":
             return text
         issued = identity.credentials(self.config, inst)
-        names = [n for n in ("license", "jiweiKey") if issued[n] and issued[n] in text]
-        if not names:
+        # as sent, or as the log keeps it masked ("****" + its last four: the issued one, not a wrong one)
+        found = {form: n for n in ("license", "jiweiKey") if issued[n]
+                 for form in (issued[n], masked(issued[n])) if form in text}
+        if not found:
             return text
         var = self.credentials.get(inst.code)
         if var is None:
@@ -124,9 +127,17 @@ class Plan:
             self.add({"id": f"credentials-{inst.code}",
                       "title": f"平台签发给 {inst.code} 的凭据（回放时取） / {inst.code}'s issued credentials, asked at replay",
                       "action": "regional.credentials", "with": {"hospital": inst.code}, "capture": {var: "$"}})
-        for name in names:
-            text = text.replace(issued[name], "${" + var + "." + name + "}")
+        for form, name in sorted(found.items(), key=lambda item: -len(item[0])):
+            text = _replace_value(text, form, "${" + var + "." + name + "}")
         return text
+
+
+def _replace_value(text: str, value: str, by: str) -> str:
+    """``value`` replaced where it is a whole element's text (``>value<``, escaped or not): a masked
+    form such as ``****DD2E`` is not replaced inside a longer value."""
+    for before, after in ((">", "<"), ("&gt;", "&lt;")):
+        text = text.replace(before + value + after, before + by + after)
+    return text
 
 
 def _leaves(value: Any, path: str) -> list[tuple[str, Any]]:
