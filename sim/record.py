@@ -133,8 +133,8 @@ def _envelope_step(exchange: dict[str, Any], config: Config, registry: Registry,
 def export(exchanges: list[dict[str, Any]], config: Config, registry: Registry, *, name: str,
            title: str, download: Download | None = None) -> dict[str, Any]:
     """A scenario (as data) replaying ``exchanges`` (any order; replayed oldest first);
-    ``download(exchange, part)``: the bytes the recording sandbox keeps of a body the log kept as
-    size + sha256, or of the instance a C-STORE stored."""
+    ``download(exchange, part, field)``: the bytes the recording sandbox keeps of a body the log kept
+    as size + sha256, of the instance a C-STORE stored, or of an upload's file (``sim.replay.plan.Download``)."""
     plan = Plan(config)
     seen: dict[str, str] = {}  # recorded msgid -> the variable capturing it at replay
     made = _sandbox_made(exchanges, config)

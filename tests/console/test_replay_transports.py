@@ -119,7 +119,8 @@ def _exchange(n: int, transport: str, party: str, operation: str, request: dict[
 
 
 def test_what_a_step_cannot_send_the_same_way_is_sent_raw_or_listed_with_the_reason(tmp_path: Path) -> None:
-    """Not a SOAP envelope: the raw document again; an expired token, a C-GET, an upload kept as size +
+    """Not a SOAP envelope: the raw document again; a SOAP call to an address with a parameter: a
+    ``soap:`` step and the parameter a var; an expired token, a C-GET, an upload kept as size +
     sha256 with no blob: listed, each with its reason."""
     from sim.record import export
     from sim.scenario.registry import load_families
@@ -135,11 +136,28 @@ def test_what_a_step_cannot_send_the_same_way_is_sent_raw_or_listed_with_the_rea
     upload = _exchange(4, "http", "province_cloud", "uploadDicom", url="/interface/uploadDicom",
                        request={"size": 2_000_000, "sha256": "ab" * 32, "truncated": True, "head": "--b"},
                        response={"json": {"code": 200}})
-    scenario = export([soap, expired, get, upload], config, load_families(), name="t", title="t")
+    scenario = export([soap, expired, get, upload, _status_call(config)], config, load_families(), name="t", title="t")
     steps = scenario["steps"]
+    status = next(s for s in steps if s["id"] == "x5")  # the hospital-side WebService, its address parameter a var
+    assert status["soap"] == "hospital.SynStatusInfo" and scenario["vars"] == {"hospital": HOSPITAL}
+    assert status["args"]["inputString"] == "<XmlDocument/>"
+    assert {"xpath": "/response/code", "equals": "0"} in status["expect"]
     assert [s["action"] for s in steps if s["id"] == "x1"] == ["http.send"]
     assert steps[0]["with"]["text"] == "<x/>" and steps[0]["with"]["path"] == "/YlzSynInfoService/services/service"
     described = scenario["description"]
     assert "#2 http savePatientExam: sent an expired token" in described
     assert "#3 dicom C-GET: C-GET needs the SCP to hold the instances" in described
     assert "#4 http uploadDicom: body of 2000000 bytes kept as size + sha256 only" in described
+
+
+def _status_call(config: Config) -> dict[str, Any]:
+    """A SynStatusInfo a vendor's platform sent to the hospital's WebService (seeds/004 §3.4.2)."""
+    from reference.transports.soap import envelope, wsdl
+
+    service = wsdl.load("soap/his-status.wsdl")
+    operation = service.operations["SynStatusInfo"]
+    namespace = config.parties["hospital"].soap_namespace or service.namespace
+    sent = envelope.request(operation, namespace, {"inputString": "<XmlDocument/>"}).decode()
+    answered = envelope.reply(operation, namespace, "<response><code>0</code><desc>成功</desc></response>").decode()
+    return _exchange(5, "soap", "hospital", "SynStatusInfo", family="his-status", url=f"/his/{HOSPITAL}/SynStatusInfo",
+                     request={"headers": {"soapaction": '"SynStatusInfo"'}, "body": sent}, response={"body": answered})
