@@ -1,7 +1,7 @@
 """Secrets are not kept in the exchange log: the values of secret fields (``key``, ``appSecret``,
 tokens, ``sign``, ``License``…, ``exchange_log.secret_fields``) are stored and shown masked — all
-but their last four characters — in JSON bodies, in the text of bodies kept as text or head,
-and in query strings."""
+but their last four characters — in JSON bodies, in the text of bodies kept as text or head
+(XML elements, also inside a document sent escaped as a SOAP argument), and in query strings."""
 from __future__ import annotations
 
 import re
@@ -22,6 +22,8 @@ def _patterns(fields: tuple[str, ...]) -> tuple[re.Pattern[str], ...]:
     return (
         re.compile(rf'("(?:{names})"\s*:\s*")([^"]*)(")'),                  # JSON text
         re.compile(rf"(<(?:{names})>)([^<]*)(</(?:{names})>)", re.IGNORECASE),  # XML text
+        # a document escaped inside another (004's SOAP <req>, <inputString>): &lt;License&gt;…&lt;/License&gt;
+        re.compile(rf"(&lt;(?:{names})&gt;)([^&<]*)(&lt;/(?:{names})&gt;)", re.IGNORECASE),
         re.compile(rf"([?&](?:{names})=)([^&#]*)()"),                        # a query string
     )
 

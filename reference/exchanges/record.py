@@ -81,6 +81,9 @@ class ExchangeDraft:
     response_digest: tuple[str, int] | None = None
     #: the fault the sandbox injected into this exchange (``reference.runtime.Fault.mark``), if any
     fault: dict[str, Any] | None = None
+    #: a multipart upload as the handler read it — its text fields, and each file's name, type, size
+    #: and sha256 — logged as the request's ``form`` (record and replay resends it)
+    form: dict[str, Any] | None = None
 
     def add(self, findings: list[Finding]) -> None:
         self.findings.extend(findings)

@@ -27,6 +27,16 @@ def fetch_exchanges(http: Any, params: dict[str, Any]) -> list[dict[str, Any]]:
         before = page[-1]["id"]
 
 
+def download_body(http: Any, exchange: dict[str, Any], part: str, field: str | None) -> bytes | None:
+    """A body of ``exchange`` the log kept as size + sha256 (the instance a C-STORE stored; with
+    ``field``, an upload's file), when the sandbox keeps it as a blob (``GET
+    /_sandbox/exchanges/{uid}/{part}`` answers the bytes, else the record)."""
+    response = http.get(f"/_sandbox/exchanges/{exchange['uid']}/{part}", params={"field": field} if field else None)
+    if response.status_code != 200 or "json" in response.headers.get("content-type", ""):
+        return None
+    return bytes(response.content)
+
+
 @app.command("export")
 def record_export(
     config: ConfigOption = None,
@@ -44,8 +54,9 @@ def record_export(
     params = {k: v for k, v in (("institution", institution), ("since", since), ("until", until)) if v}
     with sandbox_http(cfg, target) as http:
         exchanges = fetch_exchanges(http, params)
-    scenario = export(exchanges, cfg, load_families(), name=name,
-                      title=f"录制回放 / recorded traffic of {institution or 'every tenant'}")
+        scenario = export(exchanges, cfg, load_families(), name=name,
+                          title=f"录制回放 / recorded traffic of {institution or 'every tenant'}",
+                          download=lambda exchange, part, field: download_body(http, exchange, part, field))
     text = yaml.safe_dump(scenario, allow_unicode=True, sort_keys=False, width=120)
     if output is None:
         typer.echo(text)

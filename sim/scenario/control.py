@@ -10,6 +10,7 @@ family's record (``Family.sim_steps``):
 """
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from .registry import StepContext, action
@@ -46,18 +47,19 @@ def sandbox_parties(ctx: StepContext, params: dict[str, Any]) -> Any:
     return _answer(ctx.http.get(f"{ctx.base_url}/_sandbox/parties"))
 
 
-def _association(ctx: StepContext, params: dict[str, Any], context: str, *, storage: bool = False,
-                 handlers: list[Any] | None = None) -> tuple[Any, dict[str, Any]]:
+def _association(ctx: StepContext, params: dict[str, Any], context: str, syntaxes: list[str] | None = None, *,
+                 storage: bool = False, handlers: list[Any] | None = None) -> tuple[Any, dict[str, Any]]:
     """An association with ``params.party``'s SCP as configured (``calling``: the AE title used;
-    ``storage``: also the storage SOP classes in the SCP role, to receive a C-GET's C-STOREs)."""
-    from pynetdicom import AE, build_role
+    ``syntaxes``: transfer syntaxes proposed first; ``storage``: also the storage SOP classes in the
+    SCP role, to receive a C-GET's C-STOREs)."""
+    from pynetdicom import AE, DEFAULT_TRANSFER_SYNTAXES, build_role
 
     from reference.transports.dicom.net import STORAGE_CLASSES
 
     cfg = ctx.config.parties[str(params.get("party", "hospital"))]
     ae = AE(ae_title=str(params.get("calling", "PORTAL")))
     ae.acse_timeout = ae.dimse_timeout = ae.network_timeout = float(params.get("timeout", 30))
-    ae.add_requested_context(context)
+    ae.add_requested_context(context, list(dict.fromkeys([*(syntaxes or []), *DEFAULT_TRANSFER_SYNTAXES])))
     roles: list[Any] = []
     for sop in STORAGE_CLASSES if storage else []:
         ae.add_requested_context(sop)
@@ -103,19 +105,25 @@ def dicom_echo(ctx: StepContext, params: dict[str, Any]) -> Any:
 
 @action("dicom.find")
 def dicom_find(ctx: StepContext, params: dict[str, Any]) -> Any:
-    """Study-level C-FIND (Study Root) to a party's SCP: every response's status, then ``final``."""
-    from pydicom.dataset import Dataset
-    from pynetdicom.sop_class import StudyRootQueryRetrieveInformationModelFind
+    """C-FIND to a party's SCP: Study Root at STUDY level by ``studyUID``, or the query ``keys``
+    (keyword -> value, as the exchange log keeps an identifier; ``model``: study|patient, by default
+    patient at PATIENT level): every response's status, ``matches`` (the pending ones), ``final``."""
+    from pynetdicom.sop_class import PatientRootQueryRetrieveInformationModelFind as PatientFind
+    from pynetdicom.sop_class import StudyRootQueryRetrieveInformationModelFind as StudyFind
 
-    assoc, out = _association(ctx, params, StudyRootQueryRetrieveInformationModelFind)
+    keys = params.get("keys")
+    query = _identifier(keys if isinstance(keys, dict) else
+                        {"QueryRetrieveLevel": "STUDY", "StudyInstanceUID": str(params.get("studyUID", "")),
+                         "PatientID": ""})
+    patient = params.get("model", "patient" if query.get("QueryRetrieveLevel") == "PATIENT" else "study") == "patient"
+    model = PatientFind if patient else StudyFind
+    assoc, out = _association(ctx, params, model)
+    out["matches"] = 0
     if assoc.is_established:
-        query = Dataset()
-        query.QueryRetrieveLevel = "STUDY"
-        query.StudyInstanceUID = str(params.get("studyUID", ""))
-        query.PatientID = ""
-        for status, _ in assoc.send_c_find(query, StudyRootQueryRetrieveInformationModelFind):
+        for status, _ in assoc.send_c_find(query, model):
             if status:
                 out["statuses"].append(int(status.Status))
+                out["matches"] += int(status.Status) in (0xFF00, 0xFF01)
     return _finished(assoc, out)
 
 
@@ -177,6 +185,37 @@ def dicom_move(ctx: StepContext, params: dict[str, Any]) -> Any:
     return _finished(assoc, out)
 
 
+@action("dicom.store")
+def dicom_store(ctx: StepContext, params: dict[str, Any]) -> Any:
+    """C-STORE one instance (``base64``: its DICOM Part 10 bytes) to a party's SCP, as ``calling``:
+    ``{associated, rejected, aborted, statuses, final}`` (record and replay)."""
+    import base64
+    from io import BytesIO
+
+    from pydicom import dcmread
+
+    ds = dcmread(BytesIO(base64.b64decode(str(params["base64"]))))
+    assoc, out = _association(ctx, params, str(ds.SOPClassUID), [str(ds.file_meta.TransferSyntaxUID)])
+    if assoc.is_established:
+        status = assoc.send_c_store(ds)
+        out["statuses"] = [int(status.Status)] if status else []
+    return _finished(assoc, out)
+
+
+def _identifier(keys: dict[str, Any]) -> Any:
+    """A query identifier from keyword -> value (a list: a multi-valued element; a list of dicts: a
+    sequence) — the exchange log's form of an identifier (``reference.transports.dicom.recorder.as_json``)."""
+    from pydicom.dataset import Dataset
+
+    query = Dataset()
+    for key, value in keys.items():
+        if isinstance(value, list) and all(isinstance(v, dict) for v in value):
+            setattr(query, key, [_identifier(v) for v in value])
+        else:
+            setattr(query, key, [str(v) for v in value] if isinstance(value, list) else str(value))
+    return query
+
+
 @action("http.post")
 def http_post(ctx: StepContext, params: dict[str, Any]) -> Any:
     """POST ``json`` to ``path`` of ``party``, reporting a dropped connection instead of failing:
@@ -197,3 +236,52 @@ def http_post(ctx: StepContext, params: dict[str, Any]) -> Any:
     except ValueError:
         pass
     return out
+
+
+@action("http.send")
+def http_send(ctx: StepContext, params: dict[str, Any]) -> Any:
+    """One HTTP request as recorded (record and replay): ``{party, path | url, method: POST, headers,
+    json | text | base64 | form}`` to where ``party`` is reached (``url``: an absolute address, e.g.
+    one a reply handed over); ``form: {fields, files: {name: {filename, content_type, base64}}}`` is
+    sent as multipart/form-data.  ``{status, json, text, size, contentType, exchange}``, the
+    exchange the step's findings are read from."""
+    method = str(params.get("method", "POST"))
+    url = str(params["url"]) if params.get("url") else ctx.party_url(str(params["party"])) + str(params["path"])
+    headers = {str(k): str(v) for k, v in (params.get("headers") or {}).items()}
+    content = _content(params, headers)
+    response = ctx.http.request(method, url, content=content or None, headers=headers)
+    ctx.exchange_uid = response.headers.get("x-imgcloud-exchange")
+    ctx.exchange_base = ctx.party_url(str(params["party"])) if params.get("party") else ctx.base_url
+    out: dict[str, Any] = {"status": response.status_code, "json": None, "text": None, "size": len(response.content),
+                           "contentType": response.headers.get("content-type"), "exchange": ctx.exchange_uid}
+    try:
+        out["json"] = response.json()
+    except ValueError:
+        out["text"] = response.text[:2000] if "text" in (out["contentType"] or "") or "xml" in (out["contentType"] or "") \
+            else None
+    return out
+
+
+def _content(params: dict[str, Any], headers: dict[str, str]) -> bytes:
+    """The body ``http.send`` sends; a ``form`` is encoded here (its content type, with the boundary,
+    replaces the recorded one)."""
+    import base64
+
+    import httpx
+
+    if "json" in params:
+        return json.dumps(params["json"], ensure_ascii=False).encode("utf-8")
+    if "base64" in params:
+        return base64.b64decode(str(params["base64"]))
+    if "form" in params:
+        form = params["form"]
+        files = {name: (f.get("filename") or name, base64.b64decode(str(f["base64"])),
+                        f.get("content_type") or "application/octet-stream")
+                 for name, f in (form.get("files") or {}).items()}
+        encoded = httpx.Request("POST", "http://form", data={k: str(v) for k, v in (form.get("fields") or {}).items()},
+                                files=files)
+        for key in [k for k in headers if k.lower() == "content-type"]:
+            del headers[key]
+        headers["content-type"] = encoded.headers["content-type"]
+        return encoded.read()
+    return str(params.get("text") or "").encode("utf-8")

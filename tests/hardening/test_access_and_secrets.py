@@ -86,3 +86,15 @@ def test_the_cli_sends_the_admin_token(make_config, tmp_path):
             result = CliRunner().invoke(app, [*args, "--target", url])
             assert result.exit_code == 0, f"{args}: {result.output}"
             assert "SANDBOX-ADMIN-TOKEN" not in result.output
+
+
+def test_a_secret_inside_an_escaped_document_is_masked_too():
+    """004's SOAP calls carry the HIS document escaped as an argument: its <License> is masked there
+    as in plain XML (record and replay reads it back at replay time, issue 13)."""
+    from reference.exchanges.masking import mask_text
+
+    sent = ("<req>&lt;XmlDocument&gt;&lt;Header&gt;&lt;License&gt;8DDE17DA2E8355A6B0A296534F30DD2E&lt;/License&gt;"
+            "&lt;/Header&gt;&lt;/XmlDocument&gt;</req>")
+    shown = mask_text(sent, ["License"])
+    assert "8DDE17DA2E8355A6B0A296534F30DD2E" not in shown
+    assert "&lt;License&gt;****DD2E&lt;/License&gt;" in shown

@@ -7,6 +7,7 @@ operation in service.py.  A refusal is a ``NativeError``: the HTTP boundary answ
 """
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable
 from datetime import timedelta
@@ -147,17 +148,22 @@ def queryExamPdfData(body: Any) -> Any:
     return _json_operation("queryExamPdfData", op)
 
 
-async def _multipart(operation: str, form: Any, upload: Any, op: Callable[..., None]) -> Any:
+async def _multipart(operation: str, form: Any, name: str, upload: Any, op: Callable[..., None]) -> Any:
     fields = {k: v for k, v in dict(form or {}).items() if isinstance(v, str)}
     data = upload or None
+    about = {"filename": getattr(upload, "filename", None), "content_type": getattr(upload, "content_type", None)}
     if upload is not None and not isinstance(upload, (str, bytes)):
         try:
             data = await upload.read()
         finally:
             await upload.close()
     mode = _sandbox().config.mode_for(fields.get("hospitalCode"))
+    draft = context["exchange"]
 
     def run(findings: list[Finding]) -> Any:
+        if isinstance(data, bytes):  # the log names the file by the digest the blob store keeps it under
+            about.update(size=len(data), sha256=hashlib.sha256(data).hexdigest())
+        draft.form = {"fields": fields, "files": {name: about} if isinstance(data, bytes) else {}}
         uid = _authorised(findings, fields, mode)
         if any(f.is_error for f in findings):
             raise NativeError(findings)
@@ -170,12 +176,12 @@ async def _multipart(operation: str, form: Any, upload: Any, op: Callable[..., N
 
 async def uploadDicom(body: Any = None, dicomFile: Any = None) -> Any:
     """Dicom影像上传接口 — seeds/003 检查类标准接口 (multipart; UIDs checked against the file)."""
-    return await _multipart("uploadDicom", body, dicomFile, service.upload_dicom)
+    return await _multipart("uploadDicom", body, "dicomFile", dicomFile, service.upload_dicom)
 
 
 async def saveExamPdf(body: Any = None, examPdf: Any = None) -> Any:
     """检查报告结果PDF文件上传接口 — seeds/003 检查类标准接口 (a PDF of at most 2 MB)."""
-    return await _multipart("saveExamPdf", body, examPdf, service.save_exam_pdf)
+    return await _multipart("saveExamPdf", body, "examPdf", examPdf, service.save_exam_pdf)
 
 
 def filmPage(Info: str) -> Response:

@@ -142,8 +142,9 @@ def exchangeBody(uid: str, part: str, field: str | None = None) -> Response:
     record = _exchange(uid).get(part) or {}
     name = f"{uid}-{part}"
     digest = str(record.get("sha256") or "")
-    if record.get("truncated") and len(digest) == 64 and _sandbox().blobs.exists(digest):
-        # a body over the log's limit that the sandbox also keeps as a blob (prebuilt replies, files)
+    if len(digest) == 64 and _sandbox().blobs.exists(digest):
+        # a body over the log's limit that the sandbox also keeps as a blob (prebuilt replies, files),
+        # or the instance a C-STORE stored (its response names it by sha256)
         return _download(_sandbox().blobs.get(digest), str(record.get("media_type") or "application/octet-stream"),
                          f"{name}.bin")
     if field:
@@ -151,6 +152,10 @@ def exchangeBody(uid: str, part: str, field: str | None = None) -> Response:
             value = field_value(record, field)
         except (KeyError, IndexError, ValueError) as exc:
             raise NativeError([RULES.finding("HTTP-PARAMETER", detail=f"field {field[:80]}: not in the body")]) from exc
+        kept = str(value.get("sha256") or "") if isinstance(value, dict) else ""
+        if len(kept) == 64 and _sandbox().blobs.exists(kept):  # a file the log names by sha256 (an upload's)
+            return _download(_sandbox().blobs.get(kept), str(value.get("content_type") or "application/octet-stream"),
+                             f"{name}-{field}.bin")
         if isinstance(value, str):
             try:
                 data = base64.b64decode(value, validate=True)

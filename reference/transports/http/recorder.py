@@ -136,7 +136,8 @@ class ExchangeRecorder:
             status=meta.get("status"),
             request={"headers": {"content-type": req_headers.get("content-type"),
                                  "user-agent": req_headers.get("user-agent")},
-                     **request.record(req_headers.get("content-type"), head)},
+                     **request.record(req_headers.get("content-type"), head),
+                     **({"form": draft.form} if draft.form else {})},
             response={"headers": {"content-type": resp_headers.get("content-type") if resp_headers else None},
                       **response.record(resp_headers.get("content-type") if resp_headers else None, head)},
         )
