@@ -19,4 +19,8 @@ def sandbox_console(ctx: Context) -> dict[str, Example]:
     if newest:
         out["consoleExchange"] = Example(params={"uid": newest[0]["uid"]})
         out["exchangeBody"] = Example(params={"uid": newest[0]["uid"], "part": "request"})
+        missed = ctx.sandbox.exchanges.query(rule="HTTP-NOT-FOUND", limit=1, bodies=False)
+        out["nearMisses"] = (Example(params={"uid": missed[0]["uid"]}, note="the newest request to a path nobody serves")
+                             if missed else Example(params={"uid": newest[0]["uid"]},
+                                                    note="the newest exchange (an empty list unless it was refused as unknown)"))
     return out
