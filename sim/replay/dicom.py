@@ -8,8 +8,10 @@ association the SCP rejected becomes a ``dicom.echo`` expecting the rejection.  
 association is replayed by its operations.  A C-STORE becomes ``dicom.store`` of the very instance
 when the recording sandbox keeps it (its response names it by sha256; embedded base64), expecting
 the recorded status; one it refused (nothing kept) or one too large to embed is listed with the
-reason.  C-GET and C-MOVE need the SCP to hold the instances (and for C-MOVE a destination
-listening): not replayed, listed with the reason.
+reason.  A study-level C-GET or C-MOVE of one study becomes ``dicom.get`` / ``dicom.move`` (the
+recorded destination), expecting the recorded final status and sub-operation counts: the target must
+hold the study — the recorded C-STOREs earlier in the file put it there, or the same seed's data
+does (the step's title says so); a retrieve at another level or of several studies is listed.
 """
 from __future__ import annotations
 
@@ -86,6 +88,37 @@ def dicom_step(plan: Plan, exchange: dict[str, Any], download: Download) -> None
         plan.add({**_base(exchange), "action": "dicom.find", "with": {**where, "keys": keys}, "expect": expect})
     elif operation == "C-STORE":
         _store(plan, exchange, where, status, download)
+    elif operation in ("C-GET", "C-MOVE"):
+        _retrieve(plan, exchange, where, status)
     else:
-        plan.skip(exchange, f"{operation} needs the SCP to hold the instances (and a listening destination): "
-                            "not replayed from the log")
+        plan.skip(exchange, f"{operation}: no scenario step sends it")
+
+
+#: the final response's sub-operation counts, as the log keeps them -> as dicom.get/move answer them
+_COUNTS = {"NumberOfCompletedSuboperations": "completed", "NumberOfFailedSuboperations": "failed",
+           "NumberOfWarningSuboperations": "warning"}
+
+
+def _retrieve(plan: Plan, exchange: dict[str, Any], where: dict[str, Any], status: int | None) -> None:
+    """A study-level C-GET / C-MOVE of one study as ``dicom.get`` / ``dicom.move``."""
+    operation = str(exchange.get("operation"))
+    request, response = exchange.get("request") or {}, exchange.get("response") or {}
+    study = request.get("StudyInstanceUID")
+    if request.get("QueryRetrieveLevel", "STUDY") != "STUDY" or not isinstance(study, str) or not study \
+            or "\\" in study:
+        plan.skip(exchange, f"{operation} at level {request.get('QueryRetrieveLevel')} of {study!r}: only a "
+                            "study-level retrieve of one study is replayed")
+        return
+    params = {**where, "studyUID": plan.substitute(study)}
+    if operation == "C-MOVE":
+        if not response.get("destination"):
+            plan.skip(exchange, "C-MOVE without its recorded destination")
+            return
+        params["destination"] = escape(str(response["destination"]))
+    expect: list[dict[str, Any]] = [{"path": "$.final", "equals": status}]
+    expect += [{"path": f"$.{name}", "equals": int(response[key])} for key, name in _COUNTS.items()
+               if isinstance(response.get(key), int)]
+    step = _base(exchange)
+    step["title"] += " — 目标须持有该检查 / the target must hold the study"
+    plan.add({**step, "action": "dicom.get" if operation == "C-GET" else "dicom.move", "with": params,
+              "expect": expect})

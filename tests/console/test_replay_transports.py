@@ -54,6 +54,12 @@ SESSION = {
         {"id": "echo", "action": "dicom.echo", "with": {"party": "hospital"}, "expect": [{"path": "$.final", "equals": 0}]},
         {"id": "find", "action": "dicom.find", "with": {"party": "hospital", "studyUID": NO_STUDY},
          "expect": [{"path": "$.final", "equals": 0}]},
+        {"id": "get", "action": "dicom.get",
+         "with": {"party": "regional_platform", "calling": "PORTAL", "studyUID": "${r.studyUID}"},
+         "expect": [{"path": "$.final", "equals": 0}, {"path": "$.failed", "equals": 0}]},
+        {"id": "move-nowhere", "action": "dicom.move",
+         "with": {"party": "regional_platform", "calling": "PORTAL", "studyUID": "${r.studyUID}", "destination": "NOWHERE"},
+         "expect": [{"path": "$.final", "equals": 0xA801}]},
         {"id": "stranger", "action": "dicom.echo", "with": {"party": "hospital", "calling": "STRANGER"},
          "expect": [{"path": "$.rejected", "equals": True}]},
     ],
@@ -97,12 +103,13 @@ def test_a_mixed_session_exports_without_volatile_literals_and_replays_green(wor
         assert secret not in text
     kinds = {s.get("action") or s.get("soap") or s.get("call") for s in steps.values()}
     assert {"province_cloud.token", "province_cloud.sm2_encrypt", "regional.token", "regional.credentials",
-            "regional_platform.SynApplyInfo", "http.send", "dicom.echo", "dicom.find", "dicom.store"} <= kinds
+            "regional_platform.SynApplyInfo", "http.send", "dicom.echo", "dicom.find", "dicom.store", "dicom.get", "dicom.move"} <= kinds
     uploads = [s for s in steps.values() if "form" in (s.get("with") or {})]  # uploadDicom, its files from the blob store
     assert uploads and all(s["with"]["form"]["files"]["dicomFile"]["base64"] for s in uploads)
     expected = [e for s in steps.values() for e in s.get("expect") or []]
     for mistake in ({"path": "$.code", "equals": 11001}, {"finding": "PCLOUD-TOKEN-MISSING"},  # the vendor's mistakes
-                    {"xpath": "/response/code", "equals": "-1"}, {"path": "$.rejected", "equals": True}):
+                    {"xpath": "/response/code", "equals": "-1"}, {"path": "$.rejected", "equals": True},
+                    {"path": "$.final", "equals": 0xA801}):
         assert mistake in expected, mistake
     assert "SynStatusInfo" in scenario["description"]  # made by the sandbox itself after the push
     fresh = with_free_dicom_ports(load_config(None, home=str(tmp_path / "fresh")))
@@ -120,7 +127,8 @@ def _exchange(n: int, transport: str, party: str, operation: str, request: dict[
 
 def test_what_a_step_cannot_send_the_same_way_is_sent_raw_or_listed_with_the_reason(tmp_path: Path) -> None:
     """Not a SOAP envelope: the raw document again; a SOAP call to an address with a parameter: a
-    ``soap:`` step and the parameter a var; an expired token, a C-GET, an upload kept as size +
+    ``soap:`` step and the parameter a var; a study-level C-MOVE: a ``dicom.move`` step; an expired
+    token, a series-level C-GET, an upload kept as size +
     sha256 with no blob: listed, each with its reason."""
     from sim.record import export
     from sim.scenario.registry import load_families
@@ -132,11 +140,15 @@ def test_what_a_step_cannot_send_the_same_way_is_sent_raw_or_listed_with_the_rea
                         request={"json": {"hospitalCode": HOSPITAL}}, response={"json": {"code": 11004}},
                         findings=[{"rule": "PCLOUD-TOKEN-EXPIRED", "severity": "error"}])
     get = _exchange(3, "dicom", "hospital", "C-GET", url="dicom://PORTAL->HOSP_PACS@127.0.0.1:1",
-                    request={"StudyInstanceUID": NO_STUDY}, response={"status": "0x0000"})
+                    request={"QueryRetrieveLevel": "SERIES", "StudyInstanceUID": NO_STUDY}, response={"status": "0x0000"})
+    move = _exchange(6, "dicom", "hospital", "C-MOVE", url="dicom://PORTAL->HOSP_PACS@127.0.0.1:1",
+                     request={"QueryRetrieveLevel": "STUDY", "StudyInstanceUID": NO_STUDY},
+                     response={"status": "0x0000", "destination": "GATEWAY_STORE", "NumberOfCompletedSuboperations": 3,
+                               "NumberOfFailedSuboperations": 0})
     upload = _exchange(4, "http", "province_cloud", "uploadDicom", url="/interface/uploadDicom",
                        request={"size": 2_000_000, "sha256": "ab" * 32, "truncated": True, "head": "--b"},
                        response={"json": {"code": 200}})
-    scenario = export([soap, expired, get, upload, _status_call(config)], config, load_families(), name="t", title="t")
+    scenario = export([soap, expired, get, upload, _status_call(config), move], config, load_families(), name="t", title="t")
     steps = scenario["steps"]
     status = next(s for s in steps if s["id"] == "x5")  # the hospital-side WebService, its address parameter a var
     assert status["soap"] == "hospital.SynStatusInfo" and scenario["vars"] == {"hospital": HOSPITAL}
@@ -146,7 +158,12 @@ def test_what_a_step_cannot_send_the_same_way_is_sent_raw_or_listed_with_the_rea
     assert steps[0]["with"]["text"] == "<x/>" and steps[0]["with"]["path"] == "/YlzSynInfoService/services/service"
     described = scenario["description"]
     assert "#2 http savePatientExam: sent an expired token" in described
-    assert "#3 dicom C-GET: C-GET needs the SCP to hold the instances" in described
+    assert "#3 dicom C-GET: C-GET at level SERIES" in described
+    moved = next(s for s in steps if s["id"] == "x6")  # a study-level retrieve: the target must hold the study
+    assert moved["action"] == "dicom.move" and moved["with"]["destination"] == "GATEWAY_STORE"
+    assert moved["with"]["studyUID"] == NO_STUDY
+    assert moved["expect"] == [{"path": "$.final", "equals": 0}, {"path": "$.completed", "equals": 3},
+                               {"path": "$.failed", "equals": 0}]
     assert "#4 http uploadDicom: body of 2000000 bytes kept as size + sha256 only" in described
 
 
