@@ -160,6 +160,8 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--finds", type=int, default=500, help="C-FIND queries per association and round")
     parser.add_argument("--no-orthanc", action="store_true", help="ours only, even when Orthanc is installed")
+    parser.add_argument("--only", choices=["get", "move", "find"], action="append",
+                        help="run only these operations (repeatable; default all)")
     parser.add_argument("--our-clients", action="store_true", help="also our client's C-GET and collector's C-MOVE")
     parser.add_argument("--find-client", nargs=4, metavar=("AET", "PORT", "STUDY", "N"), help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -198,14 +200,15 @@ def main() -> None:
         repeat = max(args.finds // 5, 1)
         for r in range(args.rounds):
             order = sides if r % 2 == 0 else sides[::-1]
-            for side in order:
+            ops = set(args.only or ["get", "move", "find"])
+            for side in order if "get" in ops else []:
                 times["C-GET  DCMTK getscu"][side.name].append(_timed(side.get))
-            for side in order:
+            for side in order if "move" in ops else []:
                 times["C-MOVE DCMTK movescu -> storescp"][side.name].append(_timed(functools.partial(side.move, root / "scp")))
-            for side in order:
+            for side in order if "find" in ops else []:
                 per_query = _find_in_child(side.title, side.port, study, args.finds)
                 times[f"C-FIND STUDY, per query ({args.finds} in one assoc)"][side.name].append(per_query)
-            for side in order:
+            for side in order if "find" in ops else []:
                 per_query = _timed(functools.partial(side.findscu, repeat)) / repeat
                 times[f"C-FIND STUDY, findscu --repeat {repeat}, per query"][side.name].append(per_query)
             if args.our_clients:
