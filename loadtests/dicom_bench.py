@@ -54,10 +54,24 @@ def _dcmtk(args: list[str]) -> str:
     return done.stdout + done.stderr
 
 
-def _timed(action: Callable[[], object]) -> float:
+FAILURES: list[str] = []
+
+
+def _timed(action: Callable[[], object]) -> float | None:
+    """Seconds ``action`` took; None (the failure kept for the report) when it failed."""
     t = time.perf_counter()
-    action()
+    try:
+        action()
+    except SystemExit as exc:
+        FAILURES.append(str(exc).splitlines()[0] if str(exc) else "failed")
+        print(f"FAILED: {exc}", flush=True)
+        return None
     return time.perf_counter() - t
+
+
+def _keep(samples: list[float], value: float | None, scale: float = 1.0) -> None:
+    if value is not None:
+        samples.append(value / scale)
 
 
 def find_client(title: str, port: int, study: str, count: int) -> None:
@@ -91,11 +105,14 @@ def find_client(title: str, port: int, study: str, count: int) -> None:
     print(json.dumps({"ms": elapsed / count * 1000, "matches": matches}))
 
 
-def _find_in_child(title: str, port: int, study: str, count: int) -> float:
+def _find_in_child(title: str, port: int, study: str, count: int) -> float | None:
+    """Seconds per query of the child's run; None (the failure kept for the report) when it failed."""
     done = subprocess.run([sys.executable, __file__, "--find-client", title, str(port), study, str(count)],
                           capture_output=True, text=True, env=os.environ)
     if done.returncode:
-        raise SystemExit(f"find client exited {done.returncode}:\n{done.stderr[-3000:]}")
+        FAILURES.append(f"find client against {title}: {done.stderr.strip().splitlines()[-1:]}")
+        print(f"FAILED: find client against {title} exited {done.returncode}:\n{done.stderr[-1500:]}", flush=True)
+        return None
     result = json.loads(done.stdout.strip().splitlines()[-1])
     if result["matches"] != 1:
         raise SystemExit(f"STUDY-level C-FIND on {title} matched {result['matches']}, not 1")
@@ -202,20 +219,22 @@ def main() -> None:
             order = sides if r % 2 == 0 else sides[::-1]
             ops = set(args.only or ["get", "move", "find"])
             for side in order if "get" in ops else []:
-                times["C-GET  DCMTK getscu"][side.name].append(_timed(side.get))
+                _keep(times["C-GET  DCMTK getscu"][side.name], _timed(side.get))
             for side in order if "move" in ops else []:
-                times["C-MOVE DCMTK movescu -> storescp"][side.name].append(_timed(functools.partial(side.move, root / "scp")))
+                _keep(times["C-MOVE DCMTK movescu -> storescp"][side.name], _timed(functools.partial(side.move, root / "scp")))
             for side in order if "find" in ops else []:
-                per_query = _find_in_child(side.title, side.port, study, args.finds)
-                times[f"C-FIND STUDY, per query ({args.finds} in one assoc)"][side.name].append(per_query)
+                _keep(times[f"C-FIND STUDY, per query ({args.finds} in one assoc)"][side.name],
+                      _find_in_child(side.title, side.port, study, args.finds))
             for side in order if "find" in ops else []:
-                per_query = _timed(functools.partial(side.findscu, repeat)) / repeat
-                times[f"C-FIND STUDY, findscu --repeat {repeat}, per query"][side.name].append(per_query)
+                _keep(times[f"C-FIND STUDY, findscu --repeat {repeat}, per query"][side.name],
+                      _timed(functools.partial(side.findscu, repeat)), repeat)
             if args.our_clients:
                 _our_clients(sandbox, pacs.port, study, count, times)
             print(f"round {r + 1}: " + ", ".join(f"{op.split(',')[0].split('  ')[0]} {s} {v[s][-1] * 1000:.1f} ms"
-                                                 for op, v in times.items() for s in v), flush=True)
+                                                 for op, v in times.items() for s in v if v[s]), flush=True)
         _report(times, [s.name for s in sides], size, count)
+        if FAILURES:
+            print(f"{len(FAILURES)} operation(s) failed (left out of the medians): " + "; ".join(FAILURES))
     finally:
         for scp in scps:
             scp.stop()
