@@ -8,8 +8,8 @@ wrong bytes.  ``tests/dicom/test_net.py`` checks the encoders byte for byte agai
 pynetdicom's own.  What is replaced (twelve internals and one setting):
 
 1. ``_config.STORE_SEND_CHUNKED_DATASET``: files sent by path are streamed, not decoded
-   (and ``LOG_REQUEST_IDENTIFIERS`` / ``LOG_RESPONSE_IDENTIFIERS`` only when pynetdicom's logger
-   shows INFO);
+   (and ``LOG_REQUEST_IDENTIFIERS`` / ``LOG_RESPONSE_IDENTIFIERS`` / ``LOG_HANDLER_LEVEL``: pynetdicom
+   formats identifiers, messages and PDUs for its log only when its logger shows INFO);
 2. ``AssociationSocket._shutdown_socket``: always close the socket (3.0.4 leaks it when
    ``shutdown()`` raises, as it does on a refused connection);
 3. ``association.encode``: an ``net.EncodedDataset`` goes out as its stored bytes;
@@ -314,6 +314,8 @@ def install() -> None:
         # exchange log records every identifier anyway)
         verbose = logging.getLogger("pynetdicom").isEnabledFor(logging.INFO)
         _config.LOG_REQUEST_IDENTIFIERS = _config.LOG_RESPONSE_IDENTIFIERS = verbose
+        # the same for its "standard" handlers, which format every DIMSE message and PDU for its log
+        _config.LOG_HANDLER_LEVEL = "standard" if verbose else "none"
         AssociationSocket._shutdown_socket = _shutdown_and_close  # type: ignore[method-assign]
         association.encode = _encode_stored
         dimse.DIMSEServiceProvider.send_msg = _send_msg  # type: ignore[method-assign]

@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from io import BytesIO
-from typing import Any
+from typing import Any, NamedTuple
 
 from pydicom import dcmread
 from pydicom.datadict import dictionary_VR, keyword_for_tag
@@ -57,9 +57,9 @@ COMPUTED = {"NumberOfStudyRelatedInstances", "NumberOfSeriesRelatedInstances", "
             "ModalitiesInStudy", "SOPClassesInStudy"}
 
 
-@dataclass(frozen=True)
-class Entry:
-    """One stored instance as the catalogue lists it."""
+class Entry(NamedTuple):
+    """One stored instance as the catalogue lists it (a named tuple: a 100-instance study makes
+    100 per request, at a fifth of a frozen dataclass's cost)."""
 
     patient_id: str
     accession: str

@@ -25,7 +25,7 @@ import socket
 import ssl
 import threading
 import time
-from typing import Any
+from typing import Any, cast
 
 from pynetdicom import evt
 from pynetdicom.association import Association
@@ -135,7 +135,6 @@ def run_dul_reactor(self: DULServiceProvider) -> None:
     the socket stays readable with nothing to do (a closing connection the state machine is not
     reading yet) it sleeps pynetdicom's ``_run_loop_delay`` instead of spinning."""
     self._idle_timer.start()
-    assert self.socket is not None
     wake = _wake(self)
     idle, readable = False, False
     try:
@@ -164,7 +163,7 @@ def run_dul_reactor(self: DULServiceProvider) -> None:
                 abort_pdu = A_ABORT_RQ()
                 abort_pdu.source = 0x02
                 abort_pdu.reason_diagnostic = 0x00
-                self.socket.send(abort_pdu.encode())
+                cast(Any, self.socket).send(abort_pdu.encode())
                 self.assoc.is_aborted = True
                 self.assoc.is_established = False
                 self.assoc._kill = True
