@@ -42,6 +42,11 @@ logger = logging.getLogger("imgcloud.exchanges")
 
 _UNSTORABLE = re.compile("[\ud800-\udfff\x00]")
 RETRIES = (0.2, 1.0, 3.0)
+#: While records stream in (the previous batch stored less than ``4 * LINGER`` ago) the writer lets
+#: them gather this long (seconds) before it stores them: one transaction, and one wake-up of the
+#: writer thread, for many — a woken writer takes the GIL from the thread serving the next request
+#: (a DICOM C-FIND in one association paid ~0.6 ms of each ~3 ms query for it).  ``flush`` cuts it short.
+LINGER = 0.05
 
 
 def storable(value: Any) -> Any:
@@ -140,6 +145,8 @@ class ExchangeLog:
         self._queue: queue.Queue[dict[str, Any] | None] = queue.Queue()
         self._lock = threading.Lock()
         self._kept = False  # rows the database refused even without bodies stay in the journal
+        self._hurry = threading.Event()  # set by ``flush``: stop lingering
+        self._last_store = 0.0  # monotonic time the writer last stored a batch
         if journal is not None:
             self._replay(journal)
         self._journal = Journal(journal) if journal is not None else None
@@ -158,6 +165,9 @@ class ExchangeLog:
     def _write_batches(self) -> None:
         while True:
             first = self._queue.get()
+            if first is not None and time.monotonic() - self._last_store < 4 * LINGER:
+                self._hurry.wait(LINGER)
+                self._hurry.clear()
             batch = [first]
             while len(batch) < self.BATCH:
                 try:
@@ -171,6 +181,7 @@ class ExchangeLog:
             except Exception:  # the log must never take the sandbox down
                 logger.exception("could not write %d exchange records", len(rows))
             finally:
+                self._last_store = time.monotonic()
                 for _ in batch:
                     self._queue.task_done()
                 self._clear_journal()
@@ -226,6 +237,7 @@ class ExchangeLog:
 
     def flush(self) -> None:
         """Wait until everything queued so far is written."""
+        self._hurry.set()
         self._queue.join()
 
     def close(self) -> None:

@@ -21,8 +21,9 @@ import warnings
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from io import BytesIO
-from typing import Any
+from typing import Any, NamedTuple
 
 from pydicom import dcmread
 from pydicom.datadict import dictionary_VR, keyword_for_tag
@@ -30,7 +31,7 @@ from pydicom.dataelem import DataElement, RawDataElement
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.filereader import read_dataset, read_preamble
 from pydicom.multival import MultiValue
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from reference.dicomtext import TEXT_VRS, CharsetReport, Form, MalformedDataSet, examine, pn_matcher
@@ -56,9 +57,9 @@ COMPUTED = {"NumberOfStudyRelatedInstances", "NumberOfSeriesRelatedInstances", "
             "ModalitiesInStudy", "SOPClassesInStudy"}
 
 
-@dataclass(frozen=True)
-class Entry:
-    """One stored instance as the catalogue lists it."""
+class Entry(NamedTuple):
+    """One stored instance as the catalogue lists it (a named tuple: a 100-instance study makes
+    100 per request, at a fifth of a frozen dataclass's cost)."""
 
     patient_id: str
     accession: str
@@ -75,20 +76,38 @@ class Entry:
 Catalogue = Callable[[Session, dict[str, list[str]]], list[Entry]]
 
 
-def catalogue_entries(model: Any, session: Session, filters: dict[str, list[str]], *extra: Any) -> list[Entry]:
-    """The rows of a table shaped like ``dicom_stored`` (a family's own instance table) as entries."""
-    stmt = select(model).where(*extra)
-    for column, values in filters.items():
-        stmt = stmt.where(getattr(model, column).in_(values))
-    rows = session.scalars(stmt).all()
-    out = [Entry(r.patient_id or "", r.accession or "", r.study_uid, r.series_uid, r.sop_uid, r.sop_class,
-                 r.series_number, r.instance_number, r.sha256) for r in rows]
+#: The catalogue columns an ``Entry`` is made of, in its field order.
+ENTRY_COLUMNS = ("patient_id", "accession", "study_uid", "series_uid", "sop_uid", "sop_class", "series_number",
+                 "instance_number", "sha256")
+
+
+@lru_cache(maxsize=256)
+def _entries_statement(model: Any, listed: tuple[str, ...], equal: tuple[str, ...]) -> Any:
+    """``SELECT <ENTRY_COLUMNS> FROM model WHERE c IN (:c …) AND e = :e …``, built once per shape
+    (the values are bound parameters; a list expands into its IN list when executed)."""
+    stmt = select(*(getattr(model, c) for c in ENTRY_COLUMNS))
+    for column in equal:
+        stmt = stmt.where(getattr(model, column) == bindparam(f"eq_{column}"))
+    for column in listed:
+        stmt = stmt.where(getattr(model, column).in_(bindparam(f"in_{column}", expanding=True)))
+    return stmt
+
+
+def catalogue_entries(model: Any, session: Session, filters: dict[str, list[str]], **equal: str) -> list[Entry]:
+    """The rows of a table shaped like ``dicom_stored`` (a family's own instance table) whose
+    ``filters`` columns hold one of the listed values and ``equal`` columns the given value, as
+    entries: plain rows from a statement built once per shape, on the session's connection (no
+    ORM object per instance: a C-FIND or retrieve of a 100-instance study built 100 per request)."""
+    stmt = _entries_statement(model, tuple(filters), tuple(sorted(equal)))
+    params = {**{f"in_{c}": v for c, v in filters.items()}, **{f"eq_{c}": v for c, v in equal.items()}}
+    rows = session.connection().execute(stmt, params).all()
+    out = [Entry(r[0] or "", r[1] or "", *r[2:]) for r in rows]
     return sorted(out, key=lambda e: (e.study_uid, e.series_number or 0, e.series_uid, e.instance_number or 0, e.sop_uid))
 
 
 def stored_catalogue(store: str) -> Catalogue:
     """What one of our storage SCPs received (``dicom_stored``)."""
-    return lambda session, filters: catalogue_entries(DicomStored, session, filters, DicomStored.store == store)
+    return lambda session, filters: catalogue_entries(DicomStored, session, filters, store=store)
 
 
 @dataclass(frozen=True)

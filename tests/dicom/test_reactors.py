@@ -1,0 +1,88 @@
+"""The event-driven reactors and the sender-written messages (``reference/transports/dicom/reactors.py``,
+``patches._deliver``): many exchanges back to back in one association are each answered and
+recorded, a requestor's own association thread never takes the response its sender waits for,
+writes on one socket never interleave, and an idle association still notices its network timeout."""
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+from pydicom.dataset import Dataset
+from pynetdicom import AE
+from pynetdicom.sop_class import StudyRootQueryRetrieveInformationModelFind as FIND
+
+from reference.transports.dicom import patches, reactors
+from reference.transports.dicom.net import NODELAY_HANDLERS
+from tests.dicom.helpers import dicom_sandbox, study_in_pacs
+
+QUERIES = 150
+
+
+def _query(study: str) -> Dataset:
+    ds = Dataset()
+    ds.QueryRetrieveLevel, ds.StudyInstanceUID, ds.PatientID, ds.NumberOfStudyRelatedInstances = "STUDY", study, "", ""
+    return ds
+
+
+def test_many_finds_in_one_association_each_answered_and_recorded(tmp_path: Path) -> None:
+    patches.install()
+    with dicom_sandbox(tmp_path / "home") as (sandbox, scps):
+        _, instances = study_in_pacs(sandbox, "CT", 2)
+        study = instances[0].study_uid
+        ae = AE(ae_title="PORTAL")
+        ae.add_requested_context(FIND)
+        assoc = ae.associate("127.0.0.1", scps["hospital"].port, ae_title="HOSP_PACS", evt_handlers=NODELAY_HANDLERS)
+        assert assoc.is_established
+        answers = []
+        for _ in range(QUERIES):  # the client's association thread is woken by every response
+            replies = list(assoc.send_c_find(_query(study), FIND))
+            answers.append([(int(status.Status), ident.StudyInstanceUID if ident else None) for status, ident in replies])
+        assoc.release()
+        assert answers == [[(0xFF00, study), (0x0000, None)]] * QUERIES
+        finds = sandbox.exchanges.query(operation="C-FIND", limit=QUERIES + 10)
+        assert len(finds) == QUERIES
+        assert all(f["response"]["matches"] == 1 for f in finds)
+
+
+def test_writes_on_one_socket_hold_its_send_lock() -> None:
+    """``_deliver`` and the DUL's writes take the same per-socket lock: while one thread holds it,
+    another's write waits."""
+
+    class Sock:
+        def __init__(self) -> None:
+            self.socket, self.log = object(), []
+
+        def send(self, data: bytes) -> None:  # AssociationSocket.send, as patched: under the lock
+            with patches.send_lock(self):
+                self.log.append(data)
+
+    sock = Sock()
+    lock = patches.send_lock(sock)
+    assert patches.send_lock(sock) is lock
+    lock.acquire()
+    writer = threading.Thread(target=sock.send, args=(b"second",))
+    writer.start()
+    time.sleep(0.05)
+    sock.log.append(b"first")  # the holder writes; the other thread is still waiting
+    assert sock.log == [b"first"]
+    lock.release()
+    writer.join(5)
+    assert sock.log == [b"first", b"second"]
+
+
+def test_an_idle_association_still_times_out(tmp_path: Path) -> None:
+    """The reactors wait on events, not a 1 ms poll; the idle (network) timer is still looked at."""
+    patches.install()
+    with dicom_sandbox(tmp_path / "home") as (_sandbox, scps):
+        ae = AE(ae_title="PORTAL")
+        ae.add_requested_context(FIND)
+        ae.network_timeout = 0.3
+        assoc = ae.associate("127.0.0.1", scps["hospital"].port, ae_title="HOSP_PACS", evt_handlers=NODELAY_HANDLERS)
+        assert assoc.is_established
+        deadline = time.monotonic() + 5
+        while assoc.is_established and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not assoc.is_established
+        assert time.monotonic() < deadline
+        assert reactors.IDLE_WAIT < 0.3
