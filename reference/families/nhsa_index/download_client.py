@@ -10,6 +10,7 @@ import base64
 import binascii
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 import httpx
@@ -24,7 +25,9 @@ from reference.validation.schema import compile_schema, validate
 LIST_SERVICE, FILE_SERVICE = "queryImgCaheFileSn", "queryImgCahe"
 
 
+@cache
 def _schema(name: str) -> Any:
+    """The compiled validator of an envelope schema: built once per process, not per reply."""
     shared = resolved_spec(contract("_shared/nhsa-envelope.yaml"))
     return compile_schema(shared["components"]["schemas"][name], "default")
 
