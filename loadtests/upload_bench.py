@@ -289,8 +289,7 @@ def _serving(args: list[str], health: str, env: dict[str, str], log: Path) -> It
                 os.killpg(proc.pid, signal.SIGKILL)
 
 
-def sandbox_server(tmp: Path, workers: int, src: str | None) -> Any:
-    port = free_port()
+def sandbox_server(tmp: Path, workers: int, src: str | None, port: int) -> Any:
     env = {**os.environ, "IMGCLOUD_HOME": str(tmp / "home"), **({"PYTHONPATH": src} if src else {})}
     args = [sys.executable, "-c", "from sim.cli import main; main()", "serve", "--empty", "--port", str(port),
             "--workers", str(workers), "--config", str(tmp / "config.yaml")]
@@ -349,9 +348,9 @@ def backend(name: str, url: str | None, args: argparse.Namespace, tmp: Path) -> 
     config = load_config(str(tmp / "config.yaml"), home=str(tmp / "home"))
     db_url = config.storage_url
     results: list[dict[str, Any]] = []
-    counter = 0
+    counter, port = 0, free_port()  # one port for every --workers: the rows' imgDldLink names it
     for workers in args.workers:
-        with sandbox_server(tmp, workers, args.src) as sandbox:
+        with sandbox_server(tmp, workers, args.src, port) as sandbox:
             cfg = with_public_url(config, sandbox.url)
             if not results:
                 t0 = time.perf_counter()
@@ -401,6 +400,7 @@ def report(results: list[dict[str, Any]]) -> None:
 
 
 def main() -> None:
+    sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]  # progress shows as it comes
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--exams", type=int, default=360, help="rows uploaded a round (20 requests of 18)")
     parser.add_argument("--images", type=int, default=6, help="images per exam")
