@@ -17,6 +17,7 @@ from pydicom.errors import InvalidDicomError
 
 from reference.dicomtext import CharsetReport, examine
 from reference.dicomtext import findings as charset_findings
+from reference.dicomtext.charsets import terms_of as charset_terms
 from reference.rules import Finding
 
 PREAMBLE_MAGIC_AT = 128
@@ -70,6 +71,24 @@ def read_header(data: bytes) -> Dataset:
 def identify(data: bytes) -> DicomIdentity:
     """The identifying tags of a Part-10 file; ``NotDicom`` if it is not one."""
     return identity_of(read_header(data))
+
+
+def identify_uids(data: bytes) -> tuple[str, str, str]:
+    """Study, series and SOP instance UID of a Part-10 file, ``NotDicom`` under the same conditions
+    as ``identify`` (not Part 10, unreadable, a (0008,0005) that cannot be read, a UID missing) —
+    without decoding its text: what a receiver that only files the instance needs (the province's
+    pull; the charset report ``identify`` builds costs ~0.75 ms of CPU a file)."""
+    ds = read_header(data)
+    try:
+        declared = ds.get_item(0x00080005)
+        charset_terms(declared.value if declared is not None else None)
+    except (ValueError, EOFError, KeyError) as exc:
+        raise NotDicom(f"{type(exc).__name__}: {exc}") from exc
+    uid = ("StudyInstanceUID", "SeriesInstanceUID", "SOPInstanceUID")
+    missing = [k for k in uid if not ds.get(k)]
+    if missing:
+        raise NotDicom(f"missing {', '.join(missing)}")
+    return str(ds.StudyInstanceUID), str(ds.SeriesInstanceUID), str(ds.SOPInstanceUID)
 
 
 def identity_of(ds: Dataset) -> DicomIdentity:

@@ -13,7 +13,7 @@ logger = logging.getLogger("imgcloud.jobs")
 
 
 class Jobs:
-    def __init__(self, workers: int = 4) -> None:
+    def __init__(self, workers: int = 8) -> None:
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="imgcloud-job")
         self._pending: set[Future[Any]] = set()
         self._queued: set[str] = set()  # submit_once's names not started yet

@@ -20,6 +20,7 @@ from reference.exchanges import ExchangeLog
 from reference.jobs import Jobs
 from reference.runtime import Runtime
 from reference.storage import BlobStore, Database
+from reference.storage.db import insert_ignore_many
 from reference.storage.models import Blob
 
 
@@ -71,6 +72,16 @@ class Sandbox:
         if session.get(Blob, digest) is None:
             session.add(Blob(sha256=digest, size=len(data), media_type=media_type, created_at=self.now()))
         return digest
+
+    def store_blobs(self, session: Session, items: list[bytes], media_type: str) -> list[str]:
+        """``store_blob`` of many files: the ones the database does not know yet are recorded with
+        one statement (insert-or-ignore: two workers storing the same bytes never collide)."""
+        digests = [self.blobs.put(data) for data in items]
+        now = self.now()
+        rows = {d: {"sha256": d, "size": len(data), "media_type": media_type, "created_at": now}
+                for d, data in zip(digests, items, strict=True)}
+        insert_ignore_many(session, Blob, list(rows.values()))
+        return digests
 
     def actor(self, name: str) -> Callable[..., Any]:
         """A lent actor, or ``NativeError`` (ACTOR-UNAVAILABLE) naming what this process lacks."""

@@ -90,6 +90,25 @@ def delete_rows(session: Session, model: Any, *criteria: Any) -> int:
     return int(result.rowcount or 0)
 
 
+def insert_ignore_many(session: Session, model: Any, rows: list[dict[str, Any]]) -> None:
+    """``insert_ignore`` of many rows, one statement executed for them all (Core: no ORM objects)."""
+    if not rows:
+        return
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        session.connection().execute(pg_insert(model.__table__).on_conflict_do_nothing(), rows)
+    elif dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        session.connection().execute(sqlite_insert(model.__table__).on_conflict_do_nothing(), rows)
+    else:  # MariaDB / MySQL
+        from sqlalchemy import insert
+
+        session.connection().execute(insert(model.__table__).prefix_with("IGNORE"), rows)
+
+
 def is_busy(exc: BaseException) -> bool:
     """Whether a database error means "overloaded, retry" rather than a failure."""
     if isinstance(exc, (Busy, PoolTimeout)):

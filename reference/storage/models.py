@@ -169,6 +169,8 @@ class ProvinceImage(Base):
 
 
 Index("ix_centre_instances_lookup", CentreInstance.exam_id, CentreInstance.sop_uid, unique=True)
+#: a centre's exam by index code (migration 0015: the image download hot path's lookup)
+Index("ix_centre_exams_lookup", CentreExam.hi_img_indx, CentreExam.centre_code)
 Index("ix_province_images_lookup", ProvinceImage.hi_img_indx, ProvinceImage.sop_uid, unique=True)
 
 

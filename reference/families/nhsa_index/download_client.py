@@ -10,11 +10,12 @@ import base64
 import binascii
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 import httpx
 
-from reference.dicomio import NotDicom, identify
+from reference.dicomio import NotDicom, identify_uids
 from reference.resources import contract
 from reference.rules import RULES, Finding
 from reference.transports.http.client import RecordingClient
@@ -24,7 +25,9 @@ from reference.validation.schema import compile_schema, validate
 LIST_SERVICE, FILE_SERVICE = "queryImgCaheFileSn", "queryImgCahe"
 
 
+@cache
 def _schema(name: str) -> Any:
+    """The compiled validator of an envelope schema: built once per process, not per reply."""
     shared = resolved_spec(contract("_shared/nhsa-envelope.yaml"))
     return compile_schema(shared["components"]["schemas"][name], "default")
 
@@ -68,13 +71,13 @@ def _check_file(reply: Reply, entry: dict[str, str]) -> Reply:
         reply.findings.append(RULES.finding("PULL-BASE64", detail=str(exc)))
         return reply
     try:
-        identity = identify(data)
+        study, series, sop = identify_uids(data)  # the UIDs only: the pull files the instance, reads no text
     except NotDicom as exc:
         reply.findings.append(RULES.finding("PULL-NOT-DICOM", detail=str(exc)))
         return reply
-    for tag, actual, field_name in (("StudyInstanceUID", identity.study_uid, "examUuid"),
-                                    ("SeriesInstanceUID", identity.series_uid, "snUuid"),
-                                    ("SOPInstanceUID", identity.sop_uid, "instUuid")):
+    for tag, actual, field_name in (("StudyInstanceUID", study, "examUuid"),
+                                    ("SeriesInstanceUID", series, "snUuid"),
+                                    ("SOPInstanceUID", sop, "instUuid")):
         if actual != entry.get(field_name):
             reply.findings.append(RULES.finding("PULL-UID-MISMATCH", tag=tag, actual=actual,
                                                 field=field_name, expected=entry.get(field_name)))

@@ -3,7 +3,7 @@
 each decoded, parsed and checked against its list entry, then cached."""
 from __future__ import annotations
 
-from sqlalchemy import delete
+from sqlalchemy import delete, insert
 from sqlalchemy.orm import Session
 
 from reference.rules import Finding
@@ -46,19 +46,24 @@ def pull_images(sandbox: Sandbox, hi: str) -> str | None:
 
 def _finish(sandbox: Sandbox, hi: str, entries: list[dict[str, str]], images: list[tuple[dict[str, str], bytes]],
             findings: list[Finding]) -> str | None:
+    """Store the pulled images and the pull's outcome in one short unit of work: the blobs and the
+    ``province_images`` rows go in with one statement each (no ORM object, no query per image)."""
     with sandbox.db.session() as session:
         record = session.get(IndexRecord, hi)
         if record is None or record.deleted_at is not None:
             return None  # withdrawn while we pulled: keep nothing
         session.execute(delete(ProvinceImage).where(ProvinceImage.hi_img_indx == hi))
-        for entry, data in images:
-            session.add(ProvinceImage(hi_img_indx=hi, study_uid=entry["examUuid"], series_uid=entry["snUuid"],
-                                      sop_uid=entry["instUuid"], sha256=sandbox.store_blob(session, data, "application/dicom"),
-                                      fetched_at=sandbox.now()))
+        digests = sandbox.store_blobs(session, [data for _, data in images], "application/dicom")
+        now = sandbox.now()
+        if images:
+            session.connection().execute(insert(ProvinceImage), [
+                {"hi_img_indx": hi, "study_uid": entry["examUuid"], "series_uid": entry["snUuid"],
+                 "sop_uid": entry["instUuid"], "sha256": digest, "fetched_at": now}
+                for (entry, _), digest in zip(images, digests, strict=True)])
         ok = bool(entries) and len(images) == len(entries) and not any(f.is_error for f in findings)
         record.pull_status = "pulled" if ok else "failed"
         record.pull_findings = [f.to_dict() for f in findings]
-        record.pulled_at = sandbox.now()
+        record.pulled_at = now
         return record.pull_status
 
 

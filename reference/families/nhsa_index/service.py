@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -37,8 +38,9 @@ def _row_findings(sandbox: Sandbox, env: Envelope, report: BodyReport, operation
             if isinstance(row, dict) else None for i, row in enumerate(env.rows)]
 
 
-def _save_row(session: Session, env: Envelope, report: BodyReport, i: int, row: Any,
-              sandbox: Sandbox, seen: dict[str, int], judged: list[Finding] | None) -> tuple[dict[str, Any], list[Finding]]:
+def _save_row(session: Session, env: Envelope, report: BodyReport, i: int, row: Any, sandbox: Sandbox,
+              seen: dict[str, int], judged: list[Finding] | None,
+              known: dict[str, IndexRecord]) -> tuple[dict[str, Any], list[Finding]]:
     path = f"{env.node}[{i}]"
     if not isinstance(row, dict) or judged is None:
         finding = RULES.finding("NIDX-ROW-TYPE", mode=report.mode, path=path, expected="object / JSON 对象")
@@ -47,19 +49,19 @@ def _save_row(session: Session, env: Envelope, report: BodyReport, i: int, row: 
     hi = row.get("hiImgIndx") if isinstance(row.get("hiImgIndx"), str) else None
     if hi and hi in seen:
         findings.append(RULES.finding("NIDX-DUPLICATE-ROW", mode=report.mode, path=path, hi=hi, first=seen[hi]))
-    existing = session.get(IndexRecord, hi) if hi else None
+    existing = known.get(hi) if hi else None
     code = env.institution.code
     if existing is not None and existing.inf_code != code:
         findings.append(RULES.finding("NIDX-FOREIGN-INDEX", mode=report.mode, path=f"{path}.hiImgIndx",
                                       hi=hi, owner=existing.inf_code, code=code))
     if hi and not any(f.is_error for f in findings):
         seen[hi] = i
-        _upsert(session, existing, hi, row, env, report, sandbox)
+        known[hi] = _upsert(session, existing, hi, row, env, report, sandbox)
     return replies.row_result(hi, findings, path=path, done="保存数据成功", failed="保存失败"), findings
 
 
 def _upsert(session: Session, existing: IndexRecord | None, hi: str, row: dict[str, Any],
-            env: Envelope, report: BodyReport, sandbox: Sandbox) -> None:
+            env: Envelope, report: BodyReport, sandbox: Sandbox) -> IndexRecord:
     now = sandbox.clock.now()
     if existing is None:
         existing = IndexRecord(hi_img_indx=hi, created_at=now)
@@ -73,7 +75,7 @@ def _upsert(session: Session, existing: IndexRecord | None, hi: str, row: dict[s
     existing.deleted_at = None
     existing.pull_status = "pending"
     existing.pull_findings = None
-    session.flush()
+    return existing
 
 
 def _delete_row(session: Session, env: Envelope, report: BodyReport, i: int, hi: Any,
@@ -93,6 +95,16 @@ def _delete_row(session: Session, env: Envelope, report: BodyReport, i: int, hi:
         record.deleted_at = sandbox.clock.now()
         drop_images(session, hi)
     return replies.row_result(hi, findings, path=path, done="删除数据成功", failed="删除失败"), findings
+
+
+def _load_records(session: Session, rows: list[Any]) -> dict[str, IndexRecord]:
+    """Every stored record a request's rows name, in one query (no query per row; a delete's
+    ``session.get`` is then answered from the session too); the new and changed records are
+    written together when the unit of work commits (one executemany each, not a flush per row)."""
+    his = {hi for row in rows for hi in ([row.get("hiImgIndx")] if isinstance(row, dict) else [row]) if isinstance(hi, str)}
+    if not his:
+        return {}
+    return {r.hi_img_indx: r for r in session.scalars(select(IndexRecord).where(IndexRecord.hi_img_indx.in_(his)))}
 
 
 def handle(sandbox: Sandbox, report: BodyReport, draft: ExchangeDraft, operation: str) -> dict[str, Any]:
@@ -121,9 +133,10 @@ def _process(sandbox: Sandbox, report: BodyReport, draft: ExchangeDraft, operati
             return stored, []
         results: list[dict[str, Any]] = []
         seen: dict[str, int] = {}
+        known = _load_records(session, env.rows)
         for i, row in enumerate(env.rows):
             if operation == "saveExamRpotImgIndx":
-                result, findings = _save_row(session, env, report, i, row, sandbox, seen, judged[i])
+                result, findings = _save_row(session, env, report, i, row, sandbox, seen, judged[i], known)
             else:
                 result, findings = _delete_row(session, env, report, i, row, sandbox)
             results.append(result)
