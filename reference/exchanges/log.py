@@ -62,8 +62,14 @@ _COLUMNS = {"uid": 32, "direction": 8, "transport": 8, "party": 32, "family": 32
 
 def _fitted(row: dict[str, Any]) -> dict[str, Any]:
     """``row`` with its string columns cut to their lengths (a vendor's 200-character institution
-    code is still logged, shortened; the bodies keep it whole)."""
-    return {**row, **{k: v[:n] for k, n in _COLUMNS.items() if isinstance(v := row.get(k), str) and len(v) > n}}
+    code is still logged, shortened; the bodies keep it whole); ``row`` itself when none is longer."""
+    cut = {k: v[:n] for k, n in _COLUMNS.items() if isinstance(v := row.get(k), str) and len(v) > n}
+    return {**row, **cut} if cut else row
+
+
+#: What ``json.dumps`` (ASCII) writes for a character ``storable`` escapes: a surrogate or NUL.  Its
+#: absence from a record's journal line proves the record storable as it is, without walking it.
+_SUSPECT = re.compile(r"\\u(?:d[89a-f][0-9a-f]{2}|0000)")
 
 
 def _without_bodies(row: dict[str, Any], why: str) -> dict[str, Any]:
@@ -83,8 +89,9 @@ class Journal:
         self._file: IO[str] = self.path.open("a", encoding="ascii")
         fcntl.flock(self._file, fcntl.LOCK_EX | fcntl.LOCK_NB)
 
-    def append(self, row: dict[str, Any]) -> None:
-        self._file.write(json.dumps(row, default=_iso) + "\n")
+    def append(self, line: str) -> None:
+        """One record, as ``journal_line`` wrote it."""
+        self._file.write(line + "\n")
         self._file.flush()  # in the kernel: a killed process loses nothing written so far
 
     def clear(self) -> None:
@@ -95,6 +102,18 @@ class Journal:
         self._file.close()
         if not keep:
             self.path.unlink(missing_ok=True)
+
+
+def _storable_line(row: dict[str, Any]) -> tuple[dict[str, Any], str]:
+    """The row as it is stored (``storable``, ``_fitted``) and its journal line.  Walking every string
+    of a record costs more than serialising it, and the line is needed anyway: the walk happens only
+    when the line shows a character it would escape (issue 12: the exchange record's per-request cost)."""
+    line = json.dumps(row, default=_iso)
+    if _SUSPECT.search(line):
+        row = storable(row)
+        line = json.dumps(row, default=_iso)
+    fitted = _fitted(row)
+    return fitted, line if fitted is row else json.dumps(fitted, default=_iso)
 
 
 def _iso(value: Any) -> str:
@@ -153,10 +172,10 @@ class ExchangeLog:
 
     def write(self, row: dict[str, Any]) -> None:
         """Journal and queue one finished record (``recorder.Recording.finish`` is the only caller)."""
-        row = _fitted(storable(row))
+        row, line = _storable_line(row)
         with self._lock:
             if self._journal is not None:
-                self._journal.append(row)
+                self._journal.append(line)
             self._queue.put(row)
 
     # -- the writer thread ---------------------------------------------------------------------
