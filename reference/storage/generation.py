@@ -36,6 +36,10 @@ class Generation:
     def read(self) -> int:
         return int(_COUNTER.unpack_from(self._map, 0)[0])
 
+    def close(self) -> None:
+        self._map.close()
+        os.close(self._fd)
+
     def bump(self) -> None:
         with self._lock:
             fcntl.flock(self._fd, fcntl.LOCK_EX)

@@ -64,6 +64,9 @@ class _Replies:
         self.generation = Generation(home / "generations" / "centre-exams")
         self.found: dict[tuple[Any, ...], tuple[int, tuple[str, int]]] = {}
 
+    def close(self) -> None:  # by ``Sandbox.close``
+        self.generation.close()
+
     def get(self, key: tuple[Any, ...]) -> tuple[str, int] | None:
         known = self.found.get(key)
         return known[1] if known is not None and known[0] == self.generation.read() else None

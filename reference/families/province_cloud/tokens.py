@@ -70,6 +70,9 @@ class _SpentCache:
         #: (uid, day) -> (generation, the uid's secret: comparing it costs no HMAC derivation)
         self.spent: dict[tuple[str, datetime], tuple[int, str]] = {}
 
+    def close(self) -> None:  # by ``Sandbox.close``
+        self.generation.close()
+
 
 def _cache(sandbox: Sandbox) -> _SpentCache:
     return sandbox.shared("province_cloud.tokens.spent", lambda: _SpentCache(sandbox.config.home))
@@ -78,6 +81,12 @@ def _cache(sandbox: Sandbox) -> _SpentCache:
 def _today(sandbox: Sandbox) -> tuple[datetime, datetime]:
     now = sandbox.now()
     return now, datetime(now.year, now.month, now.day)
+
+
+def forget_spent(sandbox: Sandbox) -> None:
+    """Tokens or locks were removed (a tenant's reset), after its commit: every process's spent
+    answers are read again."""
+    _cache(sandbox).generation.bump()
 
 
 def spent_known(sandbox: Sandbox, uid: str, secret: str) -> list[Finding] | None:
