@@ -81,9 +81,10 @@ def _wait_up(url: str, proc: subprocess.Popen[bytes], timeout: float = 60) -> No
 
 
 @contextmanager
-def _process(args: list[str], url: str, env: dict[str, str] | None = None, log: Path | None = None) -> Iterator[str]:
+def _process(args: list[str], url: str, env: dict[str, str] | None = None, log: Path | None = None,
+             cwd: str | None = None) -> Iterator[str]:
     out = log.open("wb") if log else subprocess.DEVNULL
-    proc = subprocess.Popen(args, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    proc = subprocess.Popen(args, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True, cwd=cwd)
     try:
         _wait_up(url, proc)
         yield url
@@ -105,7 +106,9 @@ def _sandbox(tmp: Path, workers: int, src: str | None) -> Any:
         env["PYTHONPATH"] = src
     args = [sys.executable, "-c", "from sim.cli import main; main()", "serve", "--empty", "--port", str(port),
             "--workers", str(workers), "--config", str(config)]
-    return _process(args, f"http://127.0.0.1:{port}/_sandbox/health", env, tmp / "serve.log")
+    # ``python -c`` puts the working directory first on sys.path, before PYTHONPATH: run in ``src``, or
+    # the tree the script is run from is served instead
+    return _process(args, f"http://127.0.0.1:{port}/_sandbox/health", env, tmp / "serve.log", cwd=src)
 
 
 def _bodies(base: str, tmp: Path, count: int) -> dict[str, tuple[str, list[str]]]:

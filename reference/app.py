@@ -29,6 +29,7 @@ from reference.sandbox import Sandbox
 from reference.transports.http.admin import AdminGuard
 from reference.transports.http.boundary import make_boundary
 from reference.transports.http.docs import docs_app
+from reference.transports.http.fastlane import FastLane, lanes
 from reference.transports.http.faults import ReplyFaults
 from reference.transports.http.recorder import ExchangeRecorder
 from reference.transports.http.resolver import FamilyResolver
@@ -44,20 +45,25 @@ OVERRIDES_ENV = "IMGCLOUD_OVERRIDES"  # JSON merged over the config file (``imgc
 Actors = Mapping[str, Callable[..., Any]]
 
 
-def build_connexion_app(sandbox: Sandbox, router: FamilyRouter) -> connexion.AsyncApp:
+def build_connexion_app(sandbox: Sandbox, router: FamilyRouter) -> ASGIApp:
+    """Connexion serving the joined spec, behind the fast lane of the hottest operations
+    (``fastlane.py``: the same spec, validator, handlers and error boundary, without the stack)."""
     families = all_families()
     joined = joined_spec(families)
-    app = connexion.AsyncApp(__name__, jsonifier=Jsonifier(json, ensure_ascii=False))
+    jsonifier = Jsonifier(json, ensure_ascii=False)
+    resolver = FamilyResolver(families, joined.owners)
+    validator = make_body_validator(sandbox.config)
+    app = connexion.AsyncApp(__name__, jsonifier=jsonifier)
     app.add_api(
         joined.spec,
-        resolver=FamilyResolver(families, joined.owners),
-        validator_map={"body": {"application/json": make_body_validator(sandbox.config)}},
+        resolver=resolver,
+        validator_map={"body": {"application/json": validator}},
         swagger_ui_options=SwaggerUIOptions(swagger_ui=False, serve_spec=False),
     )
     boundary = make_boundary(sandbox, router, joined)
     for exc in (NativeError, ProblemException, HTTPException, Exception):
         app.add_error_handler(exc, boundary)
-    return app
+    return FastLane(app, lanes(joined, resolver, jsonifier), validator, boundary)
 
 
 def create_app(config: Config | None = None, *, clock: Clock | None = None, sandbox: Sandbox | None = None,

@@ -42,11 +42,6 @@ logger = logging.getLogger("imgcloud.exchanges")
 
 _UNSTORABLE = re.compile("[\ud800-\udfff\x00]")
 RETRIES = (0.2, 1.0, 3.0)
-#: While records stream in (the previous batch stored less than ``4 * LINGER`` ago) the writer lets
-#: them gather this long (seconds) before it stores them: one transaction, and one wake-up of the
-#: writer thread, for many — a woken writer takes the GIL from the thread serving the next request
-#: (a DICOM C-FIND in one association paid ~0.6 ms of each ~3 ms query for it).  ``flush`` cuts it short.
-LINGER = 0.05
 
 
 def storable(value: Any) -> Any:
@@ -67,8 +62,14 @@ _COLUMNS = {"uid": 32, "direction": 8, "transport": 8, "party": 32, "family": 32
 
 def _fitted(row: dict[str, Any]) -> dict[str, Any]:
     """``row`` with its string columns cut to their lengths (a vendor's 200-character institution
-    code is still logged, shortened; the bodies keep it whole)."""
-    return {**row, **{k: v[:n] for k, n in _COLUMNS.items() if isinstance(v := row.get(k), str) and len(v) > n}}
+    code is still logged, shortened; the bodies keep it whole); ``row`` itself when none is longer."""
+    cut = {k: v[:n] for k, n in _COLUMNS.items() if isinstance(v := row.get(k), str) and len(v) > n}
+    return {**row, **cut} if cut else row
+
+
+#: What ``json.dumps`` (ASCII) writes for a character ``storable`` escapes: a surrogate or NUL.  Its
+#: absence from a record's journal line proves the record storable as it is, without walking it.
+_SUSPECT = re.compile(r"\\u(?:d[89a-f][0-9a-f]{2}|0000)")
 
 
 def _without_bodies(row: dict[str, Any], why: str) -> dict[str, Any]:
@@ -88,8 +89,9 @@ class Journal:
         self._file: IO[str] = self.path.open("a", encoding="ascii")
         fcntl.flock(self._file, fcntl.LOCK_EX | fcntl.LOCK_NB)
 
-    def append(self, row: dict[str, Any]) -> None:
-        self._file.write(json.dumps(row, default=_iso) + "\n")
+    def append(self, line: str) -> None:
+        """One record, as ``journal_line`` wrote it."""
+        self._file.write(line + "\n")
         self._file.flush()  # in the kernel: a killed process loses nothing written so far
 
     def clear(self) -> None:
@@ -100,6 +102,18 @@ class Journal:
         self._file.close()
         if not keep:
             self.path.unlink(missing_ok=True)
+
+
+def _storable_line(row: dict[str, Any]) -> tuple[dict[str, Any], str]:
+    """The row as it is stored (``storable``, ``_fitted``) and its journal line.  Walking every string
+    of a record costs more than serialising it, and the line is needed anyway: the walk happens only
+    when the line shows a character it would escape (issue 12: the exchange record's per-request cost)."""
+    line = json.dumps(row, default=_iso)
+    if _SUSPECT.search(line):
+        row = storable(row)
+        line = json.dumps(row, default=_iso)
+    fitted = _fitted(row)
+    return fitted, line if fitted is row else json.dumps(fitted, default=_iso)
 
 
 def _iso(value: Any) -> str:
@@ -139,14 +153,19 @@ class ExchangeLog:
     (another worker's appear within a batch interval)."""
 
     BATCH = 200
+    #: How long the writer lets records gather after the first of a batch (a group commit: one
+    #: transaction for a burst instead of one a record, and one thread wake-up, not one a request: a
+    #: woken writer takes the GIL from the thread serving the next request — a DICOM C-FIND in one
+    #: association paid ~0.6 ms of each ~3 ms query for it); ``flush`` and ``close`` cut it short.
+    #: The journal keeps the crash guarantee meanwhile.
+    LINGER = 0.05
 
     def __init__(self, db: Database, journal: Path | None = None) -> None:
         self.db = db
         self._queue: queue.Queue[dict[str, Any] | None] = queue.Queue()
+        self._now = threading.Event()  # a reader (``flush``) or ``close`` is waiting: no lingering
         self._lock = threading.Lock()
         self._kept = False  # rows the database refused even without bodies stay in the journal
-        self._hurry = threading.Event()  # set by ``flush``: stop lingering
-        self._last_store = 0.0  # monotonic time the writer last stored a batch
         if journal is not None:
             self._replay(journal)
         self._journal = Journal(journal) if journal is not None else None
@@ -155,19 +174,18 @@ class ExchangeLog:
 
     def write(self, row: dict[str, Any]) -> None:
         """Journal and queue one finished record (``recorder.Recording.finish`` is the only caller)."""
-        row = _fitted(storable(row))
+        row, line = _storable_line(row)
         with self._lock:
             if self._journal is not None:
-                self._journal.append(row)
+                self._journal.append(line)
             self._queue.put(row)
 
     # -- the writer thread ---------------------------------------------------------------------
     def _write_batches(self) -> None:
         while True:
             first = self._queue.get()
-            if first is not None and time.monotonic() - self._last_store < 4 * LINGER:
-                self._hurry.wait(LINGER)
-                self._hurry.clear()
+            if first is not None and self._queue.qsize() < self.BATCH - 1:
+                self._now.wait(self.LINGER)
             batch = [first]
             while len(batch) < self.BATCH:
                 try:
@@ -181,7 +199,6 @@ class ExchangeLog:
             except Exception:  # the log must never take the sandbox down
                 logger.exception("could not write %d exchange records", len(rows))
             finally:
-                self._last_store = time.monotonic()
                 for _ in batch:
                     self._queue.task_done()
                 self._clear_journal()
@@ -237,10 +254,14 @@ class ExchangeLog:
 
     def flush(self) -> None:
         """Wait until everything queued so far is written."""
-        self._hurry.set()
-        self._queue.join()
+        self._now.set()
+        try:
+            self._queue.join()
+        finally:
+            self._now.clear()
 
     def close(self) -> None:
+        self._now.set()
         self._queue.put(None)
         self._writer.join(timeout=30)
         if self._journal is not None:

@@ -28,19 +28,33 @@ def _patterns(fields: tuple[str, ...]) -> tuple[re.Pattern[str], ...]:
     )
 
 
+@cache
+def _mentions(fields: tuple[str, ...]) -> re.Pattern[str]:
+    """Any field name (case-insensitive, as the XML pattern): a text without one has nothing to mask."""
+    return re.compile("|".join(re.escape(f) for f in fields), re.IGNORECASE)
+
+
+@cache
+def _ordered(names: frozenset[str]) -> tuple[str, ...]:
+    return tuple(sorted(names))
+
+
 def mask_text(text: str, fields: Iterable[str]) -> str:
-    for pattern in _patterns(tuple(fields)):
+    fields = tuple(fields)
+    if fields and not _mentions(fields).search(text):
+        return text
+    for pattern in _patterns(fields):
         text = pattern.sub(lambda m: f"{m.group(1)}{masked(m.group(2))}{m.group(3)}", text)
     return text
 
 
 def mask(value: Any, fields: Iterable[str]) -> Any:
     """``value`` (a body as the log keeps it, JSON or text) with every secret masked."""
-    names = frozenset(fields)
+    names = fields if isinstance(fields, frozenset) else frozenset(fields)
     if isinstance(value, dict):
         return {k: (masked(v) if k in names and isinstance(v, (str, int)) else mask(v, names)) for k, v in value.items()}
     if isinstance(value, list):
         return [mask(v, names) for v in value]
     if isinstance(value, str):
-        return mask_text(value, sorted(names))
+        return mask_text(value, _ordered(names))
     return value

@@ -156,11 +156,23 @@ class FamilyRouter:
         self._prefixes = sorted(((p, by_name_[next(iter(names))]) for p, names in claims.items() if len(names) == 1),
                                 key=lambda item: -len(item[0]))
         #: paths starting with a parameter: their directory, the parameters matching one segment
+        self._memo: dict[str, Family] = {}
         self._patterns = [(re.compile(re.sub(r"\\\{[^}]*\\\}", "[^/]+", re.escape(path.rsplit("/", 1)[0] + "/"))), family)
                           for family in self.families for _, path in family.operations().values()
                           if path.startswith("/{")]
 
+    #: Paths remembered (the answer depends on the path alone; a hot path asks twice a request)
+    MEMO = 4096
+
     def __call__(self, path: str) -> Family:
+        found = self._memo.get(path)
+        if found is None:
+            if len(self._memo) >= self.MEMO:
+                self._memo.clear()
+            found = self._memo[path] = self._route(path)
+        return found
+
+    def _route(self, path: str) -> Family:
         for prefix, family in self._prefixes:
             if path.startswith(prefix):
                 return family

@@ -52,6 +52,14 @@ class BlobStore:
     def exists(self, sha256: str) -> bool:
         return self.path(sha256).exists()
 
+    def cached(self, sha256: str) -> bytes | None:
+        """The blob if it is in memory now, else ``None`` (never a file read: for the event loop)."""
+        with self._lock:
+            data = self._cache.get(sha256)
+            if data is not None:
+                self._cache.move_to_end(sha256)
+            return data
+
     def get_cached(self, sha256: str) -> bytes:
         """``get``, from memory when recently read (the image download hot path)."""
         with self._lock:

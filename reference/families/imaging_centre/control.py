@@ -79,4 +79,7 @@ def resetTenantState(sandbox: Sandbox, code: str) -> dict[str, int]:
         if ids:
             session.execute(delete(CentreInstance).where(CentreInstance.exam_id.in_(ids)))
             session.execute(delete(CentreExam).where(CentreExam.id.in_(ids)))
+    if ids:
+        from .download import bump_centre
+        bump_centre(sandbox)
     return {"centre_exams": len(ids)}

@@ -6,6 +6,7 @@ encoded, parsed or hashed per request.
 """
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import bindparam, select
@@ -16,6 +17,7 @@ from reference.exchanges import ExchangeDraft
 from reference.national.replies import success
 from reference.rules import RULES
 from reference.sandbox import Sandbox
+from reference.storage.generation import Generation
 from reference.storage.models import CentreExam, CentreInstance
 from reference.validation import BodyReport
 
@@ -51,12 +53,75 @@ _REPLY = (select(CentreInstance.reply_sha256, CentreInstance.reply_size)
                  CentreInstance.series_uid == bindparam("series"), CentreInstance.study_uid == bindparam("study")))
 
 
+class _Replies:
+    """This process's answers of ``_REPLY`` found, each with the centre generation it was read at:
+    an answer holds while no worker has stored, replaced, deleted or reset a centre exam since
+    (``bump_centre`` after each such commit).  Bounded: a load test's working set, not the archive."""
+
+    LIMIT = 65536
+
+    def __init__(self, home: Path) -> None:
+        self.generation = Generation(home / "generations" / "centre-exams")
+        self.found: dict[tuple[Any, ...], tuple[int, tuple[str, int]]] = {}
+
+    def close(self) -> None:  # by ``Sandbox.close``
+        self.generation.close()
+
+    def get(self, key: tuple[Any, ...]) -> tuple[str, int] | None:
+        known = self.found.get(key)
+        return known[1] if known is not None and known[0] == self.generation.read() else None
+
+    def put(self, key: tuple[Any, ...], generation: int, value: tuple[str, int]) -> None:
+        if len(self.found) >= self.LIMIT:
+            self.found.clear()
+        self.found[key] = (generation, value)
+
+
+def _replies(sandbox: Sandbox) -> _Replies:
+    return sandbox.shared("imaging_centre.download.replies", lambda: _Replies(sandbox.config.home))
+
+
+def bump_centre(sandbox: Sandbox) -> None:
+    """A centre exam was stored, replaced, deleted or reset (after its commit): every process reads
+    its reply lookups again."""
+    _replies(sandbox).generation.bump()
+
+
+def _key(centre_code: str, hi: str, sn: dict[str, Any]) -> tuple[Any, ...]:
+    return (centre_code, hi, sn.get("instUuid"), sn.get("snUuid"), sn.get("examUuid"))
+
+
+def known_content(sandbox: Sandbox, report: BodyReport, draft: ExchangeDraft, centre_code: str) -> Response | None:
+    """``handle``'s answer to a valid ``queryImgCahe`` whose reply this process looked up and no
+    centre exam changed since: no database, no blocking call (for the event loop); else ``None``."""
+    body = report.body
+    if not isinstance(body, dict) or body.get("serviceName") != FILE or any(f.is_error for f in report.findings):
+        return None
+    sn = body.get("imgFileSn")
+    if not isinstance(sn, dict):
+        return None
+    found = _replies(sandbox).get(_key(centre_code, str(body["hiImgIndx"]), sn))
+    if found is None:
+        return None
+    reply = sandbox.blobs.cached(found[0])
+    if reply is None:
+        return None
+    draft.operation, draft.institution = FILE, centre_code
+    draft.add(report.findings)
+    draft.response_digest = found
+    return Response(reply, media_type="application/json")
+
+
 def file_content(sandbox: Sandbox, draft: ExchangeDraft, centre_code: str, hi: str, sn: Any) -> Response:
     if not isinstance(sn, dict):
         raise NativeError([RULES.finding("IMGDLD-FILESN-REQUIRED")])
+    replies = _replies(sandbox)
+    generation = replies.generation.read()
     with sandbox.db.engine.connect() as conn:
         found = conn.execute(_REPLY, {"centre": centre_code, "hi": hi, "sop": sn.get("instUuid"),
                                       "series": sn.get("snUuid"), "study": sn.get("examUuid")}).first()
+    if found is not None:
+        replies.put(_key(centre_code, hi, sn), generation, (found[0], found[1]))
     if found is None:
         _exam_id(sandbox, centre_code, hi)  # unknown index, or else:
         raise NativeError([RULES.finding("IMGDLD-UNKNOWN-INSTANCE", hi=hi, examUuid=sn.get("examUuid"),

@@ -28,7 +28,12 @@ async def imgDld(centreCode: str, body: Any) -> Any:
 
     The indexed query runs in a worker thread (issue 12: nothing that blocks on the event loop —
     a database that stalls, SQLite behind a writer or PostgreSQL over a network, would stall every
-    connection of the worker); the reply's bytes come prebuilt from the blob cache."""
+    connection of the worker); the reply's bytes come prebuilt from the blob cache.  A reply this
+    process already looked up, with no centre exam changed since, is answered on the event loop from
+    memory (``download.known_content``: no database, no file read)."""
+    known = download.known_content(context["sandbox"], context[REPORT_KEY], context["exchange"], centreCode)
+    if known is not None:
+        return known
     return await anyio.to_thread.run_sync(download.handle, context["sandbox"], context[REPORT_KEY], context["exchange"],
                                           centreCode)
 

@@ -88,5 +88,7 @@ def withdraw_exam(sandbox: Sandbox, centre_code: str, hi: str) -> dict[str, Any]
         if exam is None:
             return None
         exam.deleted_at, exam.status, exam.updated_at = sandbox.now(), "deleted", sandbox.now()
+    from .download import bump_centre
+    bump_centre(sandbox)
     results, why = _call(sandbox, centre, DELETE, [hi])
     return (results or [{}])[0] if results else {"hiImgIndx": hi, "succFlag": "-1", "message": why}

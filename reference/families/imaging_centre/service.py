@@ -132,4 +132,7 @@ def _commit(sandbox: Sandbox, centre_code: str, env: Envelope, report: BodyRepor
         response = replies.success(results, env.findings)
         idempotency.remember(session, msgid=env.msgid, inf_code=hospital, operation=OPERATION, digest=digest,
                              response=response, now=sandbox.now())
+    if exam_ids:  # stored or replaced: the download's reply lookups are read again
+        from .download import bump_centre
+        bump_centre(sandbox)
     return response, exam_ids

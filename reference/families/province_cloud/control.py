@@ -18,6 +18,7 @@ from reference.storage.models import (
     ProvinceToken,
 )
 
+from . import tokens
 from .film import film_url
 
 
@@ -52,7 +53,7 @@ def resetTenantState(sandbox: Sandbox, code: str) -> dict[str, int]:
     share them)."""
     with sandbox.db.session() as session:
         pks = list(session.scalars(select(ProvinceExam.id).where(ProvinceExam.hospital_code == code)))
-        return {
+        counts = {
             "province_instances": delete_rows(session, ProvinceInstance, ProvinceInstance.exam_pk.in_(pks)) if pks else 0,
             "province_exams": delete_rows(session, ProvinceExam, ProvinceExam.id.in_(pks)) if pks else 0,
             "province_records": delete_rows(session, ProvinceRecord, ProvinceRecord.uid == code),
@@ -60,3 +61,5 @@ def resetTenantState(sandbox: Sandbox, code: str) -> dict[str, int]:
             "province_tokens": delete_rows(session, ProvinceToken, ProvinceToken.uid == code),
             "province_auth": delete_rows(session, ProvinceAuth, ProvinceAuth.uid == code),
         }
+    tokens.forget_spent(sandbox)  # after the commit: no worker answers 11004 from memory for it
+    return counts

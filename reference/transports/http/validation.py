@@ -95,6 +95,12 @@ def make_body_validator(config: Config) -> type[JSONRequestBodyValidator]:
 
         async def wrap_receive(self, receive: Receive, *, scope: Scope) -> tuple[Receive, Scope]:
             """Connexion's ``wrap_receive`` with every refusal native and the body bounded."""
+            report = await self.report(receive, scope)
+            return self._insert_body(receive, body=report.body, scope=scope)
+
+        async def report(self, receive: Receive, scope: Scope) -> BodyReport:
+            """The body read, judged and placed in the request context (``REPORT_KEY``); the fast
+            lane (``fastlane.py``) calls this directly, Connexion through ``wrap_receive``."""
             self._scope = scope
             headers = Headers(scope=scope)
             if not _has_body(headers):
@@ -110,7 +116,7 @@ def make_body_validator(config: Config) -> type[JSONRequestBodyValidator]:
                 else:
                     report = self._inspect(body)
             scope.setdefault("extensions", {}).setdefault("connexion_context", {})[REPORT_KEY] = report
-            return self._insert_body(receive, body=report.body, scope=scope)
+            return report
 
         async def _read(self, receive: Receive) -> bytes:
             """The whole body, refused natively as soon as it passes ``limits.body_bytes``."""

@@ -1,0 +1,188 @@
+"""A fast lane in front of Connexion for the operations a load test hammers (issue 12).
+
+Connexion 3's AsyncApp passes every request through ~10 ASGI middlewares (error handling, Swagger
+UI, routing, security, request validation, lifespan, context), builds its parameter and response
+decorators anew per request, serialises the validated body back to JSON for the handler to parse
+again, and calls our error boundary in a worker thread — about 1 ms of CPU a request before the
+handler runs.  For the operations in ``HOT`` this lane does what that stack does for a plain request,
+built once at startup from the same joined spec: the route (path template and method), the same
+body validator class (``validation.py``: the same findings, rule ids and native refusals), the same
+handler (``FamilyResolver``), the same response building (Connexion's own response decorator) and
+the same error boundary (``boundary.py``), with Connexion's request context set so handlers are
+unchanged.  Anything not plain — another content type or charset, a query string, a path parameter
+its schema refuses — is left to Connexion, which answers it exactly as before.
+"""
+from __future__ import annotations
+
+import asyncio
+import inspect
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from connexion.context import _context, _operation, _receive, _scope
+from connexion.decorators.response import AsyncResponseDecorator
+from connexion.frameworks.starlette import Starlette as StarletteFramework
+from connexion.jsonifier import Jsonifier
+from connexion.lifecycle import ConnexionRequest, ConnexionResponse
+from connexion.operations import OpenAPIOperation
+from jsonschema import Draft4Validator
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from reference.transports.http.resolver import FamilyResolver
+from reference.transports.http.specs import JoinedSpec
+
+#: The operations served by the lane: the hot paths of issue 12's benchmark.
+HOT = frozenset({"getToken", "imgDld", "saveExamRpotImgIndx"})
+#: Content types the lane takes (lower case, spaces removed); any other goes to Connexion.
+PLAIN_JSON = frozenset({b"application/json", b"application/json;charset=utf-8"})
+Boundary = Callable[[ConnexionRequest, Exception], ConnexionResponse]
+
+
+@dataclass(frozen=True)
+class Lane:
+    """One operation, compiled at startup."""
+
+    operation: OpenAPIOperation
+    pattern: re.Pattern[str]
+    params: dict[str, Any]          # path parameter -> compiled validator of its schema
+    schema: dict[str, Any]          # the application/json body schema (the object Connexion validates)
+    required: bool
+    function: Callable[..., Any]    # the handler, as Connexion resolves it
+    takes_body: bool
+    is_async: bool
+    responses: AsyncResponseDecorator
+
+    def path_params(self, path: str) -> dict[str, str] | None:
+        """The path's parameters, or ``None`` when the path is not this operation's or a parameter
+        is one its schema refuses (then Connexion answers, with its finding)."""
+        match = self.pattern.fullmatch(path)
+        if match is None:
+            return None
+        found = match.groupdict()
+        if any(not v.is_valid(found[name]) for name, v in self.params.items()):
+            return None
+        return found
+
+
+def _lane(joined: JoinedSpec, resolver: FamilyResolver, jsonifier: Jsonifier, path: str, method: str) -> Lane | None:
+    item = joined.spec["paths"][path]
+    op = OpenAPIOperation(method, path, item[method], resolver=resolver, path_parameters=item.get("parameters", []),
+                          app_security=joined.spec.get("security", []),
+                          security_schemes=joined.spec.get("components", {}).get("securitySchemes", {}),
+                          components=joined.spec.get("components", {}))
+    params = op.parameters
+    if op.security or list(op.consumes) != ["application/json"] or any(
+            p.get("in") != "path" or (p.get("schema") or {}).get("type") != "string" for p in params):
+        return None  # not a plain JSON operation: Connexion's
+    names = [p["name"] for p in params]
+    regex = re.sub(r"\\\{([^}]+)\\\}", lambda m: f"(?P<{m.group(1)}>[^/]+)", re.escape(path))
+    if sorted(re.findall(r"\(\?P<([^>]+)>", regex)) != sorted(names):
+        return None
+    function = op.function
+    signature = inspect.signature(function)
+    return Lane(operation=op, pattern=re.compile(regex),
+                params={p["name"]: Draft4Validator(p["schema"], format_checker=Draft4Validator.FORMAT_CHECKER)
+                        for p in params},
+                schema=op.body_schema("application/json"), required=bool(op.request_body.get("required", False)),
+                function=function, takes_body="body" in signature.parameters,
+                is_async=asyncio.iscoroutinefunction(function),
+                responses=AsyncResponseDecorator(framework=StarletteFramework, jsonifier=jsonifier))
+
+
+def lanes(joined: JoinedSpec, resolver: FamilyResolver, jsonifier: Jsonifier,
+          operations: frozenset[str] = HOT) -> dict[str, list[Lane]]:
+    """The lanes of ``operations`` that are plain JSON operations, by HTTP method."""
+    found: dict[str, list[Lane]] = {}
+    for path, item in joined.spec["paths"].items():
+        for method, op in item.items():
+            if isinstance(op, dict) and op.get("operationId") in operations:
+                lane = _lane(joined, resolver, jsonifier, path, method)
+                if lane is not None:
+                    found.setdefault(method.upper(), []).append(lane)
+    return found
+
+
+def _plain(scope: Scope) -> bool:
+    """No query string and one ``application/json`` (utf-8) content type."""
+    if scope.get("query_string"):
+        return False
+    types = [v for k, v in scope["headers"] if k.lower() == b"content-type"]
+    return len(types) == 1 and types[0].lower().replace(b" ", b"") in PLAIN_JSON
+
+
+class FastLane:
+    """ASGI: the lanes' operations served here, everything else by ``app`` (Connexion)."""
+
+    def __init__(self, app: ASGIApp, by_method: dict[str, list[Lane]], validator: type[Any], boundary: Boundary) -> None:
+        self.app, self.by_method, self.validator, self.boundary = app, by_method, validator, boundary
+
+    def _route(self, scope: Scope) -> tuple[Lane, dict[str, str]] | None:
+        if scope["type"] != "http":
+            return None
+        for lane in self.by_method.get(scope["method"], ()):
+            found = lane.path_params(scope["path"])
+            if found is not None:
+                return (lane, found) if _plain(scope) else None
+        return None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        routed = self._route(scope)
+        if routed is None:
+            await self.app(scope, receive, send)
+            return
+        lane, path_params = routed
+        extensions = scope.setdefault("extensions", {})
+        context = extensions.setdefault("connexion_context", {})
+        extensions.setdefault("connexion_routing", {}).update({"api_base_path": "", "operation_id": lane.operation.operation_id})
+        scope["path_params"] = path_params
+        _context.set(context)
+        _operation.set(lane.operation)
+        _scope.set(scope)
+        _receive.set(receive)
+        started = False
+
+        async def send_(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            response = await self._serve(lane, path_params, scope, receive)
+        except Exception as exc:
+            if started:
+                raise
+            answer = self.boundary(ConnexionRequest(scope, receive), exc)
+            await Response(content=answer.body, status_code=answer.status_code, media_type=answer.mimetype,
+                           headers=answer.headers)(scope, receive, send_)
+            return
+        await response(scope, receive, send_)
+
+    async def _serve(self, lane: Lane, path_params: dict[str, str], scope: Scope, receive: Receive) -> Response:
+        validator = self.validator(schema=lane.schema, required=lane.required, nullable=False, encoding="utf-8",
+                                   strict_validation=False)
+        report = await validator.report(receive, scope)
+        _receive.set(_replay(report.body))
+        kwargs: dict[str, Any] = dict(path_params)
+        if lane.takes_body:
+            kwargs["body"] = report.body
+        if lane.is_async:
+            result = await lane.function(**kwargs)
+        else:
+            result = await run_in_threadpool(lane.function, **kwargs)
+        if isinstance(result, Response):
+            return result
+        if isinstance(result, ConnexionResponse):
+            return StarletteFramework.connexion_to_framework_response(result)
+        return lane.responses.build_framework_response(result)
+
+
+def _replay(body: Any) -> Receive:
+    """The validated body as a handler reading the request would receive it (as Connexion re-sends it)."""
+    async def receive() -> Message:
+        return {"type": "http.request", "body": json.dumps(body).encode("utf-8"), "more_body": False}
+    return receive
