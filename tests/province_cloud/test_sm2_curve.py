@@ -42,6 +42,25 @@ def test_public_key_of_the_example_and_random_scalars_agree_with_gmssl():
     assert sm2_curve.multiply(sm2_curve.N, *g) is None  # [n]G is the point at infinity
 
 
+@pytest.mark.parametrize("number", ["gmpy2", "int"])
+def test_the_window_walk_agrees_with_gmssl_on_either_integer_type(number: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The width-5 NAF walk, on GMP integers and on Python's (a platform without gmpy2): the same
+    points as gmssl's affine arithmetic, for keys whose NAF has negative digits, long zero runs and
+    the top digit alone."""
+    if number == "int":
+        monkeypatch.setattr(sm2_curve, "_number", int)
+        monkeypatch.setattr(sm2_curve, "P", int(sm2_curve.P))
+    elif sm2_curve._number is int:
+        pytest.skip("gmpy2 is not installed here")
+    g = (int(G[:64], 16), int(G[64:], 16))
+    curve = CryptSM2(private_key="1" * 64, public_key=G)
+    rng = random.Random(32)
+    for k in [3, 31, 32, 33, 2**255, 2**256 - 1 - 2**100, sm2_curve.N - 2, *(rng.randrange(1, sm2_curve.N) for _ in range(8))]:
+        point = sm2_curve.multiply(k, *g)
+        assert point is not None and all(type(v) is int for v in point)
+        assert f"{point[0]:064x}{point[1]:064x}" == curve._kg(k, G), k
+
+
 def test_kdf_and_digest_match_gmssl():
     z = bytes(range(64))
     for length in (1, 19, 32, 33, 100):
