@@ -35,13 +35,36 @@ def _mentions(fields: tuple[str, ...]) -> re.Pattern[str]:
 
 
 @cache
+def _lowered(fields: tuple[str, ...]) -> tuple[str, ...] | None:
+    """The field names in lower case, when all are ASCII (``None`` otherwise: the regex decides)."""
+    return tuple(f.lower() for f in fields) if all(f.isascii() for f in fields) else None
+
+
+#: The only characters outside ASCII that ``re.IGNORECASE`` matches to an ASCII letter (İ ı → i,
+#: ſ → s, the Kelvin sign → k: checked over every code point).
+_FOLDS_TO_ASCII = re.compile("[\u0130\u0131\u017f\u212a]")
+
+
+def _mentioned(text: str, fields: tuple[str, ...]) -> bool:
+    """Whether ``text`` names a field, as ``_mentions`` finds it.  With ASCII names and no character
+    folding onto an ASCII letter, this is a substring test of the lower-cased text — what the
+    case-insensitive alternation matches, ~20x cheaper on a 1 KB body head (issue 12: the response
+    head of every ``queryImgCahe`` was ~40 % of its in-process CPU); else the regex decides."""
+    lowered = _lowered(fields)
+    if lowered is not None and (text.isascii() or not _FOLDS_TO_ASCII.search(text)):
+        low = text.lower()
+        return any(name in low for name in lowered)
+    return _mentions(fields).search(text) is not None
+
+
+@cache
 def _ordered(names: frozenset[str]) -> tuple[str, ...]:
     return tuple(sorted(names))
 
 
 def mask_text(text: str, fields: Iterable[str]) -> str:
     fields = tuple(fields)
-    if fields and not _mentions(fields).search(text):
+    if fields and not _mentioned(text, fields):
         return text
     for pattern in _patterns(fields):
         text = pattern.sub(lambda m: f"{m.group(1)}{masked(m.group(2))}{m.group(3)}", text)

@@ -98,3 +98,20 @@ def test_a_secret_inside_an_escaped_document_is_masked_too():
     shown = mask_text(sent, ["License"])
     assert "8DDE17DA2E8355A6B0A296534F30DD2E" not in shown
     assert "&lt;License&gt;****DD2E&lt;/License&gt;" in shown
+
+
+def test_the_quick_mention_test_agrees_with_the_case_insensitive_pattern():
+    """``mask_text`` skips a text naming no secret field; its substring test (issue 12) must find
+    every name the case-insensitive pattern finds, non-ASCII text and letters folding onto ASCII
+    ones (ſ, the Kelvin sign, İ, ı) included, or a secret would be stored unmasked."""
+    from reference.exchanges.masking import _mentioned, _mentions, mask_text
+
+    fields = ("key", "appSecret", "token", "X-Token", "sign", "License", "password")
+    texts = ['{"message":"成功","data":{"fileContent":"AAAA"}}', '{"message":"成功","aesKEY":"x"}',
+             "<LICENSE>8DDE17DA2E83</LICENSE>", "<Licenſe>8DDE17DA2E83</Licenſe>", "<\u212aey>0123456789</\u212aey>",
+             "<lıcense>0123456789</lıcense>", "<LİCENSE>0123456789</LİCENSE>", "成功 x-token=1", "", "plain text",
+             "?Sign=abcdef0123&x=1", "kein Schlüssel", "tokn ke y"]
+    for text in texts:
+        assert _mentioned(text, fields) == (_mentions(fields).search(text) is not None), text
+    assert mask_text("<Licenſe>8DDE17DA2E8355A6</Licenſe>", fields) == "<Licenſe>****55A6</Licenſe>"
+    assert mask_text("<\u212aey>0123456789</\u212aey>", ["key"]) == "<\u212aey>****6789</\u212aey>"
