@@ -9,12 +9,20 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
+from sqlalchemy import Table, bindparam, insert, select
 from sqlalchemy.orm import Session
 
 from reference.rules import RULES, Finding
 from reference.storage.models import Message
+
+_MESSAGES = cast(Table, Message.__table__)
+# Core statements, built once (their compiled form is cached): an ORM ``get`` and ``add`` cost the
+# identity map, a flush and object state per request for one row read and one row written.
+_PREVIOUS = select(_MESSAGES.c.body_sha256, _MESSAGES.c.operation, _MESSAGES.c.response,
+                   _MESSAGES.c.created_at).where(_MESSAGES.c.msgid == bindparam("id"))
+_REMEMBER = insert(_MESSAGES)
 
 
 def body_digest(body: Any) -> str:
@@ -24,7 +32,7 @@ def body_digest(body: Any) -> str:
 
 def previous(session: Session, msgid: str, digest: str, operation: str) -> tuple[dict[str, Any] | None, Finding | None]:
     """``(stored response, replay finding)``; raises nothing, returns a conflict finding instead."""
-    seen = session.get(Message, msgid)
+    seen = session.connection().execute(_PREVIOUS, {"id": msgid}).first()
     if seen is None:
         return None, None
     when = seen.created_at.isoformat(sep=" ", timespec="seconds")
@@ -35,5 +43,6 @@ def previous(session: Session, msgid: str, digest: str, operation: str) -> tuple
 
 def remember(session: Session, *, msgid: str, inf_code: str, operation: str, digest: str,
              response: dict[str, Any], now: datetime) -> None:
-    session.add(Message(msgid=msgid, inf_code=inf_code, operation=operation, body_sha256=digest,
-                        response=response, created_at=now))
+    """Written at once, in the caller's transaction: a concurrent same msgid fails here (IntegrityError)."""
+    session.connection().execute(_REMEMBER, {"msgid": msgid, "inf_code": inf_code, "operation": operation,
+                                             "body_sha256": digest, "response": response, "created_at": now})

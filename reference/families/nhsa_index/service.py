@@ -7,9 +7,9 @@ so a failed request never changes what is stored.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -24,6 +24,13 @@ from reference.storage.models import IndexRecord
 from reference.validation import BodyReport
 
 from .pull import drop_images, pull_images
+
+_INDEX = cast(Table, IndexRecord.__table__)
+# Core statements for the save path, built once (compiled once): the ORM's unit of work (identity
+# map, object state, flush) cost more than the one read and one write a saved row needs.
+_OWNERS = select(_INDEX.c.hi_img_indx, _INDEX.c.inf_code).where(_INDEX.c.hi_img_indx.in_(bindparam("his", expanding=True)))
+_INSERT = insert(_INDEX)
+_UPDATE = update(_INDEX).where(_INDEX.c.hi_img_indx == bindparam("hi"))
 
 RowHandler = Callable[[Session, Envelope, BodyReport, int, Any], tuple[dict[str, Any], list[Finding]]]
 
@@ -40,7 +47,7 @@ def _row_findings(sandbox: Sandbox, env: Envelope, report: BodyReport, operation
 
 def _save_row(session: Session, env: Envelope, report: BodyReport, i: int, row: Any, sandbox: Sandbox,
               seen: dict[str, int], judged: list[Finding] | None,
-              known: dict[str, IndexRecord]) -> tuple[dict[str, Any], list[Finding]]:
+              owners: dict[str, str]) -> tuple[dict[str, Any], list[Finding]]:
     path = f"{env.node}[{i}]"
     if not isinstance(row, dict) or judged is None:
         finding = RULES.finding("NIDX-ROW-TYPE", mode=report.mode, path=path, expected="object / JSON 对象")
@@ -49,33 +56,29 @@ def _save_row(session: Session, env: Envelope, report: BodyReport, i: int, row: 
     hi = row.get("hiImgIndx") if isinstance(row.get("hiImgIndx"), str) else None
     if hi and hi in seen:
         findings.append(RULES.finding("NIDX-DUPLICATE-ROW", mode=report.mode, path=path, hi=hi, first=seen[hi]))
-    existing = known.get(hi) if hi else None
+    owner = owners.get(hi) if hi else None
     code = env.institution.code
-    if existing is not None and existing.inf_code != code:
+    if owner is not None and owner != code:
         findings.append(RULES.finding("NIDX-FOREIGN-INDEX", mode=report.mode, path=f"{path}.hiImgIndx",
-                                      hi=hi, owner=existing.inf_code, code=code))
+                                      hi=hi, owner=owner, code=code))
     if hi and not any(f.is_error for f in findings):
         seen[hi] = i
-        known[hi] = _upsert(session, existing, hi, row, env, report, sandbox)
+        _upsert(session, owner is not None, hi, row, env, report, sandbox)
+        owners[hi] = code
     return replies.row_result(hi, findings, path=path, done="保存数据成功", failed="保存失败"), findings
 
 
-def _upsert(session: Session, existing: IndexRecord | None, hi: str, row: dict[str, Any],
-            env: Envelope, report: BodyReport, sandbox: Sandbox) -> IndexRecord:
+def _upsert(session: Session, exists: bool, hi: str, row: dict[str, Any],
+            env: Envelope, report: BodyReport, sandbox: Sandbox) -> None:
+    """Insert or replace the stored index (``created_at`` kept on a replace), in one statement."""
     now = sandbox.clock.now()
-    if existing is None:
-        existing = IndexRecord(hi_img_indx=hi, created_at=now)
-        session.add(existing)
-    existing.inf_code = env.institution.code
-    existing.fixmedins_code = row.get("fixmedinsCode")
-    existing.profile = report.profile
-    existing.row = row
-    existing.msgid = env.msgid
-    existing.updated_at = now
-    existing.deleted_at = None
-    existing.pull_status = "pending"
-    existing.pull_findings = None
-    return existing
+    values = {"inf_code": env.institution.code, "fixmedins_code": row.get("fixmedinsCode"), "profile": report.profile,
+              "row": row, "msgid": env.msgid, "updated_at": now, "deleted_at": None, "pull_status": "pending",
+              "pull_findings": None}
+    if exists:
+        session.connection().execute(_UPDATE, {"hi": hi, **values})
+    else:
+        session.connection().execute(_INSERT, {"hi_img_indx": hi, "created_at": now, **values})
 
 
 def _delete_row(session: Session, env: Envelope, report: BodyReport, i: int, hi: Any,
@@ -97,14 +100,24 @@ def _delete_row(session: Session, env: Envelope, report: BodyReport, i: int, hi:
     return replies.row_result(hi, findings, path=path, done="删除数据成功", failed="删除失败"), findings
 
 
-def _load_records(session: Session, rows: list[Any]) -> dict[str, IndexRecord]:
-    """Every stored record a request's rows name, in one query (no query per row; a delete's
-    ``session.get`` is then answered from the session too); the new and changed records are
-    written together when the unit of work commits (one executemany each, not a flush per row)."""
-    his = {hi for row in rows for hi in ([row.get("hiImgIndx")] if isinstance(row, dict) else [row]) if isinstance(hi, str)}
+def _named(rows: list[Any]) -> set[str]:
+    return {hi for row in rows for hi in ([row.get("hiImgIndx")] if isinstance(row, dict) else [row]) if isinstance(hi, str)}
+
+
+def _load_records(session: Session, rows: list[Any]) -> None:
+    """Every stored record a delete's rows name, in one query: each row's ``session.get`` is then
+    answered from the session (no query per row)."""
+    his = _named(rows)
+    if his:
+        session.scalars(select(IndexRecord).where(IndexRecord.hi_img_indx.in_(his))).all()
+
+
+def _load_owners(session: Session, rows: list[Any]) -> dict[str, str]:
+    """The owner (``inf_code``) of every stored index a save's rows name, in one Core query."""
+    his = _named(rows)
     if not his:
         return {}
-    return {r.hi_img_indx: r for r in session.scalars(select(IndexRecord).where(IndexRecord.hi_img_indx.in_(his)))}
+    return {hi: code for hi, code in session.connection().execute(_OWNERS, {"his": sorted(his)})}
 
 
 def handle(sandbox: Sandbox, report: BodyReport, draft: ExchangeDraft, operation: str) -> dict[str, Any]:
@@ -133,10 +146,13 @@ def _process(sandbox: Sandbox, report: BodyReport, draft: ExchangeDraft, operati
             return stored, []
         results: list[dict[str, Any]] = []
         seen: dict[str, int] = {}
-        known = _load_records(session, env.rows)
+        saving = operation == "saveExamRpotImgIndx"
+        owners = _load_owners(session, env.rows) if saving else {}
+        if not saving:
+            _load_records(session, env.rows)
         for i, row in enumerate(env.rows):
-            if operation == "saveExamRpotImgIndx":
-                result, findings = _save_row(session, env, report, i, row, sandbox, seen, judged[i], known)
+            if saving:
+                result, findings = _save_row(session, env, report, i, row, sandbox, seen, judged[i], owners)
             else:
                 result, findings = _delete_row(session, env, report, i, row, sandbox)
             results.append(result)
