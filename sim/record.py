@@ -66,21 +66,27 @@ def _built(config: Config, registry: Registry, interface: str, institution: str,
     return built if isinstance(built, dict) else {}
 
 
-def _changes(recorded: dict[str, Any], built: dict[str, Any], node: str, seen: dict[str, str],
+def _changes(recorded: dict[str, Any], built: dict[str, Any], node: str, seen: dict[str, tuple[str, Any]],
              wrong: set[str]) -> dict[str, Any]:
     """``override`` / ``remove`` so the rebuilt request says what the recorded one said: fields the
     vendor got wrong stay wrong (``wrong``: the paths the recorded findings name); a reused msgid
-    becomes the variable captured where it was first sent."""
+    becomes the variable captured where it was first sent, and so does its infTime when the
+    recording sent the same one again (a resend of the same body is a replay, seeds/000 §1.1.2;
+    rebuilt a second later, it would be another body under the same msgid: a conflict)."""
     override: dict[str, Any] = {}
+    msgid = recorded.get("msgid")
+    first = seen.get(msgid) if isinstance(msgid, str) else None
     for key, value in recorded.items():
         if key == node:
             continue
         if key == "msgid":
-            if value in seen:
-                override[key] = "${" + seen[value] + "}"
+            if first is not None:
+                override[key] = "${msgid_" + first[0] + "}"
         elif key == "infTime":
             if key in wrong or not (isinstance(value, str) and _TIME.match(value)):
                 override[key] = value
+            elif first is not None and first[1] == value:
+                override[key] = "${infTime_" + first[0] + "}"
         elif key == "key":
             if key in wrong:
                 override[key] = value  # a wrong key (logged masked: still wrong)
@@ -109,7 +115,7 @@ def _body_key(exchange: dict[str, Any]) -> str | None:
 
 
 def _envelope_step(exchange: dict[str, Any], config: Config, registry: Registry, plan: Plan,
-                   seen: dict[str, str]) -> bool:
+                   seen: dict[str, tuple[str, Any]]) -> bool:
     """The exchange as a ``call:`` of its interface's envelope builder; False when it has none."""
     interface = f"{exchange.get('party')}.{exchange.get('operation')}"
     rows = _rows(config, exchange) if interface in registry.interfaces else None
@@ -122,11 +128,14 @@ def _envelope_step(exchange: dict[str, Any], config: Config, registry: Registry,
     wrong = {str(f.get("path")) for f in exchange.get("findings") or [] if f.get("severity") == "error"}
     changes = _changes(recorded, _built(config, registry, interface, inst.code, rows), node, seen, wrong)
     step_id = f"x{exchange['id']}"
+    capture = {f"msgid_{step_id}": "$request.msgid"}
     if isinstance(recorded.get("msgid"), str) and recorded["msgid"] not in seen:
-        seen[recorded["msgid"]] = f"msgid_{step_id}"
+        seen[recorded["msgid"]] = (step_id, recorded.get("infTime"))
+        if isinstance(recorded.get("infTime"), str):
+            capture[f"infTime_{step_id}"] = "$request.infTime"
     plan.add({"id": step_id, "title": f"录制的交换 / recorded exchange #{exchange['id']} ({exchange['time']})",
               "call": interface, "as": inst.code, "rows": rows, **changes,
-              "capture": {f"msgid_{step_id}": "$request.msgid"}, "expect": _expectations(exchange)})
+              "capture": capture, "expect": _expectations(exchange)})
     return True
 
 
@@ -136,7 +145,7 @@ def export(exchanges: list[dict[str, Any]], config: Config, registry: Registry, 
     ``download(exchange, part, field)``: the bytes the recording sandbox keeps of a body the log kept
     as size + sha256, of the instance a C-STORE stored, or of an upload's file (``sim.replay.plan.Download``)."""
     plan = Plan(config)
-    seen: dict[str, str] = {}  # recorded msgid -> the variable capturing it at replay
+    seen: dict[str, tuple[str, Any]] = {}  # recorded msgid -> (the step first sending it, its recorded infTime)
     made = _sandbox_made(exchanges, config)
     for exchange in sorted(exchanges, key=lambda e: e["id"]):
         if exchange.get("direction") != "inbound" or exchange.get("party") == "sandbox":

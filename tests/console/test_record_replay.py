@@ -38,3 +38,33 @@ def test_exported_traffic_replays_green_on_a_fresh_sandbox(tmp_path: Path) -> No
     with running_sandbox(fresh) as url:
         result = run_scenario(out, Targets(fresh, url))
     assert result.result == "pass", [(s.id, s.messages) for s in result.steps if s.result != "pass"]
+
+
+def test_a_resent_body_keeps_its_msgid_and_infTime_a_changed_one_only_its_msgid(tmp_path: Path) -> None:
+    """A vendor resending the same body under the same msgid (a replay, answered as before) is
+    replayed with the msgid *and* infTime captured from the first send — rebuilt a second later it
+    would be another body under that msgid, a conflict (seen flaky in CI before); a body that did
+    change under a reused msgid keeps its fresh infTime, so the conflict is replayed as recorded."""
+    from reference.profiles import row_node
+    from sim.record import export
+    from sim.scenario.registry import load_families
+
+    config = load_config(None, home=str(tmp_path))
+    inst = config.institution(TENANT)
+    assert inst is not None
+    node = row_node(inst.profile, "saveExamRpotImgIndx", "input")
+    rows = [{"hiImgIndx": "X"}]
+
+    def sent(n: int, inf_time: str) -> dict[str, object]:
+        body = {"infno": "saveExamRpotImgIndx", "msgid": f"{TENANT}202612010800000001", "infTime": inf_time,
+                "infCode": TENANT, "key": "****", node: rows}
+        return {"id": n, "uid": f"u{n}", "time": inf_time, "direction": "inbound", "transport": "http",
+                "party": "province_index", "operation": "saveExamRpotImgIndx", "institution": TENANT,
+                "status": 200, "findings": [], "request": {"json": body}, "response": {"json": {"code": 0}}}
+
+    scenario = export([sent(1, "2026-12-01 08:00:00"), sent(2, "2026-12-01 08:00:00"), sent(3, "2026-12-01 08:00:05")],
+                      config, load_families(), name="t", title="t")
+    first, again, changed = scenario["steps"]
+    assert first["capture"] == {"msgid_x1": "$request.msgid", "infTime_x1": "$request.infTime"}
+    assert again["override"] == {"msgid": "${msgid_x1}", "infTime": "${infTime_x1}"}
+    assert changed["override"] == {"msgid": "${msgid_x1}"}
