@@ -84,6 +84,11 @@ def identify_uids(data: bytes) -> tuple[str, str, str]:
         charset_terms(declared.value if declared is not None else None)
     except (ValueError, EOFError, KeyError) as exc:
         raise NotDicom(f"{type(exc).__name__}: {exc}") from exc
+    return _uids(ds)
+
+
+def _uids(ds: Dataset) -> tuple[str, str, str]:
+    """Study, series and SOP instance UID; ``NotDicom`` naming the missing ones."""
     uid = ("StudyInstanceUID", "SeriesInstanceUID", "SOPInstanceUID")
     missing = [k for k in uid if not ds.get(k)]
     if missing:
@@ -98,14 +103,11 @@ def identity_of(ds: Dataset) -> DicomIdentity:
         report = examine(ds)
     except (ValueError, EOFError, KeyError) as exc:
         raise NotDicom(f"{type(exc).__name__}: {exc}") from exc
-    uid = ("StudyInstanceUID", "SeriesInstanceUID", "SOPInstanceUID")
-    missing = [k for k in uid if not ds.get(k)]
-    if missing:
-        raise NotDicom(f"missing {', '.join(missing)}")
+    study_uid, series_uid, sop_uid = _uids(ds)
     return DicomIdentity(
-        study_uid=str(ds.StudyInstanceUID),
-        series_uid=str(ds.SeriesInstanceUID),
-        sop_uid=str(ds.SOPInstanceUID),
+        study_uid=study_uid,
+        series_uid=series_uid,
+        sop_uid=sop_uid,
         sop_class=str(ds.get("SOPClassUID", "")),
         transfer_syntax=str(ds.file_meta.get("TransferSyntaxUID", "")),
         patient_id=report.text("PatientID").strip(),
