@@ -9,9 +9,15 @@ first request until the last row's pull has finished and every image is stored);
 it: the upload-only rate (rows / time until the last reply), the pull backlog over time (rows
 saved, not yet pulled), p50 / p99 request latency.
 
-The anchor runs in the same run, alternating rounds: a minimal Starlette app on the same uvicorn
-with the same ``--workers``, in its own process, that parses the same request bodies and upserts
-their rows (one ``INSERT … ON CONFLICT DO UPDATE`` per request) into a table of the same database.
+The anchor runs in the same run, alternating rounds: the same pipeline done minimally, on the same
+uvicorn with the same ``--workers``, in processes of its own.  Its province (a Starlette app) parses
+the same request bodies and upserts their rows (one ``INSERT … ON CONFLICT DO UPDATE`` per request)
+into a table of the same database, then pulls each row's images in 8 threads with one reused client
+each (the list, then every file; base64 decoded, written to a blob directory under its SHA-256, one
+``INSERT`` of the row's images) from its centre, a Starlette app sending the sandbox centre's own
+reply bytes from files.  No checks, no exchange records: what a bare implementation of the pipeline
+does on this machine, which bounds what any implementation of it can do here.  Printed: its
+sustained and upload-only rates and its CPU per row (both of its processes), and ours / anchor.
 
 Data: ``--exams`` exams are put at the centre before the rounds (its tables and blob store filled
 directly, as its ingest of ``saveExamRpotImgInfo`` leaves them; no index registration, so nothing
@@ -45,6 +51,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 import pydicom
@@ -70,14 +77,19 @@ ROWS_PER_REQUEST = 18
 TEMPLATES = {"small": (1, 30), "medium": (2, 300)}
 
 ANCHOR = """
-import json, os, threading
+import base64, hashlib, json, os, threading
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import httpx
 from sqlalchemy import create_engine, text
 from starlette.applications import Starlette
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 URL = os.environ["ANCHOR_DB"]
-engine = create_engine(URL, pool_size=4, connect_args={"timeout": 30} if URL.startswith("sqlite") else {})
+engine = create_engine(URL, pool_size=10, connect_args={"timeout": 30} if URL.startswith("sqlite") else {})
 if URL.startswith("sqlite"):
     from sqlalchemy import event
 
@@ -87,6 +99,40 @@ if URL.startswith("sqlite"):
 UPSERT = text("INSERT INTO anchor_index (hi, inf_code, body, msgid) VALUES (:hi, :inf, :body, :msgid) "
               "ON CONFLICT (hi) DO UPDATE SET inf_code = excluded.inf_code, body = excluded.body, msgid = excluded.msgid")
 
+# --- the pulling province (ANCHOR_CENTRE set): after the commit, each row's images are pulled from the
+# centre with one reused client per thread (the list, then every file), base64-decoded, written to a
+# blob directory under their SHA-256 and recorded with one statement a row -- the pipeline's work with
+# no checks, no exchange records
+CENTRE = os.environ.get("ANCHOR_CENTRE")
+BLOBS = Path(os.environ.get("ANCHOR_BLOBS", "."))
+IMAGES = text("INSERT INTO anchor_images (hi, sop, sha256) VALUES (:hi, :sop, :sha)")
+POOL = ThreadPoolExecutor(8)
+LOCAL = threading.local()
+
+
+def _http():
+    client = getattr(LOCAL, "client", None)
+    if client is None:
+        client = LOCAL.client = httpx.Client(base_url=CENTRE, timeout=120)
+    return client
+
+
+def pull(hi, link):
+    path, http = urlsplit(link).path, _http()
+    listing = http.post(path, json={"hiImgIndx": hi, "serviceName": "queryImgCaheFileSn"}).json()
+    values = []
+    for entry in listing["data"]["imgFileSnList"]:
+        reply = http.post(path, json={"hiImgIndx": hi, "imgFileSn": entry, "serviceName": "queryImgCahe"}).json()
+        data = base64.b64decode(reply["data"]["fileContent"])
+        digest = hashlib.sha256(data).hexdigest()
+        blob = BLOBS / digest
+        if not blob.exists():
+            blob.write_bytes(data)
+        values.append({"hi": hi, "sop": entry["instUuid"], "sha": digest})
+    with engine.begin() as conn:
+        conn.execute(IMAGES, values)
+
+
 async def save(request):
     body = json.loads(await request.body())
     rows = body["input"]
@@ -94,6 +140,9 @@ async def save(request):
                "msgid": body["msgid"]} for r in rows]
     with engine.begin() as conn:
         conn.execute(UPSERT, values)
+    if CENTRE:
+        for r in rows:
+            POOL.submit(pull, r["hiImgIndx"], r["imgDldLink"])
     return JSONResponse({"code": 0, "type": "success", "message": "成功",
                          "data": [{"hiImgIndx": r["hiImgIndx"], "succFlag": "1"} for r in rows]})
 
@@ -101,6 +150,30 @@ async def health(request):
     return JSONResponse({"ok": True})
 
 app = Starlette(routes=[Route(os.environ["ANCHOR_PATH"], save, methods=["POST"]), Route("/health", health)])
+"""
+
+CENTRE_ANCHOR = """
+import json, os
+from pathlib import Path
+
+from starlette.applications import Starlette
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+# the centre's replies as the sandbox's centre sent them, read from files: <hi>/list.json, <hi>/<instUuid>.json
+ROOT = Path(os.environ["ANCHOR_REPLIES"])
+
+
+async def imgdld(request):
+    body = json.loads(await request.body())
+    folder = ROOT / body["hiImgIndx"]
+    name = "list" if body["serviceName"] == "queryImgCaheFileSn" else body["imgFileSn"]["instUuid"]
+    return Response((folder / f"{name}.json").read_bytes(), media_type="application/json")
+
+async def health(request):
+    return JSONResponse({"ok": True})
+
+app = Starlette(routes=[Route("/centre/{code}/imgDld", imgdld, methods=["POST"]), Route("/health", health)])
 """
 
 
@@ -217,11 +290,16 @@ def _client(url: str, bodies: list[str], lock: threading.Lock, run: Run, answere
                 answered[0] += ROWS_PER_REQUEST
 
 
-def upload(server: Server, bodies: list[str], rows: int, clients: int, pulled: Any = None, timeout: float = 900) -> Run:
+def upload(server: Server, bodies: list[str], rows: int, clients: int, pulled: Any = None, timeout: float = 900,
+           also: Server | None = None) -> Run:
     """Send ``bodies`` from ``clients`` threads; with ``pulled`` (a callable: rows pulled so far),
-    wait for every pull too, sampling the backlog."""
+    wait for every pull too, sampling the backlog.  ``also``: another server whose CPU counts (the
+    anchor's centre)."""
     run, lock, answered, queue = Run(rows=rows), threading.Lock(), [0], list(bodies)
-    base, cpu0 = server.url, server.cpu()
+
+    def cpu() -> float:
+        return server.cpu() + (also.cpu() if also else 0.0)
+    base, cpu0 = server.url, cpu()
     run.started = time.perf_counter()
     threads = [threading.Thread(target=_client, args=(base + SAVE_PATH, queue, lock, run, answered)) for _ in range(clients)]
     for t in threads:
@@ -241,7 +319,7 @@ def upload(server: Server, bodies: list[str], rows: int, clients: int, pulled: A
     for t in threads:
         t.join()
     run.uploaded_at = run.uploaded_at or time.perf_counter()
-    run.cpu = server.cpu() - cpu0
+    run.cpu = cpu() - cpu0
     return run
 
 
@@ -296,13 +374,40 @@ def sandbox_server(tmp: Path, workers: int, src: str | None, port: int) -> Any:
     return _serving(args, f"http://127.0.0.1:{port}/_sandbox/health", env, tmp / f"serve-{workers}.log")
 
 
-def anchor_server(tmp: Path, workers: int, db_url: str) -> Any:
+def anchor_server(tmp: Path, workers: int, db_url: str, centre: str) -> Any:
+    """The anchor province: the upsert, then the pulls from ``centre`` (the anchor centre)."""
     (tmp / "anchor_app.py").write_text(ANCHOR)
+    (tmp / "anchor-blobs").mkdir(exist_ok=True)
     port = free_port()
-    env = {**os.environ, "ANCHOR_DB": db_url, "ANCHOR_PATH": SAVE_PATH}
+    env = {**os.environ, "ANCHOR_DB": db_url, "ANCHOR_PATH": SAVE_PATH, "ANCHOR_CENTRE": centre,
+           "ANCHOR_BLOBS": str(tmp / "anchor-blobs")}
     args = [sys.executable, "-m", "uvicorn", "anchor_app:app", "--app-dir", str(tmp), "--host", "127.0.0.1",
             "--port", str(port), "--workers", str(workers), "--log-level", "warning", "--no-access-log"]
     return _serving(args, f"http://127.0.0.1:{port}/health", env, tmp / f"anchor-{workers}.log")
+
+
+def centre_anchor(tmp: Path, workers: int) -> Any:
+    """The anchor centre: the sandbox centre's replies, saved by ``save_replies``, read from files."""
+    (tmp / "centre_anchor_app.py").write_text(CENTRE_ANCHOR)
+    port = free_port()
+    env = {**os.environ, "ANCHOR_REPLIES": str(tmp / "centre-replies")}
+    args = [sys.executable, "-m", "uvicorn", "centre_anchor_app:app", "--app-dir", str(tmp), "--host", "127.0.0.1",
+            "--port", str(port), "--workers", str(workers), "--log-level", "warning", "--no-access-log"]
+    return _serving(args, f"http://127.0.0.1:{port}/health", env, tmp / f"centre-anchor-{workers}.log")
+
+
+def save_replies(base: str, rows: list[dict[str, Any]], root: Path) -> None:
+    """The sandbox centre's list and file replies of every row, as files the anchor centre sends."""
+    with httpx.Client(timeout=120) as http:
+        for row in rows:
+            hi, path = str(row["hiImgIndx"]), urlsplit(str(row["imgDldLink"])).path
+            folder = root / hi
+            folder.mkdir(parents=True, exist_ok=True)
+            listing = http.post(base + path, json={"hiImgIndx": hi, "serviceName": "queryImgCaheFileSn"})
+            (folder / "list.json").write_bytes(listing.content)
+            for entry in listing.json()["data"]["imgFileSnList"]:
+                reply = http.post(base + path, json={"hiImgIndx": hi, "imgFileSn": entry, "serviceName": "queryImgCahe"})
+                (folder / f"{entry['instUuid']}.json").write_bytes(reply.content)
 
 
 def _fresh_pg(url: str) -> None:
@@ -321,6 +426,7 @@ def _reset(db: Any) -> None:
         conn.execute(text("DELETE FROM province_images"))
         conn.execute(text("DELETE FROM index_records"))
         conn.execute(text("DELETE FROM anchor_index"))
+        conn.execute(text("DELETE FROM anchor_images"))
 
 
 def _pulled_counter(db: Any, images: int) -> Any:
@@ -329,6 +435,13 @@ def _pulled_counter(db: Any, images: int) -> Any:
             done = conn.execute(text("SELECT count(*) FROM index_records WHERE pull_status IN ('pulled', 'failed')")).scalar()
             stored = conn.execute(text("SELECT count(*) FROM province_images")).scalar()
         return min(int(done or 0), int(stored or 0) // images)
+    return pulled
+
+
+def _anchor_pulled(db: Any, images: int) -> Any:
+    def pulled() -> int:
+        with db.connect() as conn:
+            return int(conn.execute(text("SELECT count(*) FROM anchor_images")).scalar() or 0) // images
     return pulled
 
 
@@ -359,22 +472,28 @@ def backend(name: str, url: str | None, args: argparse.Namespace, tmp: Path) -> 
                 with db.begin() as conn:
                     conn.execute(text("CREATE TABLE IF NOT EXISTS anchor_index (hi VARCHAR(100) PRIMARY KEY, "
                                       "inf_code VARCHAR(30), body TEXT, msgid VARCHAR(50))"))
+                    conn.execute(text("CREATE TABLE IF NOT EXISTS anchor_images (hi VARCHAR(100), sop VARCHAR(100), "
+                                      "sha256 VARCHAR(64))"))
+                save_replies(sandbox.url, rows, tmp / "centre-replies")
                 print(f"[{name}] centre filled: {args.exams} exams x {args.images} images in {time.perf_counter() - t0:.0f} s")
-            with anchor_server(tmp, workers, db_url) as anchor:
+            with centre_anchor(tmp, workers) as anchor_centre, \
+                    anchor_server(tmp, workers, db_url, anchor_centre.url) as anchor:
                 for r in range(args.rounds):
                     _reset(db)
                     bodies = _bodies(cfg, centre, rows, counter)
                     counter += len(bodies)
                     ours = upload(sandbox, bodies, len(rows), args.clients, _pulled_counter(db, args.images))
                     problem = _check(db, len(rows), args.images)
-                    theirs = upload(anchor, bodies, len(rows), args.clients)
+                    theirs = upload(anchor, bodies, len(rows), args.clients, _anchor_pulled(db, args.images),
+                                    also=anchor_centre)
                     o, a = ours.summary(), theirs.summary()
                     results.append({"backend": name, "workers": workers, "round": r, "ours": o, "anchor": a,
                                     "backlog": ours.backlog})
                     print(f"[{name} w{workers} r{r}] sustained {o['sustained']:7.1f} rows/s | upload-only {o['upload']:7.1f} "
                           f"rows/s, p50 {o['p50']:6.1f} ms, p99 {o['p99']:7.1f} ms, max backlog {o['max_backlog']:.0f} rows, "
                           f"drain {o['drain']:.1f} s, failures {o['failures']}, server CPU {o['cpu_ms_per_row']:.1f} ms/row"
-                          f" | anchor {a['upload']:8.1f} rows/s p50 {a['p50']:5.1f} ms, CPU {a['cpu_ms_per_row']:.2f}"
+                          f" | anchor sustained {a['sustained']:7.1f} rows/s, upload-only {a['upload']:8.1f}, p50 "
+                          f"{a['p50']:5.1f} ms, drain {a['drain']:.1f} s, CPU {a['cpu_ms_per_row']:.2f}"
                           f" ms/row{problem}")
                     print("   backlog (s: answered/pulled): " + ", ".join(
                         f"{t:.0f}:{a_}/{p}" for t, a_, p in ours.backlog[:: max(1, len(ours.backlog) // 12)]))
@@ -383,20 +502,20 @@ def backend(name: str, url: str | None, args: argparse.Namespace, tmp: Path) -> 
 
 
 def report(results: list[dict[str, Any]]) -> None:
-    print(f"\nmedians over rounds ({ROWS_PER_REQUEST} rows a request)")
+    print(f"\nmedians over rounds ({ROWS_PER_REQUEST} rows a request; anchor: the same pipeline done minimally)")
     print(f"{'backend':<11} {'W':>2} {'sustained':>10} {'upload':>9} {'p50 ms':>7} {'p99 ms':>8} {'backlog':>8} "
-          f"{'drain s':>8} {'CPU ms/row':>10} {'anchor':>9} {'sust/anchor':>12} {'upload/anchor':>14}")
+          f"{'drain s':>8} {'CPU ms/row':>10} {'anchor sust':>11} {'anchor CPU':>10} {'sust/anchor':>12} "
+          f"{'upload/anchor':>14}")
     for key in dict.fromkeys((r["backend"], r["workers"]) for r in results):
         group = [r for r in results if (r["backend"], r["workers"]) == key]
 
         def med(side: str, name: str, group: list[dict[str, Any]] = group) -> float:
             return statistics.median(r[side][name] for r in group)
-        anchor = med("anchor", "upload")
         print(f"{key[0]:<11} {key[1]:>2} {med('ours', 'sustained'):>10.1f} {med('ours', 'upload'):>9.1f} "
               f"{med('ours', 'p50'):>7.1f} {med('ours', 'p99'):>8.1f} {med('ours', 'max_backlog'):>8.0f} "
-              f"{med('ours', 'drain'):>8.1f} {med('ours', 'cpu_ms_per_row'):>10.1f} {anchor:>9.1f} "
-              f"{med('ours', 'sustained') / anchor:>12.4f} "
-              f"{med('ours', 'upload') / anchor:>14.4f}")
+              f"{med('ours', 'drain'):>8.1f} {med('ours', 'cpu_ms_per_row'):>10.1f} {med('anchor', 'sustained'):>11.1f} "
+              f"{med('anchor', 'cpu_ms_per_row'):>10.1f} {med('ours', 'sustained') / med('anchor', 'sustained'):>12.4f} "
+              f"{med('ours', 'upload') / med('anchor', 'upload'):>14.4f}")
 
 
 def main() -> None:
