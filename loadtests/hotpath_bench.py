@@ -25,19 +25,16 @@ import json
 import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
 from imgdld_bench import LUA  # beside this file: the same wrk script (a body per line, in turn)
+from serving import serving  # beside this file
 
 from reference.config import load_config
 from reference.national.request import envelope
@@ -67,35 +64,6 @@ uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[1]), log_level="warning", a
 """
 
 
-def _wait_up(url: str, proc: subprocess.Popen[bytes], timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"{url}: the server exited")
-        try:
-            httpx.get(url, timeout=1)
-            return
-        except httpx.TransportError:
-            time.sleep(0.2)
-    raise RuntimeError(f"{url} did not answer")
-
-
-@contextmanager
-def _process(args: list[str], url: str, env: dict[str, str] | None = None, log: Path | None = None,
-             cwd: str | None = None) -> Iterator[str]:
-    out = log.open("wb") if log else subprocess.DEVNULL
-    proc = subprocess.Popen(args, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True, cwd=cwd)
-    try:
-        _wait_up(url, proc)
-        yield url
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-
-
 def _sandbox(tmp: Path, workers: int, src: str | None) -> Any:
     port = free_port()
     config = tmp / "config.yaml"
@@ -108,7 +76,7 @@ def _sandbox(tmp: Path, workers: int, src: str | None) -> Any:
             "--workers", str(workers), "--config", str(config)]
     # ``python -c`` puts the working directory first on sys.path, before PYTHONPATH: run in ``src``, or
     # the tree the script is run from is served instead
-    return _process(args, f"http://127.0.0.1:{port}/_sandbox/health", env, tmp / "serve.log", cwd=src)
+    return serving(args, f"http://127.0.0.1:{port}/_sandbox/health", env, tmp / "serve.log", cwd=src)
 
 
 def _bodies(base: str, tmp: Path, count: int) -> dict[str, tuple[str, list[str]]]:
@@ -167,12 +135,12 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp(prefix="hotpath-bench-"))
     anchor_port = free_port()
     bodies_count = 40 * args.seconds * args.rounds * 50
-    with _sandbox(tmp, args.workers, args.src) as health:
-        base = health.rsplit("/_sandbox", 1)[0]
+    with _sandbox(tmp, args.workers, args.src) as sandbox:
+        base = sandbox.base
         paths = _bodies(base, tmp, min(bodies_count, 60000))
         anchor_args = [sys.executable, "-c", ANCHOR, str(anchor_port), str(tmp / "reply.json")]
-        with _process(anchor_args, f"http://127.0.0.1:{anchor_port}/", log=tmp / "anchor.log") as anchor_url:
-            anchor = anchor_url.rstrip("/")
+        with serving(anchor_args, f"http://127.0.0.1:{anchor_port}/", log=tmp / "anchor.log") as anchor_server:
+            anchor = anchor_server.base
             served = f"sandbox --workers {args.workers}{' from ' + args.src if args.src else ''}"
             print(f"wrk -t2 -c{args.connections} -d{args.seconds}s, {args.rounds} alternating rounds (best of each); "
                   f"{served}; anchor: Starlette + uvicorn, 1 worker")

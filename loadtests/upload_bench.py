@@ -38,15 +38,11 @@ import argparse
 import io
 import json
 import os
-import signal
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -55,7 +51,7 @@ from urllib.parse import urlsplit
 
 import httpx
 import pydicom
-from hotpath_bench import _wait_up  # beside this file: wait until a server answers
+from serving import Server, serving  # beside this file
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -85,7 +81,7 @@ from urllib.parse import urlsplit
 import httpx
 from sqlalchemy import create_engine, text
 from starlette.applications import Starlette
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 URL = os.environ["ANCHOR_DB"]
@@ -299,7 +295,7 @@ def upload(server: Server, bodies: list[str], rows: int, clients: int, pulled: A
 
     def cpu() -> float:
         return server.cpu() + (also.cpu() if also else 0.0)
-    base, cpu0 = server.url, cpu()
+    base, cpu0 = server.base, cpu()
     run.started = time.perf_counter()
     threads = [threading.Thread(target=_client, args=(base + SAVE_PATH, queue, lock, run, answered)) for _ in range(clients)]
     for t in threads:
@@ -334,44 +330,11 @@ def _config_file(tmp: Path, url: str | None) -> Path:
     return path
 
 
-@dataclass
-class Server:
-    url: str
-    group: int  # its process group: the server and its workers
-
-    def cpu(self) -> float:
-        """CPU seconds (user + system) of every live process of the group."""
-        tick, total = os.sysconf("SC_CLK_TCK"), 0
-        for pid in filter(str.isdigit, os.listdir("/proc")):
-            try:
-                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(fields[2]) == self.group:  # field 5 of stat: the process group
-                total += int(fields[11]) + int(fields[12])
-        return total / tick
-
-
-@contextmanager
-def _serving(args: list[str], health: str, env: dict[str, str], log: Path) -> Iterator[Server]:
-    with log.open("wb") as out:
-        proc = subprocess.Popen(args, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
-        try:
-            _wait_up(health, proc)
-            yield Server(health.split("/", 3)[0] + "//" + health.split("/", 3)[2], proc.pid)
-        finally:
-            os.killpg(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-
-
 def sandbox_server(tmp: Path, workers: int, src: str | None, port: int) -> Any:
     env = {**os.environ, "IMGCLOUD_HOME": str(tmp / "home"), **({"PYTHONPATH": src} if src else {})}
     args = [sys.executable, "-c", "from sim.cli import main; main()", "serve", "--empty", "--port", str(port),
             "--workers", str(workers), "--config", str(tmp / "config.yaml")]
-    return _serving(args, f"http://127.0.0.1:{port}/_sandbox/health", env, tmp / f"serve-{workers}.log")
+    return serving(args, f"http://127.0.0.1:{port}/_sandbox/health", env, tmp / f"serve-{workers}.log")
 
 
 def anchor_server(tmp: Path, workers: int, db_url: str, centre: str) -> Any:
@@ -383,7 +346,7 @@ def anchor_server(tmp: Path, workers: int, db_url: str, centre: str) -> Any:
            "ANCHOR_BLOBS": str(tmp / "anchor-blobs")}
     args = [sys.executable, "-m", "uvicorn", "anchor_app:app", "--app-dir", str(tmp), "--host", "127.0.0.1",
             "--port", str(port), "--workers", str(workers), "--log-level", "warning", "--no-access-log"]
-    return _serving(args, f"http://127.0.0.1:{port}/health", env, tmp / f"anchor-{workers}.log")
+    return serving(args, f"http://127.0.0.1:{port}/health", env, tmp / f"anchor-{workers}.log")
 
 
 def centre_anchor(tmp: Path, workers: int) -> Any:
@@ -393,7 +356,7 @@ def centre_anchor(tmp: Path, workers: int) -> Any:
     env = {**os.environ, "ANCHOR_REPLIES": str(tmp / "centre-replies")}
     args = [sys.executable, "-m", "uvicorn", "centre_anchor_app:app", "--app-dir", str(tmp), "--host", "127.0.0.1",
             "--port", str(port), "--workers", str(workers), "--log-level", "warning", "--no-access-log"]
-    return _serving(args, f"http://127.0.0.1:{port}/health", env, tmp / f"centre-anchor-{workers}.log")
+    return serving(args, f"http://127.0.0.1:{port}/health", env, tmp / f"centre-anchor-{workers}.log")
 
 
 def save_replies(base: str, rows: list[dict[str, Any]], root: Path) -> None:
@@ -464,7 +427,7 @@ def backend(name: str, url: str | None, args: argparse.Namespace, tmp: Path) -> 
     counter, port = 0, free_port()  # one port for every --workers: the rows' imgDldLink names it
     for workers in args.workers:
         with sandbox_server(tmp, workers, args.src, port) as sandbox:
-            cfg = with_public_url(config, sandbox.url)
+            cfg = with_public_url(config, sandbox.base)
             if not results:
                 t0 = time.perf_counter()
                 centre, rows = fill_centre(cfg, args.exams, args.images, args.size)
@@ -474,10 +437,10 @@ def backend(name: str, url: str | None, args: argparse.Namespace, tmp: Path) -> 
                                       "inf_code VARCHAR(30), body TEXT, msgid VARCHAR(50))"))
                     conn.execute(text("CREATE TABLE IF NOT EXISTS anchor_images (hi VARCHAR(100), sop VARCHAR(100), "
                                       "sha256 VARCHAR(64))"))
-                save_replies(sandbox.url, rows, tmp / "centre-replies")
+                save_replies(sandbox.base, rows, tmp / "centre-replies")
                 print(f"[{name}] centre filled: {args.exams} exams x {args.images} images in {time.perf_counter() - t0:.0f} s")
             with centre_anchor(tmp, workers) as anchor_centre, \
-                    anchor_server(tmp, workers, db_url, anchor_centre.url) as anchor:
+                    anchor_server(tmp, workers, db_url, anchor_centre.base) as anchor:
                 for r in range(args.rounds):
                     _reset(db)
                     bodies = _bodies(cfg, centre, rows, counter)
