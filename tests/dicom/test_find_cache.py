@@ -15,6 +15,7 @@ from pynetdicom.sop_class import StudyRootQueryRetrieveInformationModelFind as F
 from sqlalchemy import delete, select, text, update
 
 from reference.families.regional_archive.archive import register_exam
+from reference.runtime import parse_fault
 from reference.sandbox import Sandbox
 from reference.storage import Database
 from reference.storage.models import DicomStored, PacsInstance
@@ -93,6 +94,9 @@ def test_a_study_stored_then_deleted_is_answered_at_once_in_one_association(env)
         with sandbox.db.session() as session:
             session.execute(update(PacsInstance).where(PacsInstance.study_uid == study).values(study_uid="1.2.3.4"))
         assert _find(assoc, _study_query(study)) == ([], 0x0000)
+        _drop_pacs_study(sandbox, "1.2.3.4")
+        put_in_pacs(sandbox, env["exam"], instances)
+        assert len(_find(assoc, _study_query(study))[0]) == 1
         _drop_pacs_study(sandbox, study)
         assert _find(assoc, _study_query(study)) == ([], 0x0000)
     finally:
@@ -183,6 +187,29 @@ def test_an_instance_stored_into_the_archive_is_found_by_the_next_query(env):
             session.execute(delete(DicomStored).where(DicomStored.study_uid == first.study_uid))
         assert _find(assoc, _study_query(first.study_uid)) == ([], 0x0000)
     finally:
+        assoc.release()
+
+
+def test_an_answer_cut_short_is_not_kept(env):
+    """A ``status`` fault after 1 match fails an IMAGE-level query after its first reply: once the
+    fault is gone, the same query gets every match (a partial answer is never kept as the whole)."""
+    sandbox, instances, study = env["sandbox"], env["instances"], env["instances"][0].study_uid
+    put_in_pacs(sandbox, env["exam"], instances)
+    assert len(instances) >= 2
+    query = Dataset()
+    query.QueryRetrieveLevel = "IMAGE"
+    query.StudyInstanceUID = study
+    query.SOPInstanceUID = ""
+    assoc = _associate(env["scps"]["hospital"].port)
+    try:
+        sandbox.runtime.set_faults([parse_fault({"party": "hospital", "operation": "C-FIND", "kind": "status",
+                                                 "status": 0xC000, "after": 1}, "cut")])
+        cut, status = _find(assoc, query)
+        assert len(cut) == 1 and status == 0xC000
+        sandbox.runtime.set_faults([])
+        assert len(_find(assoc, query)[0]) == len(instances)
+    finally:
+        sandbox.runtime.set_faults([])
         assoc.release()
 
 

@@ -12,7 +12,9 @@ forensics'), never decoded per request; a C-FIND reply carries the stored elemen
 and the stored (0008,0005) (none when the file has none).  A retrieve sends each file's data
 set bytes as stored (``net.EncodedDataset``) — or, when the SCP's party serves a character-set
 form (``parties.<party>.dicom_charset``), re-encoded into it once per file and form and cached
-(``served``)."""
+(``served``).  Each SCP keeps its C-FIND answers (``FindCache``): an identifier's bytes are read
+and judged once, and the reply identifiers they matched are sent again until the catalogue changes
+(``Sandbox.catalogue``, bumped by every committed write to the instance tables)."""
 from __future__ import annotations
 
 import fnmatch
