@@ -21,7 +21,12 @@ from reference.jobs import Jobs
 from reference.runtime import Runtime
 from reference.storage import BlobStore, Database
 from reference.storage.db import insert_ignore_many
-from reference.storage.models import Blob
+from reference.storage.generation import Generation
+from reference.storage.models import Blob, DicomStored, PacsInstance
+
+#: The instance tables the DICOM Q/R SCPs answer from: every committed change to them bumps the
+#: ``catalogue`` generation (C-FIND replies are cached against it, ``transports.dicom.qr``).
+CATALOGUE_TABLES = (PacsInstance.__tablename__, DicomStored.__tablename__)
 
 
 @dataclass
@@ -38,6 +43,8 @@ class Sandbox:
     exchanges: ExchangeLog = field(init=False)
     #: party switches and faults set at run time (``reference/runtime.py``), shared through the database
     runtime: Runtime = field(init=False)
+    #: bumped (every process of this data home sees it) after any write to ``CATALOGUE_TABLES``
+    catalogue: Generation = field(init=False)
     _shared: dict[Any, Any] = field(default_factory=dict, init=False, repr=False)
     _shared_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
@@ -46,6 +53,8 @@ class Sandbox:
         self.config = self.config.model_copy(update={"parties": dict(self.config.parties)})
         self.exchanges = ExchangeLog(self.db, journal=self.config.home / "journal")
         self.runtime = Runtime(self)
+        self.catalogue = Generation(self.config.home / "generations" / "dicom-catalogue")
+        self.db.watch(CATALOGUE_TABLES, self.catalogue.bump)
 
     def shared(self, key: Any, make: Callable[[], Any]) -> Any:
         """One object per process and ``key``, made on first use and kept until ``close`` — the
@@ -105,4 +114,6 @@ class Sandbox:
         for obj in kept:
             getattr(obj, "shutdown", getattr(obj, "close", lambda: None))()
         self.exchanges.close()
+        self.db.unwatch(self.catalogue.bump)
         self.db.dispose()
+        self.catalogue.close()

@@ -13,7 +13,7 @@ with the family's retryable "busy" reply, never as a storage failure.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, cast
@@ -116,6 +116,15 @@ def is_busy(exc: BaseException) -> bool:
     return isinstance(exc, OperationalError) and any(t in str(exc.orig).lower() for t in _BUSY_TEXTS)
 
 
+#: Where a connection notes the watchers of the tables it wrote to (``Database.watch``).
+_CHANGED = "imgcloud_changed"
+
+
+def _writes(statement: str) -> bool:
+    """Whether a statement may change a table (anything but a plain read)."""
+    return statement.lstrip()[:6].upper() not in ("SELECT", "PRAGMA")
+
+
 class Database:
     """Engine + units of work; ``migrate()`` brings the schema to the newest revision."""
 
@@ -125,6 +134,32 @@ class Database:
         self.sqlite = self.engine.dialect.name == "sqlite"
         self.busy_after = busy_after
         self._writer = threading.RLock()  # SQLite: one writing unit of work at a time in this process
+        self._watches: dict[Callable[[], None], tuple[str, ...]] = {}
+        event.listen(self.engine, "after_cursor_execute", self._noted)
+        event.listen(self.engine, "checkin", self._returned)
+
+    def watch(self, tables: tuple[str, ...], changed: Callable[[], None]) -> None:
+        """Call ``changed`` after every unit of work of this process that wrote to one of ``tables``
+        (any statement naming one but a plain read, DDL included), once its connection is back in
+        the pool — after its commit: a cache of reads from those tables (``reference.storage.generation``)
+        is then never refilled from the data before the change and kept.  A rolled-back write calls it
+        too (a needless refill, never a stale entry)."""
+        self._watches[changed] = tables
+
+    def unwatch(self, changed: Callable[[], None]) -> None:
+        self._watches.pop(changed, None)
+
+    def _noted(self, conn: Connection, _cursor: Any, statement: str, *_: Any) -> None:
+        if not self._watches:
+            return
+        for changed, tables in list(self._watches.items()):
+            if any(t in statement for t in tables) and _writes(statement):
+                conn.info.setdefault(_CHANGED, set()).add(changed)
+
+    @staticmethod
+    def _returned(_dbapi_connection: Any, record: Any) -> None:
+        for changed in (record.info.pop(_CHANGED, None) or ()) if record is not None else ():
+            changed()
 
     def migrate(self) -> None:
         cfg = AlembicConfig()

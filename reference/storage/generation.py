@@ -37,8 +37,12 @@ class Generation:
         return int(_COUNTER.unpack_from(self._map, 0)[0])
 
     def close(self) -> None:
+        """Unmap and close the file (a second call does nothing)."""
+        if self._fd < 0:
+            return
         self._map.close()
         os.close(self._fd)
+        self._fd = -1
 
     def bump(self) -> None:
         with self._lock:

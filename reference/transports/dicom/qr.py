@@ -12,7 +12,9 @@ forensics'), never decoded per request; a C-FIND reply carries the stored elemen
 and the stored (0008,0005) (none when the file has none).  A retrieve sends each file's data
 set bytes as stored (``net.EncodedDataset``) — or, when the SCP's party serves a character-set
 form (``parties.<party>.dicom_charset``), re-encoded into it once per file and form and cached
-(``served``)."""
+(``served``).  Each SCP keeps its C-FIND answers (``FindCache``): an identifier's bytes are read
+and judged once, and the reply identifiers they matched are sent again until the catalogue changes
+(``Sandbox.catalogue``, bumped by every committed write to the instance tables)."""
 from __future__ import annotations
 
 import fnmatch
@@ -38,6 +40,7 @@ from reference.dicomtext import TEXT_VRS, CharsetReport, Form, MalformedDataSet,
 from reference.dicomtext.transcode import transcode_header
 from reference.rules import RULES, Finding
 from reference.sandbox import Sandbox
+from reference.storage.generation import Generation
 from reference.storage.models import DicomStored
 
 from .net import EncodedDataset
@@ -393,6 +396,79 @@ def find(sandbox: Sandbox, catalogue: Catalogue, identifier: Dataset, level: str
             reply.add(ae_elem)
             _reply_encoding(reply, *syntax)
             yield reply
+
+
+# -- C-FIND answers kept --------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Query:
+    """A C-FIND identifier sorted out once per distinct identifier (its bytes, transfer syntax and
+    information model): what every query with those bytes is matched and logged with."""
+
+    identifier: Dataset
+    level: str
+    problem: Finding | None  # the level's finding (the query is then answered 0xA900)
+    texts: Mapping[str, str]  # the charset forensics' reading of its text elements
+    findings: tuple[Finding, ...]  # the forensics' findings
+    request: dict[str, Any]  # the identifier as the exchange log keeps it
+
+
+#: ``(identifier bytes, transfer syntax UID, abstract syntax UID)``
+QueryKey = tuple[bytes | None, str, str]
+
+
+class FindCache:
+    """One Q/R SCP's C-FIND answers (its catalogue, retrieve AE and served form are fixed): each
+    distinct identifier parsed and judged once (``query``; its charset forensics and level check are
+    functions of its bytes), and the reply identifiers of each, kept while the data home's
+    ``catalogue`` generation has not moved — every committed write to the instance tables, in any
+    process, bumps it (``Sandbox.catalogue``, ``Database.watch``) — so a stored or deleted instance
+    is answered at once.  Stored files are content-addressed: their headers never go stale.  A reply
+    identifier is sent as it is kept (pydicom writes it again for each query; nothing changes it).
+    Least recently used answers go past ``size`` answers or ``replies`` reply identifiers in all;
+    an answer of more than ``most`` matches is not kept."""
+
+    def __init__(self, generation: Generation, *, size: int = 1024, replies: int = 4096, most: int = 256) -> None:
+        self.generation, self.size, self.limit, self.most = generation, size, replies, most
+        self._queries: OrderedDict[QueryKey, Query] = OrderedDict()
+        self._replies: OrderedDict[QueryKey, tuple[int, tuple[Dataset, ...]]] = OrderedDict()
+        self._held = 0
+        self._lock = threading.Lock()
+
+    def query(self, key: QueryKey, make: Callable[[], Query]) -> Query:
+        with self._lock:
+            found = self._queries.get(key)
+            if found is not None:
+                self._queries.move_to_end(key)
+                return found
+        made = make()
+        with self._lock:
+            self._queries[key] = made
+            while len(self._queries) > self.size:
+                self._queries.popitem(last=False)
+        return made
+
+    def replies(self, key: QueryKey, generation: int) -> tuple[Dataset, ...] | None:
+        """The replies kept for ``key`` if they were read at ``generation``."""
+        with self._lock:
+            found = self._replies.get(key)
+            if found is None or found[0] != generation:
+                return None
+            self._replies.move_to_end(key)
+            return found[1]
+
+    def keep(self, key: QueryKey, generation: int, replies: list[Dataset]) -> None:
+        """Keep the whole answer to ``key``, read from the catalogue at ``generation`` (read
+        before the catalogue was)."""
+        if len(replies) > self.most:
+            return
+        with self._lock:
+            old = self._replies.pop(key, None)
+            self._held -= len(old[1]) if old is not None else 0
+            self._replies[key] = (generation, tuple(replies))
+            self._held += len(replies)
+            while len(self._replies) > self.size or self._held > self.limit:
+                _, (_, dropped) = self._replies.popitem(last=False)
+                self._held -= len(dropped)
 
 
 # -- C-GET / C-MOVE ---------------------------------------------------------------------------

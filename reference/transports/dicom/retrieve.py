@@ -41,27 +41,47 @@ def handle_echo(event: evt.Event, rec: DicomRecorder) -> int:
     return STATUS["success"]
 
 
-def handle_find(event: evt.Event, rec: DicomRecorder, sandbox: Sandbox, catalogue: qr.Catalogue,
-                retrieve_ae: str, form: Form | None = None) -> Iterator[tuple[int, Any]]:
-    """C-FIND — PS3.4 C.4.1 at PATIENT/STUDY/SERIES/IMAGE level."""
+def _query(event: evt.Event) -> qr.Query:
+    """The request's identifier sorted out (``qr.FindCache.query``: once per distinct identifier)."""
     identifier = event.identifier
     charset = examine(identifier)  # first: nothing has decoded the identifier's text yet
     model = MODELS.get(event.context.abstract_syntax, "study")
     level, problem = qr.check_level(identifier, model, retrieve=False)
-    rec.begin(event, "C-FIND", as_json(identifier, charset.texts),
-              [*([problem] if problem else []), *charset_findings(charset)])
-    if problem:
+    return qr.Query(identifier, level, problem, charset.texts, tuple(charset_findings(charset)),
+                    as_json(identifier, charset.texts))
+
+
+def handle_find(event: evt.Event, rec: DicomRecorder, sandbox: Sandbox, catalogue: qr.Catalogue,
+                retrieve_ae: str, form: Form | None = None, cache: qr.FindCache | None = None
+                ) -> Iterator[tuple[int, Any]]:
+    """C-FIND — PS3.4 C.4.1 at PATIENT/STUDY/SERIES/IMAGE level.  ``cache`` (one per SCP,
+    ``qr_handlers``) keeps each distinct identifier's reading and its replies until the catalogue
+    changes; every query is still logged with its identifier, findings and matches."""
+    cache = cache if cache is not None else qr.FindCache(sandbox.catalogue, size=0)
+    raw = getattr(event.request, "Identifier", None)  # a C-FIND-RQ's (an N-GET's has none)
+    syntax = event.context.transfer_syntax
+    key = (raw.getvalue() if raw is not None else None, str(syntax), str(event.context.abstract_syntax))
+    query = cache.query(key, lambda: _query(event))
+    rec.begin(event, "C-FIND", dict(query.request), [*([query.problem] if query.problem else []), *query.findings])
+    if query.problem:
         yield STATUS["identifier_mismatch"], None
         return
-    matches = 0
-    syntax = event.context.transfer_syntax
-    for reply in qr.find(sandbox, catalogue, identifier, level, retrieve_ae, texts=charset.texts, form=form,
-                         syntax=(syntax.is_implicit_VR, syntax.is_little_endian)):
+    generation = cache.generation.read()  # before the catalogue is read (``reference.storage.generation``)
+    kept = cache.replies(key, generation)
+    replies = kept if kept is not None else qr.find(
+        sandbox, catalogue, query.identifier, query.level, retrieve_ae, texts=query.texts, form=form,
+        syntax=(syntax.is_implicit_VR, syntax.is_little_endian))
+    matches, sent = 0, []
+    for reply in replies:
         if event.is_cancelled:
             yield STATUS["cancel"], None
             return
         matches += 1
+        if matches <= cache.most:
+            sent.append(reply)
         yield STATUS["pending"], reply
+    if kept is None and matches <= cache.most:
+        cache.keep(key, generation, sent)  # only an answer sent whole: not cancelled, failed or cut short
     rec.note(event, matches=matches)
 
 
@@ -126,7 +146,8 @@ def qr_handlers(rec: DicomRecorder, sandbox: Sandbox, catalogue: qr.Catalogue, p
     form = form_of(party.dicom_charset)
     return [
         (evt.EVT_C_ECHO, handle_echo, [rec]),
-        (evt.EVT_C_FIND, handle_find, [rec, sandbox, catalogue, retrieve_ae, form]),
+        (evt.EVT_C_FIND, handle_find, [rec, sandbox, catalogue, retrieve_ae, form,
+                                       qr.FindCache(sandbox.catalogue)]),
         (evt.EVT_C_GET, handle_get, [rec, sandbox, catalogue, form]),
         (evt.EVT_C_MOVE, handle_move, [rec, sandbox, catalogue, party]),
     ]
