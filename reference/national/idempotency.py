@@ -11,7 +11,7 @@ import json
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, insert, select
+from sqlalchemy import Connection, Table, bindparam, insert, select
 from sqlalchemy.orm import Session
 
 from reference.rules import RULES, Finding
@@ -30,9 +30,15 @@ def body_digest(body: Any) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-def previous(session: Session, msgid: str, digest: str, operation: str) -> tuple[dict[str, Any] | None, Finding | None]:
+def _connection(unit: Session | Connection) -> Connection:
+    """The unit of work's connection: a Core one as it is, an ORM session's."""
+    return unit.connection() if isinstance(unit, Session) else unit
+
+
+def previous(unit: Session | Connection, msgid: str, digest: str,
+             operation: str) -> tuple[dict[str, Any] | None, Finding | None]:
     """``(stored response, replay finding)``; raises nothing, returns a conflict finding instead."""
-    seen = session.connection().execute(_PREVIOUS, {"id": msgid}).first()
+    seen = _connection(unit).execute(_PREVIOUS, {"id": msgid}).first()
     if seen is None:
         return None, None
     when = seen.created_at.isoformat(sep=" ", timespec="seconds")
@@ -41,8 +47,8 @@ def previous(session: Session, msgid: str, digest: str, operation: str) -> tuple
     return None, RULES.finding("NIDX-MSGID-CONFLICT", msgid=msgid, when=when)
 
 
-def remember(session: Session, *, msgid: str, inf_code: str, operation: str, digest: str,
+def remember(unit: Session | Connection, *, msgid: str, inf_code: str, operation: str, digest: str,
              response: dict[str, Any], now: datetime) -> None:
     """Written at once, in the caller's transaction: a concurrent same msgid fails here (IntegrityError)."""
-    session.connection().execute(_REMEMBER, {"msgid": msgid, "inf_code": inf_code, "operation": operation,
+    _connection(unit).execute(_REMEMBER, {"msgid": msgid, "inf_code": inf_code, "operation": operation,
                                              "body_sha256": digest, "response": response, "created_at": now})
