@@ -31,6 +31,7 @@ from reference.national.row_rules import check_row
 from reference.rules import RULES, Finding
 from reference.sandbox import Sandbox
 from reference.storage.models import IndexRecord
+from reference.storage.raw import Raw
 from reference.validation import BodyReport
 
 from .pull import drop_images, pull_images
@@ -38,8 +39,8 @@ from .pull import drop_images, pull_images
 _INDEX = cast(Table, IndexRecord.__table__)
 # Core statements for the save path, built once (compiled once): the ORM's unit of work (identity
 # map, object state, flush) cost more than the one read and one write a saved row needs.
-_STORED = select(_INDEX.c.hi_img_indx, _INDEX.c.inf_code, _INDEX.c.profile, _INDEX.c.row, _INDEX.c.deleted_at,
-                 _INDEX.c.pull_status).where(_INDEX.c.hi_img_indx.in_(bindparam("his", expanding=True)))
+_STORED_COLUMNS = ("hi_img_indx", "inf_code", "profile", "row", "deleted_at", "pull_status")
+_STORED = select(*(_INDEX.c[c] for c in _STORED_COLUMNS)).where(_INDEX.c.hi_img_indx.in_(bindparam("his", expanding=True)))
 _INSERT = insert(_INDEX)
 _UPDATE = update(_INDEX).where(_INDEX.c.hi_img_indx == bindparam("hi"))
 #: A failed pull of an index saved again unchanged is retried at most this often (seconds, per index).
@@ -126,7 +127,13 @@ def _upsert(conn: Connection, exists: bool, hi: str, row: dict[str, Any], env: E
                        "profile": report.profile, "row": row, "deleted_at": None})
     if pull:
         values.update({"pull_status": "pending", "pull_findings": None})
-    if exists:
+    raw = Raw.of(conn, _INDEX)
+    if raw is not None:  # SQLite: the same statements on its own connection (reference.storage.raw)
+        if exists:
+            raw.update("hi_img_indx", hi, values)
+        else:
+            raw.insert({"hi_img_indx": hi, "created_at": now, **values})
+    elif exists:
         conn.execute(_UPDATE, {"hi": hi, **values})
     else:
         conn.execute(_INSERT, {"hi_img_indx": hi, "created_at": now, **values})
@@ -168,8 +175,11 @@ def _load_stored(conn: Connection, rows: list[Any]) -> dict[str, Stored]:
     his = _named(rows)
     if not his:
         return {}
+    raw = Raw.of(conn, _INDEX)
+    found = (raw.select(_STORED_COLUMNS, "hi_img_indx", sorted(his)) if raw is not None
+             else conn.execute(_STORED, {"his": sorted(his)}))
     return {hi: Stored(code, profile, row, deleted is not None, status)
-            for hi, code, profile, row, deleted, status in conn.execute(_STORED, {"his": sorted(his)})}
+            for hi, code, profile, row, deleted, status in found}
 
 
 def handle(sandbox: Sandbox, report: BodyReport, draft: ExchangeDraft, operation: str) -> dict[str, Any]:
