@@ -69,3 +69,24 @@ def test_insert_many_groups_rows_by_their_columns(db):
         Raw.of(conn, table).insert_many([_values("A"), short, _values("B")])  # type: ignore[arg-type, union-attr]
     with db.reading() as session:
         assert sorted(session.scalars(select(IndexRecord.hi_img_indx))) == ["A", "B", "C"]
+
+
+def test_begin_on_a_database_another_process_writes_is_busy(tmp_path):
+    """``BEGIN`` runs on the driver's connection (``db._sqlite_begin``); "database is locked" is
+    still ``Busy`` (the transports' retryable reply), not a storage failure."""
+    import sqlite3
+
+    from reference.storage.db import Busy
+
+    db = Database(f"sqlite:///{tmp_path / 'busy.db'}")
+    db.migrate()
+    with db.engine.connect() as conn:  # the pool's one connection: give up at once instead of in 10 s
+        conn.connection.driver_connection.execute("PRAGMA busy_timeout=0")  # type: ignore[union-attr]
+    other = sqlite3.connect(tmp_path / "busy.db")
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        with pytest.raises(Busy), db.transaction():
+            pass
+    finally:
+        other.rollback()
+        other.close()
