@@ -81,3 +81,23 @@ def test_a_withdrawn_index_saved_again_is_pulled_again(running, monkeypatch, now
     assert delete(running, [row["hiImgIndx"]])["data"][0]["succFlag"] == "1"
     record = _saved(running, row)
     assert (centre.pulls, record.deleted_at, record.pull_status) == (2, None, "pulled")
+
+
+def test_save_replay_conflict_and_resave_on_both_databases(make_config, make_running, storage_url, monkeypatch):
+    """The save's unit of work: SQLite's own connection (``storage.raw``) or Core (PostgreSQL) — the
+    same answers, the same stored index, the same decision to pull."""
+    from tests.families.nhsa_helpers import SAVE, request, rules_in
+
+    running = make_running(make_config(storage={"url": storage_url}))
+    running.sandbox.jobs.monotonic = lambda: 1000.0
+    centre = Centre("pulled")
+    monkeypatch.setattr(service, "pull_images", centre.pull)
+    row = rows(running.config)[0]
+    body = request(running.config, "saveExamRpotImgIndx", [row])
+    first = running.client.post(SAVE, json=body).json()
+    running.sandbox.jobs.drain()
+    assert first["data"][0]["succFlag"] == "1" and running.client.post(SAVE, json=body).json() == first  # replay
+    conflict = running.client.post(SAVE, json=dict(body, input=[dict(row, diagRslt="另一份报告")])).json()
+    assert conflict["code"] == -1 and "NIDX-MSGID-CONFLICT" in rules_in(conflict["message"])
+    again = _saved(running, row)
+    assert (centre.pulls, again.pull_status, again.row, again.deleted_at) == (1, "pulled", row, None)
