@@ -101,3 +101,14 @@ def test_save_replay_conflict_and_resave_on_both_databases(make_config, make_run
     assert conflict["code"] == -1 and "NIDX-MSGID-CONFLICT" in rules_in(conflict["message"])
     again = _saved(running, row)
     assert (centre.pulls, again.pull_status, again.row, again.deleted_at) == (1, "pulled", row, None)
+
+
+def test_a_value_of_another_json_type_is_a_changed_row(running, monkeypatch, now):
+    centre = Centre("pulled")
+    monkeypatch.setattr(service, "pull_images", centre.pull)
+    row = rows(running.config)[0]
+    row["age"] = 85
+    _saved(running, row)
+    row["age"] = 85.0  # equal in Python, another JSON value: stored as sent, and pulled
+    record = _saved(running, row)
+    assert type(record.row["age"]) is float and centre.pulls == 2

@@ -104,7 +104,19 @@ def _save_row(conn: Connection, env: Envelope, report: BodyReport, i: int, row: 
 
 def _unchanged(before: Stored, row: dict[str, Any], code: str, profile: str) -> bool:
     """The index is saved again as it is stored: same row, owner and profile, not withdrawn."""
-    return not before.deleted and before.owner == code and before.profile == profile and before.row == row
+    return not before.deleted and before.owner == code and before.profile == profile and _identical(before.row, row)
+
+
+def _identical(a: Any, b: Any) -> bool:
+    """The same JSON value, types included (``==`` takes ``1`` for ``1.0`` and ``true``: a row
+    resent with ``"age": 85.0`` for ``85`` is another row, stored as sent)."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, dict):
+        return a.keys() == b.keys() and all(_identical(v, b[k]) for k, v in a.items())
+    if isinstance(a, list):
+        return len(a) == len(b) and all(map(_identical, a, b))
+    return bool(a == b)
 
 
 def _pull_again(sandbox: Sandbox, hi: str, before: Stored | None) -> bool:
