@@ -31,3 +31,30 @@ def test_submit_once_coalesces_queued_jobs_but_not_started_ones():
     finally:
         gate.set()
         jobs.shutdown()
+
+
+def test_busy_while_queued_or_running_and_finished_within_after():
+    jobs = Jobs(workers=1)
+    gate, started = threading.Event(), threading.Event()
+    at = [100.0]
+    jobs.monotonic = lambda: at[0]
+
+    def pull() -> None:
+        started.set()
+        gate.wait(10)
+
+    try:
+        assert not jobs.busy("pull A") and not jobs.finished_within("pull A", 1.0)
+        jobs.submit_once("pull A", pull)
+        assert started.wait(10)
+        assert jobs.busy("pull A") and not jobs.busy("pull B")  # running
+        gate.set()
+        jobs.drain(10)
+        assert not jobs.busy("pull A")
+        at[0] += 0.5
+        assert jobs.finished_within("pull A", 1.0)
+        at[0] += 1.0
+        assert not jobs.finished_within("pull A", 1.0)
+    finally:
+        gate.set()
+        jobs.shutdown()

@@ -32,14 +32,16 @@ from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
 
-from sqlalchemy import Text, cast, insert, or_, select
+from sqlalchemy import Table, Text, cast, insert, or_, select
 from sqlalchemy import delete as sa_delete
 
 from reference.storage import Database
 from reference.storage.models import Exchange
+from reference.storage.raw import Raw
 
 logger = logging.getLogger("imgcloud.exchanges")
 
+_EXCHANGES: Table = Exchange.__table__  # type: ignore[assignment]
 _UNSTORABLE = re.compile("[\ud800-\udfff\x00]")
 RETRIES = (0.2, 1.0, 3.0)
 
@@ -230,8 +232,15 @@ class ExchangeLog:
                 logger.exception("exchange %s could not be written; it stays in the journal", row.get("uid"))
 
     def _insert(self, rows: list[dict[str, Any]]) -> None:
+        """One transaction; on SQLite the rows go in on its own connection (``storage.raw``: ~3x less
+        CPU than a Core ``executemany``, and the writer lock — which requests wait for — held as
+        much shorter)."""
         with self.db.transaction() as conn:
-            conn.execute(insert(Exchange), rows)
+            raw = Raw.of(conn, _EXCHANGES)
+            if raw is not None:
+                raw.insert_many(rows)
+            else:
+                conn.execute(insert(Exchange), rows)
 
     def _clear_journal(self) -> None:
         with self._lock:

@@ -74,10 +74,25 @@ def mask_text(text: str, fields: Iterable[str]) -> str:
 def mask(value: Any, fields: Iterable[str]) -> Any:
     """``value`` (a body as the log keeps it, JSON or text) with every secret masked."""
     names = fields if isinstance(fields, frozenset) else frozenset(fields)
-    if isinstance(value, dict):
-        return {k: (masked(v) if k in names and isinstance(v, (str, int)) else mask(v, names)) for k, v in value.items()}
-    if isinstance(value, list):
-        return [mask(v, names) for v in value]
+    ordered = _ordered(names)
+    return _walk(value, names, ordered, _lowered(ordered) if ordered else None)  # no names: mask_text decides
+
+
+def _walk(value: Any, names: frozenset[str], ordered: tuple[str, ...], lowered: tuple[str, ...] | None) -> Any:
+    """``mask``'s walk.  A string naming no field is returned as it is, judged here as ``_mentioned``
+    judges it, without ``mask_text``'s calls: a saved index row has ~80 strings, and the walk was
+    most of an exchange record's cost (issue 12)."""
     if isinstance(value, str):
-        return mask_text(value, _ordered(names))
+        if lowered is not None and (value.isascii() or not _FOLDS_TO_ASCII.search(value)):
+            low = value.lower()
+            for name in lowered:
+                if name in low:
+                    return mask_text(value, ordered)
+            return value
+        return mask_text(value, ordered)
+    if isinstance(value, dict):
+        return {k: (masked(v) if k in names and isinstance(v, (str, int)) else _walk(v, names, ordered, lowered))
+                for k, v in value.items()}
+    if isinstance(value, list):
+        return [_walk(v, names, ordered, lowered) for v in value]
     return value

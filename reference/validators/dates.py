@@ -101,10 +101,23 @@ def parse(value: str, fmt: str) -> date | datetime | None:
     if not isinstance(value, str) or not _digits_ok(value) or not spec.regex.fullmatch(value):
         return None
     try:
-        parsed = datetime.strptime(value, spec.strptime)
+        parsed = _fields(value)
     except ValueError:
         return None
     return parsed if spec.has_time else parsed.date()
+
+
+_SEPARATORS = str.maketrans("", "", "-: T")
+
+
+def _fields(value: str) -> datetime:
+    """A value of a format's shape (fixed-width ASCII digits between fixed separators) as what
+    ``strptime`` with the format's pattern makes of it, without its per-call regex machinery (~15 µs a
+    call; a saved index row parses eight dates, issue 12): the digits are year, month, day and then
+    hour, minute, second, each zero-padded, so ``strptime`` accepts exactly the values ``datetime``
+    accepts (tested against it); ``ValueError`` otherwise."""
+    d = value.translate(_SEPARATORS)
+    return datetime(int(d[0:4]), int(d[4:6]), int(d[6:8]), int(d[8:10] or 0), int(d[10:12] or 0), int(d[12:14] or 0))
 
 
 def detect(value: str) -> str | None:

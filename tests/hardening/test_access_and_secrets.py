@@ -115,3 +115,23 @@ def test_the_quick_mention_test_agrees_with_the_case_insensitive_pattern():
         assert _mentioned(text, fields) == (_mentions(fields).search(text) is not None), text
     assert mask_text("<Licenſe>8DDE17DA2E8355A6</Licenſe>", fields) == "<Licenſe>****55A6</Licenſe>"
     assert mask_text("<\u212aey>0123456789</\u212aey>", ["key"]) == "<\u212aey>****6789</\u212aey>"
+
+
+def test_mask_walk_agrees_with_mask_text_on_every_string():
+    """``mask`` judges a string's mention of a field itself (issue 12: the walk was the exchange
+    record's main cost); it must mask exactly what ``mask_text`` masks, keys and folds included."""
+    from reference.exchanges.masking import mask, mask_text, masked
+
+    fields = ["key", "appSecret", "token", "X-Token", "sign", "License", "password"]
+    strings = ['{"message":"成功","aesKEY":"x"}', "<Licenſe>8DDE17DA2E83</Licenſe>", "<\u212aey>0123456789</\u212aey>",
+               "<LİCENSE>0123456789</LİCENSE>", "成功 x-token=1", "?Sign=abcdef0123&x=1", "plain", "", "kein Schlüssel",
+               '{"token": "abcdefghijkl"}', "患者姓名", "tokn ke y"]
+    value = {"key": "FC0BDD78BDD3FDE1A2B3", "sign": 12345678901, "nested": [{"password": "p"}, strings],
+             "texts": {s: s for s in strings}, "n": 3, "none": None}
+    shown = mask(value, fields)
+    assert shown["key"] == masked("FC0BDD78BDD3FDE1A2B3") and shown["sign"] == masked(12345678901)
+    assert shown["nested"][0] == {"password": "****"}
+    assert shown["nested"][1] == [mask_text(s, fields) for s in strings]
+    assert shown["texts"] == {s: mask_text(s, fields) for s in strings}
+    assert (shown["n"], shown["none"]) == (3, None)
+    assert mask("<sign>0123456789</sign>", []) == mask_text("<sign>0123456789</sign>", [])  # no names at all

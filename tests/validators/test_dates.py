@@ -100,3 +100,28 @@ def test_unknown_format_key() -> None:
 
 def test_problem_codes_listed() -> None:
     assert set(dates.PROBLEM_CODES) == {"date_format", "date_invalid"}
+
+
+def test_parse_agrees_with_strptime() -> None:
+    """``parse`` reads the digits itself (issue 12); it must accept and read exactly what ``strptime``
+    with the format's pattern does, calendar and clock edges included."""
+    import itertools
+    from datetime import datetime
+
+    from reference.validators.dates import FORMATS, parse
+
+    parts = {"Y": ["0000", "0001", "1999", "2024", "2023", "9999"], "m": ["00", "01", "02", "12", "13", "19"],
+             "d": ["00", "01", "28", "29", "30", "31", "32"], "H": ["00", "23", "24"], "M": ["00", "59", "60"],
+             "S": ["00", "59", "60", "61"]}
+    for key, spec in FORMATS.items():
+        fields = [f for f in "YmdHMS" if f"%{f}" in spec.strptime]
+        for combo in itertools.product(*(parts[f] for f in fields)):
+            value = spec.strptime
+            for f, v in zip(fields, combo, strict=True):
+                value = value.replace(f"%{f}", v)
+            try:
+                parsed = datetime.strptime(value, spec.strptime)
+                expected = parsed if spec.has_time else parsed.date()
+            except ValueError:
+                expected = None
+            assert parse(value, key) == expected, (key, value)

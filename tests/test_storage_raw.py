@@ -1,0 +1,92 @@
+"""``reference.storage.raw``: statements on SQLite's own connection store what SQLAlchemy stores and
+read back what it reads, and fail with SQLAlchemy's errors (issue 12: the save path's unit of work)."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import pytest
+from sqlalchemy import insert, select
+from sqlalchemy.exc import IntegrityError
+
+from reference.storage import Database
+from reference.storage.models import IndexRecord, Message
+from reference.storage.raw import Raw
+
+WHEN = datetime(2026, 12, 2, 1, 2, 3)
+ROW: dict[str, Any] = {"hi": "A", "text": "成功 \u00e9", "n": [1, 2.5, None, True], "nested": {"k": ""}}
+
+
+def _values(hi: str) -> dict[str, Any]:
+    return {"hi_img_indx": hi, "inf_code": "S1", "fixmedins_code": None, "profile": "national", "row": ROW,
+            "msgid": "m", "created_at": WHEN, "updated_at": WHEN.replace(microsecond=45), "deleted_at": None,
+            "pull_status": "pending", "pull_findings": None}
+
+
+@pytest.fixture
+def db(tmp_path) -> Database:
+    database = Database(f"sqlite:///{tmp_path / 'raw.db'}")
+    database.migrate()
+    return database
+
+
+def test_raw_and_core_store_and_read_alike(db):
+    table = IndexRecord.__table__
+    with db.transaction() as conn:
+        raw = Raw.of(conn, table)  # type: ignore[arg-type]
+        assert raw is not None
+        raw.insert(_values("A"))
+        conn.execute(insert(table), _values("B"))
+        raw.update("hi_img_indx", "A", {"pull_status": "pulled", "pull_findings": [{"rule": "X"}]})
+    with db.transaction() as conn:
+        stored = {r[0]: r[1:] for r in conn.exec_driver_sql("select hi_img_indx, \"row\", created_at, updated_at, "
+                                                           "pull_findings, deleted_at from index_records")}
+        columns = ("hi_img_indx", "row", "created_at", "updated_at", "pull_findings", "deleted_at")
+        read = Raw.of(conn, table).select(columns, "hi_img_indx", ["A", "B"])  # type: ignore[arg-type, union-attr]
+    assert stored["A"][:3] == stored["B"][:3] and stored["B"][3] == "null"  # the same text, JSON null as 'null'
+    with db.reading() as session:
+        records = {r.hi_img_indx: r for r in session.scalars(select(IndexRecord))}
+    assert records["A"].row == records["B"].row == ROW
+    assert records["A"].updated_at == records["B"].updated_at == WHEN.replace(microsecond=45)
+    assert records["A"].pull_findings == [{"rule": "X"}] and records["B"].pull_findings is None
+    by_hi = {r[0]: r for r in read}
+    assert by_hi["B"] == ("B", ROW, WHEN, WHEN.replace(microsecond=45), None, None)
+    assert by_hi["A"][4] == [{"rule": "X"}]
+
+
+def test_a_raw_statement_fails_as_a_core_one(db):
+    values = {"msgid": "m1", "inf_code": "S1", "operation": "o", "body_sha256": "d", "response": {}, "created_at": WHEN}
+    with db.transaction() as conn:
+        conn.execute(insert(Message.__table__), values)
+    with pytest.raises(IntegrityError), db.transaction() as conn:
+        Raw.of(conn, Message.__table__).insert(values)  # type: ignore[arg-type, union-attr]
+
+
+def test_insert_many_groups_rows_by_their_columns(db):
+    table = IndexRecord.__table__
+    with db.transaction() as conn:
+        short = {k: v for k, v in _values("C").items() if k != "fixmedins_code"}
+        Raw.of(conn, table).insert_many([_values("A"), short, _values("B")])  # type: ignore[arg-type, union-attr]
+    with db.reading() as session:
+        assert sorted(session.scalars(select(IndexRecord.hi_img_indx))) == ["A", "B", "C"]
+
+
+def test_begin_on_a_database_another_process_writes_is_busy(tmp_path):
+    """``BEGIN`` runs on the driver's connection (``db._sqlite_begin``); "database is locked" is
+    still ``Busy`` (the transports' retryable reply), not a storage failure."""
+    import sqlite3
+
+    from reference.storage.db import Busy
+
+    db = Database(f"sqlite:///{tmp_path / 'busy.db'}")
+    db.migrate()
+    with db.engine.connect() as conn:  # the pool's one connection: give up at once instead of in 10 s
+        conn.connection.driver_connection.execute("PRAGMA busy_timeout=0")  # type: ignore[union-attr]
+    other = sqlite3.connect(tmp_path / "busy.db")
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        with pytest.raises(Busy), db.transaction():
+            pass
+    finally:
+        other.rollback()
+        other.close()
