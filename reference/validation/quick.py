@@ -98,8 +98,11 @@ def _node(schema: Any, validator: Any) -> Check:
     if not isinstance(schema, dict) or schema.keys() & _RESHAPING:
         raise Unsupported("not a plain schema object")
     known = type(validator).VALIDATORS
+    keywords = {k: v for k, v in schema.items() if k in known and k not in _STRUCTURAL}
+    if schema.get("type") == "string":
+        return _string(schema, keywords, validator)
     checks = [_type(schema["type"], validator)] if "type" in schema else []
-    checks += [_keyword(k, v, schema, validator) for k, v in schema.items() if k in known and k not in _STRUCTURAL]
+    checks += [_keyword(k, v, schema, validator) for k, v in keywords.items()]
     required = _required(schema.get("required"))
     properties = _properties(schema.get("properties"), validator) if "properties" in schema else None
     items = _node(schema["items"], validator) if "items" in schema else None
@@ -107,14 +110,42 @@ def _node(schema: Any, validator: Any) -> Check:
     def check(value: Any) -> bool:
         if value is None or (isinstance(value, str) and value != value.strip()):
             return False  # the normaliser would drop it, or strip it
-        if not all(c(value) for c in checks):
-            return False
+        for each in checks:
+            if not each(value):
+                return False
         if isinstance(value, dict):
             if properties is not None and not _object(value, properties):
                 return False
-            return all(value.get(name) not in (None, "") for name in required)
+            for name in required:
+                if value.get(name) in (None, ""):
+                    return False  # ``schema._required_nonempty``: missing, null or blank
+            return True
         if isinstance(value, list) and items is not None:
-            return all(items(item) for item in value)
+            for item in value:
+                if not items(item):
+                    return False
+        return True
+
+    return check
+
+
+def _string(schema: dict[str, Any], keywords: dict[str, Any], validator: Any) -> Check:
+    """A ``type: string`` node: type, stray spaces, ``maxLength`` and an all-string ``enum`` in one
+    test (``properties``, ``items`` and ``required`` never apply to a string, in jsonschema or in
+    the normaliser)."""
+    limit = keywords.pop("maxLength") if type(keywords.get("maxLength")) is int else None
+    enum = keywords.get("enum")
+    allowed = frozenset(keywords.pop("enum")) if isinstance(enum, list) and enum and all(type(e) is str for e in enum) else None
+    rest = [_keyword(k, v, schema, validator) for k, v in keywords.items()]
+
+    def check(value: Any) -> bool:
+        if not isinstance(value, str) or value != value.strip():
+            return False
+        if (limit is not None and len(value) > limit) or (allowed is not None and value not in allowed):
+            return False
+        for each in rest:
+            if not each(value):
+                return False
         return True
 
     return check

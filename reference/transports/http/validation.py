@@ -69,8 +69,10 @@ def _over_json_length(body: Any, schema: dict[str, Any]) -> list[Finding]:
         return []
     for name, sub in (schema.get("properties") or {}).items():
         limit = sub.get("x-imgcloud-max-json-length") if isinstance(sub, dict) else None
+        if not limit:
+            continue
         node = next((v for k, v in body.items() if isinstance(k, str) and k.strip() == name), None)
-        if limit and isinstance(node, (list, dict)):
+        if isinstance(node, (list, dict)):
             length = len(json.dumps(node, ensure_ascii=False, separators=(",", ":")))
             if length > limit:
                 return [RULES.finding("SCHEMA-MAXLENGTH", path=name, length=length, limit=limit)]
