@@ -15,7 +15,9 @@ Inspecting a large body runs in a worker thread, never on the event loop.
 """
 from __future__ import annotations
 
+import codecs
 import json
+import sys
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -60,6 +62,22 @@ def too_deep(body: Any, limit: int) -> bool:
                     return True
                 stack.append((child, depth + 1))
     return False
+
+
+#: Encodings in which ``[`` and ``{`` are always the bytes ``[`` and ``{`` (a multi-byte character
+#: never hides one; a byte that is not one of them may still be counted: only ever more).
+_ASCII_BRACKETS = frozenset({"utf-8", "ascii"})
+
+
+def _brackets(raw: bytes, encoding: str) -> int:
+    """An upper bound of ``raw``'s nesting depth: its opening brackets (each level needs one), so a
+    body with no more than ``limits.json_depth`` of them is not walked by ``too_deep``; in another
+    encoding, a number over any limit."""
+    try:
+        ascii_brackets = codecs.lookup(encoding).name in _ASCII_BRACKETS
+    except LookupError:
+        ascii_brackets = False
+    return raw.count(b"[") + raw.count(b"{") if ascii_brackets else sys.maxsize
 
 
 def _over_json_length(body: Any, schema: dict[str, Any]) -> list[Finding]:
@@ -147,7 +165,7 @@ def make_body_validator(config: Config) -> type[JSONRequestBodyValidator]:
                 raise NativeError([RULES.finding("HTTP-JSON-DEPTH", limit=limits.json_depth)]) from None
             if body is None:
                 raise NativeError([RULES.finding("HTTP-JSON-NULL")])
-            if too_deep(body, limits.json_depth):
+            if _brackets(raw, self._encoding) > limits.json_depth and too_deep(body, limits.json_depth):
                 raise NativeError([RULES.finding("HTTP-JSON-DEPTH", limit=limits.json_depth)])
             return body
 
