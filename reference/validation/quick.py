@@ -39,6 +39,9 @@ _LEAF = frozenset({
     "x-imgcloud-format", "x-imgcloud-dictionary", "x-imgcloud-pattern-each", "x-imgcloud-decimal",
     "x-imgcloud-max-json-length",
 })
+#: Leaf keywords whose verdict is a function of the value and the keyword's own argument only
+#: (``dates.check``: no clock, no configuration).
+_PURE = frozenset({"x-imgcloud-format"})
 #: Not jsonschema keywords, but the normaliser reshapes a body by them.
 _RESHAPING = frozenset({"x-imgcloud-wrap", "x-imgcloud-one-or-many"})
 
@@ -89,9 +92,29 @@ def _keyword(keyword: str, value: Any, schema: dict[str, Any], validator: Any) -
         return _max_length(value)
     if keyword == "enum" and isinstance(value, list) and value and all(type(e) is str for e in value):
         return _string_enum(frozenset(value), _passes(function, validator, value, schema))
+    if keyword in _PURE:
+        return _remembered(_passes(function, validator, value, schema))
     if keyword in _LEAF:
         return _passes(function, validator, value, schema)
     raise Unsupported(keyword)
+
+
+def _remembered(check: Check, limit: int = 4096) -> Check:
+    """``check`` for a keyword whose verdict on a string depends on that string alone: the strings
+    it passed are remembered (a load's dates repeat: ``strptime`` is most of a row's check)."""
+    passed: set[str] = set()
+
+    def remembered(value: Any) -> bool:
+        if type(value) is str and value in passed:
+            return True
+        ok = check(value)
+        if ok and type(value) is str:
+            if len(passed) >= limit:
+                passed.clear()
+            passed.add(value)
+        return ok
+
+    return remembered
 
 
 def _node(schema: Any, validator: Any) -> Check:

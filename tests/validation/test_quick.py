@@ -195,3 +195,17 @@ def test_drift_on_a_valid_body_is_reported_as_before():
         quick, full = _both(body, "imgDld", "lenient", "default")
         _same(quick, full)
     assert [f.severity for f in _both(drifts[0], "imgDld", "lenient", "default")[0].findings] == ["warning"]
+
+
+def test_a_remembered_date_is_judged_as_jsonschema_judges_it():
+    """``x-imgcloud-format`` verdicts are remembered for strings that passed (``_remembered``):
+    a valid date passes again, an impossible or drifted one is refused every time."""
+    from reference.validation.quick import compile_quick
+    from reference.validation.schema import compile_schema
+
+    schema = {"type": "object", "properties": {"d": {"type": "string", "x-imgcloud-format": "DATE"}}}
+    validator = compile_schema(schema, "default")
+    quick = compile_quick(schema, validator)
+    assert quick is not None
+    for value in ["2026-11-20", "2026-11-20", "2026-02-30", "2026-02-30", "20261120", "2026-11-20 10:30:00", "2026-11-20"]:
+        assert quick({"d": value}) is (not list(validator.iter_errors({"d": value}))), value
