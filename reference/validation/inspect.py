@@ -12,6 +12,7 @@ from reference.rules import Finding
 
 from .normalise import Normaliser
 from .paths import json_path
+from .quick import Check, compile_quick
 from .schema import compile_schema, validate
 
 __all__ = ["BodyReport", "inspect_body", "json_path", "rows_nodes_of"]
@@ -45,16 +46,33 @@ class BodyReport:
 
 
 _ROW = re.compile(r"^([^.\[\]]+)\[(\d+)\]")
-_compiled: dict[tuple[int, str, str], tuple[dict[str, Any], Any]] = {}
 
 
-def _schema_for(schema: dict[str, Any], operation: str, profile: str) -> tuple[dict[str, Any], Any]:
+@dataclass(frozen=True)
+class _Compiled:
+    """An operation's body schema for one profile: patched, its validator, its quick check."""
+
+    schema: dict[str, Any]
+    validator: Any
+    quick: Check | None
+    rows_nodes: tuple[str, ...]
+
+
+_compiled: dict[tuple[int, str, str], _Compiled] = {}
+#: Whether ``inspect_body`` may answer a body its quick check passes without the full inspection
+#: (``quick.py``); tests turn it off to compare both paths.
+QUICK = True
+
+
+def _schema_for(schema: dict[str, Any], operation: str, profile: str) -> _Compiled:
     """The operation's schema with the profile's patches applied, compiled once."""
     key = (id(schema), operation, profile)
-    if key not in _compiled:
+    found = _compiled.get(key)
+    if found is None:
         patched = profiles.apply(copy.deepcopy(schema), profile=profile, operation=operation)
-        _compiled[key] = (patched, compile_schema(patched, profile))
-    return _compiled[key]
+        validator = compile_schema(patched, profile)
+        found = _compiled[key] = _Compiled(patched, validator, compile_quick(patched, validator), rows_nodes_of(patched))
+    return found
 
 
 def rows_nodes_of(schema: dict[str, Any]) -> tuple[str, ...]:
@@ -66,10 +84,14 @@ def rows_nodes_of(schema: dict[str, Any]) -> tuple[str, ...]:
 def inspect_body(
     body: Any, schema: dict[str, Any], *, operation: str, mode: ValidationMode = "strict", profile: str = "default"
 ) -> BodyReport:
-    """Normalise ``body`` in place against ``schema`` and validate it; never raises on bad input."""
-    patched, validator = _schema_for(schema, operation, profile)
+    """Normalise ``body`` in place against ``schema`` and validate it; never raises on bad input.
+
+    A body its quick check passes (``quick.py``: nothing to normalise, nothing jsonschema would
+    find) is reported as it is, with no finding — what the full inspection reports for it."""
+    compiled = _schema_for(schema, operation, profile)
+    if QUICK and compiled.quick is not None and compiled.quick(body):
+        return BodyReport(body=body, rows_nodes=compiled.rows_nodes, mode=mode, profile=profile)
     normaliser = Normaliser(mode)
-    body = normaliser.walk(body, patched, "$")
-    nodes = rows_nodes_of(patched)
-    findings = normaliser.findings + validate(validator, body, mode)
-    return BodyReport(body=body, findings=findings, rows_nodes=nodes, mode=mode, profile=profile)
+    body = normaliser.walk(body, compiled.schema, "$")
+    findings = normaliser.findings + validate(compiled.validator, body, mode)
+    return BodyReport(body=body, findings=findings, rows_nodes=compiled.rows_nodes, mode=mode, profile=profile)

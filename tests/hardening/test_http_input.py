@@ -103,3 +103,20 @@ def test_the_sandbox_handlers_refuse_schema_invalid_bodies_too(running):
     r = running.client.post("/_sandbox/training/progress", json={"trainee": "swagger"})
     assert r.status_code == 400, r.text
     assert [f["rule"] for f in r.json()["findings"]] == ["SCHEMA-REQUIRED"], r.text
+
+
+@pytest.mark.parametrize(("depth", "refused"), [(32, False), (33, True)])
+def test_nesting_is_refused_past_the_limit_exactly(running, depth, refused):
+    """``limits.json_depth`` (32): 32 levels are parsed and judged, 33 refused — whether or not the
+    brackets are counted first (``_brackets``), and with brackets inside strings counted too."""
+    for content in (b"[" * depth + b"]" * depth, b'{"a":' * (depth - 1) + b'"[[{{"' + b"}" * (depth - 1)):
+        r = _post(running, SAVE, content=content, headers=JSON)
+        assert ("HTTP-JSON-DEPTH" in r.json()["message"]) is (refused and content.startswith(b"[")), content[:8]
+
+
+def test_brackets_are_counted_only_where_they_are_their_bytes():
+    from reference.transports.http.validation import _brackets
+
+    assert _brackets(b'{"a":["[",{}]}', "utf-8") == 4
+    assert _brackets("[[".encode("utf-16"), "utf-16") > 10**6  # another encoding: always walked
+    assert _brackets(b"[]", "no-such-codec") > 10**6

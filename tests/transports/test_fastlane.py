@@ -8,8 +8,9 @@ import json
 from typing import Any
 
 import pytest
+from jsonschema import Draft4Validator
 
-from reference.transports.http.fastlane import HOT, FastLane
+from reference.transports.http.fastlane import HOT, FastLane, _param_check
 
 CENTRE = "S51080200001"
 TOKEN = "/interface/getToken"
@@ -66,3 +67,11 @@ def test_the_lane_answers_as_connexion_does(running, monkeypatch, path, body):
     for key in ("family", "operation", "institution", "verdict", "status"):
         assert fast_record[key] == slow_record[key], key
     assert [f["rule"] for f in fast_record["findings"]] == [f["rule"] for f in slow_record["findings"]]
+
+
+@pytest.mark.parametrize("schema", [{"type": "string", "maxLength": 20}, {"type": "string", "pattern": "^S[0-9]+$"},
+                                    {"type": "string", "minLength": 2, "enum": ["S1", "S2"]}])
+@pytest.mark.parametrize("value", ["S1", "S51080200001", "", " S1", "S1 ", "S" * 20, "S" * 21, "x y", "S2"])
+def test_a_path_parameter_is_judged_as_jsonschema_judges_it(schema, value):
+    """The lane's parameter check (quick check, else jsonschema) answers as jsonschema alone does."""
+    assert _param_check(schema)(value) is Draft4Validator(schema, format_checker=Draft4Validator.FORMAT_CHECKER).is_valid(value)

@@ -35,6 +35,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from reference.transports.http.resolver import FamilyResolver
 from reference.transports.http.specs import JoinedSpec
+from reference.validation.quick import compile_quick
 
 #: The operations served by the lane: the hot paths of issue 12's benchmark.
 HOT = frozenset({"getToken", "imgDld", "saveExamRpotImgIndx"})
@@ -49,7 +50,7 @@ class Lane:
 
     operation: OpenAPIOperation
     pattern: re.Pattern[str]
-    params: dict[str, Any]          # path parameter -> compiled validator of its schema
+    params: dict[str, Callable[[str], bool]]  # path parameter -> whether its schema accepts a value
     schema: dict[str, Any]          # the application/json body schema (the object Connexion validates)
     required: bool
     function: Callable[..., Any]    # the handler, as Connexion resolves it
@@ -64,9 +65,19 @@ class Lane:
         if match is None:
             return None
         found = match.groupdict()
-        if any(not v.is_valid(found[name]) for name, v in self.params.items()):
+        if any(not valid(found[name]) for name, valid in self.params.items()):
             return None
         return found
+
+
+def _param_check(schema: dict[str, Any]) -> Callable[[str], bool]:
+    """Whether a path parameter's value is one its schema accepts: jsonschema's answer, asked only
+    when the quick check (``reference.validation.quick``) does not already know it is valid."""
+    validator = Draft4Validator(schema, format_checker=Draft4Validator.FORMAT_CHECKER)
+    quick = compile_quick(schema, validator)
+    if quick is None:
+        return validator.is_valid
+    return lambda value: quick(value) or validator.is_valid(value)
 
 
 def _lane(joined: JoinedSpec, resolver: FamilyResolver, jsonifier: Jsonifier, path: str, method: str) -> Lane | None:
@@ -86,8 +97,7 @@ def _lane(joined: JoinedSpec, resolver: FamilyResolver, jsonifier: Jsonifier, pa
     function = op.function
     signature = inspect.signature(function)
     return Lane(operation=op, pattern=re.compile(regex),
-                params={p["name"]: Draft4Validator(p["schema"], format_checker=Draft4Validator.FORMAT_CHECKER)
-                        for p in params},
+                params={p["name"]: _param_check(p["schema"]) for p in params},
                 schema=op.body_schema("application/json"), required=bool(op.request_body.get("required", False)),
                 function=function, takes_body="body" in signature.parameters,
                 is_async=asyncio.iscoroutinefunction(function),

@@ -15,7 +15,9 @@ Inspecting a large body runs in a worker thread, never on the event loop.
 """
 from __future__ import annotations
 
+import codecs
 import json
+import sys
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -62,6 +64,22 @@ def too_deep(body: Any, limit: int) -> bool:
     return False
 
 
+#: Encodings in which ``[`` and ``{`` are always the bytes ``[`` and ``{`` (a multi-byte character
+#: never hides one; a byte that is not one of them may still be counted: only ever more).
+_ASCII_BRACKETS = frozenset({"utf-8", "ascii"})
+
+
+def _brackets(raw: bytes, encoding: str) -> int:
+    """An upper bound of ``raw``'s nesting depth: its opening brackets (each level needs one), so a
+    body with no more than ``limits.json_depth`` of them is not walked by ``too_deep``; in another
+    encoding, a number over any limit."""
+    try:
+        ascii_brackets = codecs.lookup(encoding).name in _ASCII_BRACKETS
+    except LookupError:
+        ascii_brackets = False
+    return raw.count(b"[") + raw.count(b"{") if ascii_brackets else sys.maxsize
+
+
 def _over_json_length(body: Any, schema: dict[str, Any]) -> list[Finding]:
     """A node over its ``x-imgcloud-max-json-length`` (the seeds' 字符型 40000): its finding
     alone, so the envelope is refused without inspecting every row of an oversized node."""
@@ -69,8 +87,10 @@ def _over_json_length(body: Any, schema: dict[str, Any]) -> list[Finding]:
         return []
     for name, sub in (schema.get("properties") or {}).items():
         limit = sub.get("x-imgcloud-max-json-length") if isinstance(sub, dict) else None
+        if not limit:
+            continue
         node = next((v for k, v in body.items() if isinstance(k, str) and k.strip() == name), None)
-        if limit and isinstance(node, (list, dict)):
+        if isinstance(node, (list, dict)):
             length = len(json.dumps(node, ensure_ascii=False, separators=(",", ":")))
             if length > limit:
                 return [RULES.finding("SCHEMA-MAXLENGTH", path=name, length=length, limit=limit)]
@@ -145,7 +165,7 @@ def make_body_validator(config: Config) -> type[JSONRequestBodyValidator]:
                 raise NativeError([RULES.finding("HTTP-JSON-DEPTH", limit=limits.json_depth)]) from None
             if body is None:
                 raise NativeError([RULES.finding("HTTP-JSON-NULL")])
-            if too_deep(body, limits.json_depth):
+            if _brackets(raw, self._encoding) > limits.json_depth and too_deep(body, limits.json_depth):
                 raise NativeError([RULES.finding("HTTP-JSON-DEPTH", limit=limits.json_depth)])
             return body
 
