@@ -15,8 +15,9 @@ requests/s, median and p99 latency, and ours / anchor.
   the bodies of every instance in turn;
 - ``getToken``: one hospital's uid and key (after 30 a day the answer is 11004: that is the path
   measured, a serialised write, as a vendor's load test would hit it);
-- ``saveExamRpotImgIndx``: one valid row per request, a new msgid each (no replay), the province's
-  background pull of each index included.
+- ``saveExamRpotImgIndx``: one valid row per request, a new msgid each (no replay); the row is the
+  same every time, so the province pulls it again only as ``nhsa_index.service`` decides (a failed
+  pull at most once a second: the row names an exam the served centre does not hold).
 """
 from __future__ import annotations
 
@@ -40,6 +41,7 @@ from reference.config import load_config
 from reference.national.request import envelope
 from sim.demo import demo_index_rows
 from sim.localnet import free_port
+from sim.scenario.server import with_public_url
 
 ANCHOR = """
 import sys
@@ -95,7 +97,10 @@ def _bodies(base: str, tmp: Path, count: int) -> dict[str, tuple[str, list[str]]
     inst = cfg.institution("H51080200011")
     assert inst is not None
     token = [json.dumps({"uid": inst.code, "appSecret": cfg.secret_for(inst)})]
-    centre, rows = demo_index_rows(cfg, 1, on=date.today(), seed=11)
+    # the row's imgDldLink names the served sandbox's centre (not the default public URL's port 8000,
+    # where anything else listening on this machine would be pulled from); it indexes an exam the
+    # centre does not hold, so its pull fails at the list — re-pulled at most once a second
+    centre, rows = demo_index_rows(with_public_url(cfg, base), 1, on=date.today(), seed=11)
     now = datetime.now()
     saves = [json.dumps(envelope(cfg, centre, "saveExamRpotImgIndx", rows, now=now - timedelta(seconds=1 + i // 10000),
                                  sequence=i % 10000), ensure_ascii=False) for i in range(count)]
