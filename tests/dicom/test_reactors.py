@@ -101,7 +101,7 @@ def test_the_scp_queues_connections_for_many_workstations(tmp_path: Path) -> Non
 
 def test_the_association_server_never_runs_a_full_collection(tmp_path: Path, monkeypatch) -> None:
     """pynetdicom's ``service_actions`` ran ``gc.collect()`` (all generations, the GIL held for the
-    whole process: ~0.3 s in a served sandbox) every 60 connections or 0.5 s polls; the patched
+    whole process: ~0.2 s in a served sandbox) every 60 connections or 0.5 s polls; the patched
     one collects the young generations, where association threads' cycles are."""
     generations: list[int] = []
     collect = gc.collect

@@ -306,15 +306,16 @@ def _read_pdu_data(self: Any) -> None:
 # -- the association server under load ------------------------------------------------------------
 #: Connections the kernel queues for an SCP before its acceptor takes them.  socketserver's 5
 #: overflowed with 20 load-test workstations opening associations at once on a busy machine: the
-#: kernel dropped the surplus SYNs and each of those clients waited the 1 s TCP retransmission
-#: (C-FIND tails of ~1.05 s, mostly in association set-up).  128: Linux's default ``somaxconn``.
+#: kernel dropped the surplus SYNs and each of those clients waited the 1 s TCP retransmission (30
+#: clients opening associations back to back: 10 % of set-ups over 0.9 s with 5, none with 128).
+#: 128: Linux's default ``somaxconn``.
 LISTEN_BACKLOG = 128
 
 
 def _young_collection(self: Any) -> None:
     """``AssociationServer.service_actions`` (called by ``serve_forever`` after each accepted
     connection and each 0.5 s poll): every 60th call pynetdicom runs ``gc.collect()``, a full
-    collection holding the GIL for the whole process — ~0.3 s each in the served sandbox, whose
+    collection holding the GIL for the whole process — ~0.2 s each in the served sandbox, whose
     heap is large (3 SCPs do it; with ``--workers 1`` its HTTP server stalls too), 5 % of the SCP
     process's time under a 20-workstation load.  What it is for — association threads' reference
     cycles — is young: collecting generations 0 and 1 frees them; the interpreter's own
