@@ -26,11 +26,11 @@ the report when it runs on this machine.
 from __future__ import annotations
 
 import json
-import logging
 import os
 import platform
 import random
 import re
+import subprocess
 import sys
 import time
 from datetime import datetime
@@ -40,6 +40,8 @@ from typing import Any
 import gevent
 import locust
 import yaml
+from gevent.event import AsyncResult
+from gevent.lock import Semaphore
 from locust import HttpUser, User, between, events, task
 from locust.env import Environment
 from locust.runners import MasterRunner, WorkerRunner
@@ -62,7 +64,6 @@ def _data() -> dict[str, Any]:
 
 
 DATA = _data()
-logging.getLogger("pynetdicom").setLevel(logging.WARNING)  # one INFO line per C-STORE of a C-GET otherwise
 
 
 def _profile(name: str) -> dict[str, Any]:
@@ -72,6 +73,13 @@ def _profile(name: str) -> dict[str, Any]:
 def _wait(name: str) -> Any:
     low, high = _profile(name).get("wait", [1.0, 3.0])
     return between(float(low), float(high))
+
+
+def _why(response: Any) -> str:
+    """A failed reply in a line: its status and head, or the connection error when there was no reply."""
+    if not response.status_code and response.error is not None:
+        return f"HTTP 0 {response.error!r}"[:240]
+    return f"HTTP {response.status_code} {response.text[:200]}"
 
 
 def _ok_envelope(response: Any, code: int) -> bool:
@@ -92,7 +100,7 @@ class ProvinceUser(HttpUser):
         with self.client.post(path, json={"hiImgIndx": hi, "serviceName": "queryImgCaheFileSn"},
                               name="queryImgCaheFileSn", catch_response=True) as listing:
             if not _ok_envelope(listing, 0):
-                listing.failure(f"queryImgCaheFileSn: HTTP {listing.status_code} {listing.text[:200]}")
+                listing.failure(f"queryImgCaheFileSn: {_why(listing)}")
                 return
             files = listing.json()["data"]["imgFileSnList"]
         k = int(_profile("province").get("images_per_pull", 0)) or len(files)
@@ -100,7 +108,7 @@ class ProvinceUser(HttpUser):
             with self.client.post(path, json={"hiImgIndx": hi, "imgFileSn": entry, "serviceName": "queryImgCahe"},
                                   name="queryImgCahe", catch_response=True) as reply:
                 if not _ok_envelope(reply, 0) or b"fileContent" not in reply.content:
-                    reply.failure(f"queryImgCahe: HTTP {reply.status_code} {reply.text[:200]}")
+                    reply.failure(f"queryImgCahe: {_why(reply)}")
 
 
 class DoctorUser(HttpUser):
@@ -116,7 +124,7 @@ class DoctorUser(HttpUser):
                               catch_response=True) as reply:
             pdf = reply.headers.get("content-type", "").startswith("application/pdf")
             if reply.status_code != 200 or not (pdf or _ok_envelope(reply, 200)):
-                reply.failure(f"{operation}: HTTP {reply.status_code} {reply.text[:200]}")
+                reply.failure(f"{operation}: {_why(reply)}")
                 return None
             return None if pdf else reply.json()
 
@@ -134,7 +142,7 @@ class DoctorUser(HttpUser):
         if film is not None:
             with self.client.get(str(film["datas"]), name="filmPage", catch_response=True) as page:
                 if page.status_code != 200 or b"<img" not in page.content:
-                    page.failure(f"filmPage: HTTP {page.status_code}")
+                    page.failure(f"filmPage: {_why(page)}")
 
 
 class WadoUser(HttpUser):
@@ -151,46 +159,98 @@ class WadoUser(HttpUser):
                   "objectUID": entry["instUuid"], "contentType": "application/dicom"}
         with self.client.get(f"/hospital/{exam['hospital']}/wado", params=params, name="WADO", catch_response=True) as reply:
             if reply.status_code != 200 or reply.content[128:132] != b"DICM":
-                reply.failure(f"WADO: HTTP {reply.status_code} {reply.text[:200]}")
+                reply.failure(f"WADO: {_why(reply)}")
+
+
+class DicomAgent:
+    """``dicom_agent.py`` as a child process of this one: pynetdicom on real threads, out of this
+    process's gevent hub (why: that module's docstring).  Started on first use; each request is
+    a JSON line, each reply is matched to its waiting greenlet by id."""
+
+    def __init__(self) -> None:
+        self.proc: Any = None
+        self.waiting: dict[int, AsyncResult] = {}
+        self.next_id = 0
+        self.lock = Semaphore()
+
+    def _start(self) -> Any:
+        if self.proc is None or self.proc.poll() is not None:
+            self.proc = subprocess.Popen([sys.executable, str(HERE / "dicom_agent.py")], stdin=subprocess.PIPE,
+                                         stdout=subprocess.PIPE, text=True, bufsize=1)
+            gevent.spawn(self._read, self.proc)
+        return self.proc
+
+    def _read(self, proc: Any) -> None:
+        for line in proc.stdout:
+            reply = json.loads(line)
+            waiter = self.waiting.pop(reply.pop("id"), None)
+            if waiter is not None:
+                waiter.set(reply)
+        for waiter in list(self.waiting.values()):  # the agent ended: nothing more will come
+            waiter.set({"ms": 0.0, "length": 0, "error": f"DICOM agent ended (exit {proc.wait()})"})
+        self.waiting.clear()
+
+    def call(self, request: dict[str, Any], timeout: float) -> dict[str, Any]:
+        result = AsyncResult()
+        with self.lock:
+            proc = self._start()
+            self.next_id += 1
+            self.waiting[self.next_id] = result
+            proc.stdin.write(json.dumps({"id": self.next_id, **request}) + "\n")
+            proc.stdin.flush()
+        reply: dict[str, Any] = result.get(timeout=timeout)
+        return reply
+
+    def pid(self) -> int | None:
+        return self.proc.pid if self.proc is not None and self.proc.poll() is None else None
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.stdin.close()  # the agent ends when its input does
+            try:
+                self.proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+
+
+AGENT = DicomAgent()
 
 
 class DicomUser(User):
-    """A workstation: C-FIND the study, then C-GET its instances (our DICOM client, one association each)."""
+    """A workstation: C-FIND the study, then C-GET its instances (our DICOM client, one association
+    each, run by ``DicomAgent`` on real threads; the time is the client's, measured there)."""
 
     weight = int(_profile("dicom").get("weight", 1))
     wait_time = _wait("dicom")
+    timeout = 30.0
 
-    def _fire(self, name: str, start: float, length: int, error: str | None) -> None:
+    def _call(self, name: str, request: dict[str, Any]) -> bool:
+        conf = DATA["dicom"]
+        request = {**request, "peer": {"ae": conf["calledAe"], "host": conf["host"], "port": int(conf["port"])},
+                   "calling": conf["callingAe"], "timeout": self.timeout}
+        start = time.perf_counter()
+        try:
+            reply = AGENT.call(request, timeout=4 * self.timeout + 10)
+        except gevent.Timeout:
+            reply = {"ms": (time.perf_counter() - start) * 1000, "length": 0, "error": f"{name}: no answer from the DICOM agent"}
         self.environment.events.request.fire(
-            request_type="DICOM", name=name, response_time=(time.perf_counter() - start) * 1000, response_length=length,
-            exception=RuntimeError(error) if error else None, context={})
+            request_type="DICOM", name=name, response_time=reply["ms"], response_length=reply["length"],
+            exception=RuntimeError(reply["error"]) if reply["error"] else None, context={})
+        return not reply["error"]
 
     @task
     def find_then_get(self) -> None:
-        from reference.transports.dicom.client import DicomClient, Peer, study_identifier
-
-        conf = DATA["dicom"]
-        peer = Peer(conf["calledAe"], conf["host"], int(conf["port"]))
-        client = DicomClient(None, calling=conf["callingAe"], timeout=30)
         exam = random.choice(DATA["centreExams"])
-        start = time.perf_counter()
-        found = client.find(peer, study_identifier(exam["studyUid"], PatientID="", NumberOfStudyRelatedInstances=""))
-        error = None if found.ok and found.matches else f"C-FIND: {found.association} {found.reason} status {found.status}"
-        self._fire("C-FIND", start, len(found.matches), error)
-        if error:
+        if not self._call("C-FIND", {"op": "find", "study": exam["studyUid"]}):
             return
         cap = int(_profile("dicom").get("max_instances", 0))
         series_uid = random.choice(exam["files"])["snUuid"]
         series = [f for f in exam["files"] if f["snUuid"] == series_uid]
         if cap and len(exam["files"]) > cap:
-            ident = study_identifier(exam["studyUid"], "IMAGE", SeriesInstanceUID=series[0]["snUuid"])
-            ident.SOPInstanceUID = [f["instUuid"] for f in series[:cap]]
+            self._call("C-GET", {"op": "get", "study": exam["studyUid"], "series": series_uid,
+                                 "instances": [f["instUuid"] for f in series[:cap]]})
         else:
-            ident = study_identifier(exam["studyUid"])
-        start = time.perf_counter()
-        got = client.get(peer, ident)
-        error = None if got.ok and got.files else f"C-GET: {got.association} {got.reason} status {got.status} {got.counts}"
-        self._fire("C-GET", start, sum(len(f) for f in got.files), error)
+            self._call("C-GET", {"op": "get", "study": exam["studyUid"]})
 
 
 # -- time series, resources, thresholds and the report -------------------------------------------
@@ -272,8 +332,20 @@ def _cpu_times() -> dict[str, Any]:
         except (OSError, IndexError):
             continue
     own = os.times()
-    return {"busy": sum(values) - values[3] - values[4], "all": sum(values), "own": own.user + own.system,
+    agent = _jiffies(AGENT.pid()) / os.sysconf("SC_CLK_TCK")  # the DICOM agent works for this process
+    return {"busy": sum(values) - values[3] - values[4], "all": sum(values), "own": own.user + own.system + agent,
             "server": server, "rss": rss, "named": bool(os.environ.get("IMGCLOUD_LOAD_SERVER_PIDS"))}
+
+
+def _jiffies(pid: int | None) -> int:
+    """User + system CPU of a live process, in clock ticks (0 when there is none)."""
+    if pid is None:
+        return 0
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return int(fields[11]) + int(fields[12])
+    except (OSError, IndexError):
+        return 0
 
 
 def _utilisation(before: dict[str, Any], after: dict[str, Any], seconds: float) -> dict[str, Any]:
@@ -339,10 +411,11 @@ def _run(environment: Environment) -> dict[str, Any]:
 @events.quitting.add_listener
 def _on_quitting(environment: Environment, **_: Any) -> None:
     """Thresholds checked once, where the whole run's figures are (local runner or master)."""
+    if SAMPLER is not None:
+        SAMPLER.sample()  # before the DICOM agent goes: its CPU counts as the load generator's
+    AGENT.stop()
     if isinstance(environment.runner, WorkerRunner):
         return
-    if SAMPLER is not None:
-        SAMPLER.sample()
     run = _run(environment)
     checks = signoff.evaluate(run, signoff.load_thresholds(THRESHOLDS_PATH))
     for check in checks:

@@ -1,9 +1,12 @@
 """The event-driven reactors and the sender-written messages (``reference/transports/dicom/reactors.py``,
 ``patches._deliver``): many exchanges back to back in one association are each answered and
 recorded, a requestor's own association thread never takes the response its sender waits for,
-writes on one socket never interleave, and an idle association still notices its network timeout."""
+writes on one socket never interleave, an idle association still notices its network timeout,, and the
+association server holds up under many workstations
+(its listen backlog, no full garbage collections)."""
 from __future__ import annotations
 
+import gc
 import threading
 import time
 from pathlib import Path
@@ -86,3 +89,25 @@ def test_an_idle_association_still_times_out(tmp_path: Path) -> None:
         assert not assoc.is_established
         assert time.monotonic() < deadline
         assert reactors.IDLE_WAIT < 0.3
+
+
+def test_the_scp_queues_connections_for_many_workstations(tmp_path: Path) -> None:
+    """socketserver's listen backlog of 5 overflowed under 20 workstations at once (dropped SYNs:
+    a 1 s TCP retransmission each); the SCPs listen with ``LISTEN_BACKLOG``."""
+    with dicom_sandbox(tmp_path / "home") as (_sandbox, scps):
+        for scp in scps.values():
+            assert scp.server.request_queue_size == patches.LISTEN_BACKLOG >= 128
+
+
+def test_the_association_server_never_runs_a_full_collection(tmp_path: Path, monkeypatch) -> None:
+    """pynetdicom's ``service_actions`` ran ``gc.collect()`` (all generations, the GIL held for the
+    whole process: ~0.2 s in a served sandbox) every 60 connections or 0.5 s polls; the patched
+    one collects the young generations, where association threads' cycles are."""
+    generations: list[int] = []
+    collect = gc.collect
+    monkeypatch.setattr(gc, "collect", lambda generation=2: generations.append(generation) or collect(0))
+    with dicom_sandbox(tmp_path / "home") as (_sandbox, scps):
+        server = scps["hospital"].server
+        for _ in range(200):
+            server.service_actions()
+    assert generations and max(generations) < 2, generations

@@ -157,3 +157,38 @@ def test_prepare_check_reads_a_target_without_filling_it(target: dict[str, Path 
     too_many = subprocess.run([*args, "--exams", "150", "-o", str(tmp_path / "no.json")], capture_output=True, text=True,
                               timeout=300)
     assert too_many.returncode == 1 and "150 wanted" in too_many.stderr and not (tmp_path / "no.json").exists()
+
+
+def test_dicom_agent_answers_each_request_by_id(target: dict[str, Path | str]):
+    """``DicomUser`` hands its C-FIND and C-GET to ``loadtests/dicom_agent.py`` (pynetdicom on real
+    threads, out of locust's gevent hub): requests in as JSON lines, all sent before any answer
+    is read, each answered by id with the client's own time and what came back; a refused
+    association and an unknown operation are that request's error; the agent ends with its input."""
+    data = json.loads(Path(target["data"]).read_text(encoding="utf-8"))
+    conf, exam = data["dicom"], data["centreExams"][0]
+    base = {"peer": {"ae": conf["calledAe"], "host": conf["host"], "port": conf["port"]}, "calling": conf["callingAe"],
+            "timeout": 30, "study": exam["studyUid"]}
+    first = exam["files"][0]
+    agent = subprocess.Popen([sys.executable, str(ROOT / "loadtests" / "dicom_agent.py")], stdin=subprocess.PIPE,
+                             stdout=subprocess.PIPE, text=True, bufsize=1)
+    try:
+        assert agent.stdin is not None and agent.stdout is not None
+        for request in ({"id": 1, "op": "find", **base}, {"id": 2, "op": "get", **base},
+                        {"id": 3, "op": "get", **base, "series": first["snUuid"], "instances": [first["instUuid"]]},
+                        {"id": 4, "op": "find", **base, "peer": {**base["peer"], "ae": "NOT_THE_PACS"}},
+                        {"id": 5, "op": "echo"}):
+            agent.stdin.write(json.dumps(request) + "\n")  # all sent before any answer is read: concurrent
+        agent.stdin.flush()
+        replies = {r["id"]: r for r in (json.loads(agent.stdout.readline()) for _ in range(5))}
+        agent.stdin.close()
+        assert agent.wait(timeout=30) == 0
+    finally:
+        if agent.poll() is None:
+            agent.kill()
+            agent.wait()
+        agent.stdout.close()  # type: ignore[union-attr]
+    assert replies[1]["error"] is None and replies[1]["length"] == 1 and replies[1]["ms"] > 0
+    assert replies[2]["error"] is None and replies[2]["length"] > 128 * len(exam["files"])
+    assert replies[3]["error"] is None and 0 < replies[3]["length"] <= replies[2]["length"]
+    assert str(replies[4]["error"]).startswith("C-FIND: rejected"), replies[4]
+    assert replies[5] == {"id": 5, "ms": 0.0, "length": 0, "error": "unknown op 'echo'"}

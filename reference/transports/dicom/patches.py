@@ -5,7 +5,7 @@ importing this module changes nothing.
 pynetdicom is pinned to 3.0.x (``pyproject.toml``): each patch replaces one internal whose
 shape is that release's, and ``install()`` refuses another minor version rather than send
 wrong bytes.  ``tests/dicom/test_net.py`` checks the encoders byte for byte against
-pynetdicom's own.  What is replaced (twelve internals and one setting):
+pynetdicom's own.  What is replaced (thirteen internals and two settings):
 
 1. ``_config.STORE_SEND_CHUNKED_DATASET``: files sent by path are streamed, not decoded
    (and ``LOG_REQUEST_IDENTIFIERS`` / ``LOG_RESPONSE_IDENTIFIERS`` / ``LOG_HANDLER_LEVEL``: pynetdicom
@@ -22,10 +22,14 @@ pynetdicom's own.  What is replaced (twelve internals and one setting):
 9. ``DULServiceProvider._read_pdu_data``: the PDU length bounded before it is read (a peer
    announcing 1 GiB is aborted, not allocated for);
 10. to 13. ``DULServiceProvider.run_reactor`` and ``send_pdu``, ``Association._run_reactor`` and
-   ``kill``: event-driven instead of polling every 1 ms (``reactors.py``).
+   ``kill``: event-driven instead of polling every 1 ms (``reactors.py``);
+14. ``AssociationServer.service_actions``: a young-generation garbage collection where pynetdicom
+   runs a full one (``_young_collection``), and ``AssociationServer.request_queue_size``: a listen
+   backlog of ``LISTEN_BACKLOG`` instead of socketserver's 5 (``scp.py`` serves from it).
 """
 from __future__ import annotations
 
+import gc
 import logging
 import socket
 import struct
@@ -35,7 +39,7 @@ from typing import Any
 import pynetdicom
 from pydicom.dataset import Dataset
 from pydicom.multival import MultiValue
-from pynetdicom import _config, association, dimse, dimse_messages, dul, evt, fsm
+from pynetdicom import _config, association, dimse, dimse_messages, dul, evt, fsm, transport
 from pynetdicom.pdu_primitives import P_DATA
 from pynetdicom.transport import AssociationSocket
 
@@ -299,6 +303,30 @@ def _read_pdu_data(self: Any) -> None:
     self._recv_pdu.put(pdu)
 
 
+# -- the association server under load ------------------------------------------------------------
+#: Connections the kernel queues for an SCP before its acceptor takes them.  socketserver's 5
+#: overflowed with 20 load-test workstations opening associations at once on a busy machine: the
+#: kernel dropped the surplus SYNs and each of those clients waited the 1 s TCP retransmission (30
+#: clients opening associations back to back: 10 % of set-ups over 0.9 s with 5, none with 128).
+#: 128: Linux's default ``somaxconn``.
+LISTEN_BACKLOG = 128
+
+
+def _young_collection(self: Any) -> None:
+    """``AssociationServer.service_actions`` (called by ``serve_forever`` after each accepted
+    connection and each 0.5 s poll): every 60th call pynetdicom runs ``gc.collect()``, a full
+    collection holding the GIL for the whole process — ~0.2 s each in the served sandbox, whose
+    heap is large (3 SCPs do it; with ``--workers 1`` its HTTP server stalls too), 5 % of the SCP
+    process's time under a 20-workstation load.  What it is for — association threads' reference
+    cycles — is young: collecting generations 0 and 1 frees them; the interpreter's own
+    thresholds still run the full collections."""
+    if self._gc[0] >= self._gc[1]:
+        gc.collect(1)
+        self._gc[0] = 0
+        return
+    self._gc[0] += 1
+
+
 def install() -> None:
     """Install every patch, once per process (idempotent, thread-safe)."""
     global _installed
@@ -326,5 +354,7 @@ def install() -> None:
         AssociationSocket.recv = _recv  # type: ignore[method-assign]
         AssociationSocket.send = _send_locked  # type: ignore[method-assign]
         dul.DULServiceProvider._read_pdu_data = _read_pdu_data  # type: ignore[method-assign]
+        transport.AssociationServer.service_actions = _young_collection  # type: ignore[method-assign]
+        transport.AssociationServer.request_queue_size = LISTEN_BACKLOG
         reactors.install()
         _installed = True
