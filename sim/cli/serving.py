@@ -18,6 +18,9 @@ from reference.sandbox import Sandbox
 from reference.storage import Database
 from reference.storage.problems import storage_problem
 
+#: seconds an idle kept-alive HTTP connection stays open (uvicorn's default is 5)
+KEEP_ALIVE_S = 30
+
 
 class StartError(Exception):
     """The sandbox cannot start; the message says what to do."""
@@ -93,8 +96,12 @@ class Http:
         from uvicorn.supervisors import Multiprocess
 
         host, port = self.sock.getsockname()[:2]
+        # keep-alive 30 s, not uvicorn's 5: a client's pool keeps an idle connection 5 s too (httpx's
+        # default), so a request sent just then met a connection closing under it (a load test's
+        # failure, not the vendor's); longer here, the client closes first.  No access log: the
+        # exchange log records every request (and "warning" hid it anyway, after formatting).
         config = uvicorn.Config("sim.server:asgi_factory", factory=True, host=host, port=port, workers=self.workers,
-                                log_level="warning")
+                                log_level="warning", access_log=False, timeout_keep_alive=KEEP_ALIVE_S)
         server = uvicorn.Server(config)
         if self.workers > 1:
             try:

@@ -8,8 +8,10 @@ from __future__ import annotations
 import json
 import os
 import re
+import socket
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from xml.etree import ElementTree as ET
@@ -192,3 +194,30 @@ def test_dicom_agent_answers_each_request_by_id(target: dict[str, Path | str]):
     assert replies[3]["error"] is None and 0 < replies[3]["length"] <= replies[2]["length"]
     assert str(replies[4]["error"]).startswith("C-FIND: rejected"), replies[4]
     assert replies[5] == {"id": 5, "ms": 0.0, "length": 0, "error": "unknown op 'echo'"}
+
+
+def _health(sock: socket.socket) -> bytes:
+    """One keep-alive GET of the health route on ``sock``; the reply's bytes (b"" when closed)."""
+    sock.sendall(b"GET /_sandbox/health HTTP/1.1\r\nHost: sandbox\r\nConnection: keep-alive\r\n\r\n")
+    reply = b""
+    while b"\r\n\r\n" not in reply:
+        chunk = sock.recv(65536)
+        if not chunk:
+            return reply
+        reply += chunk
+    head, body = reply.split(b"\r\n\r\n", 1)
+    length = int(re.search(rb"(?i)content-length: *(\d+)", head).group(1))  # type: ignore[union-attr]
+    while len(body) < length:
+        body += sock.recv(65536)
+    return reply
+
+
+def test_an_idle_kept_alive_connection_outlives_a_clients_own_five_seconds(target: dict[str, Path | str]):
+    """uvicorn closes an idle kept-alive connection after 5 s by default — as long as httpx and other
+    clients keep one in their pool, so a request sent just then met a connection closing under it
+    (rare failures of a loaded load test).  ``imgcloud serve`` keeps it longer: the client closes first."""
+    host, port = str(target["base"]).removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as sock:
+        assert _health(sock).startswith(b"HTTP/1.1 200")
+        time.sleep(6.5)
+        assert _health(sock).startswith(b"HTTP/1.1 200"), "the server closed the idle connection"
