@@ -1,12 +1,15 @@
 """The hot paths of issue 12 beside their anchor, in one run (a script, not a test).
 
-Orthanc and nginx are not installed here, so the anchor is a minimal Starlette app served by the
-same uvicorn (one worker, same flags) in its own process: ``POST /json`` answers a small JSON
+The anchor is a minimal Starlette app served by the same uvicorn (one worker, same flags) in its
+own process: ``POST /json`` answers a small JSON
 body (the anchor of ``getToken`` and ``saveExamRpotImgIndx``), ``POST /file`` sends the same
 bytes ``queryImgCahe`` sends, from a file (a static file, held in memory).  The sandbox is ``imgcloud
 serve`` in its own process.  Each path is driven by wrk (Debian package ``wrk``) with the same
 threads, connections and duration, the sandbox and the anchor alternating rounds; printed:
-requests/s, median and p99 latency, and ours / anchor.
+requests/s, median and p99 latency, and ours / anchor.  Where Orthanc is installed (Debian package
+``orthanc``; ``--no-orthanc`` skips it), ``queryImgCahe`` is also set beside the issue's own anchor,
+a private Orthanc sending the same DICOM file (``GET /instances/{id}/file``, ~514 KB: the sandbox's
+reply is that file base64-encoded in the JSON envelope seeds/000 §1.4 prescribes, ~685 KB).
 
     .venv/bin/python loadtests/hotpath_bench.py [--seconds 8] [--connections 16] [--rounds 2]
         [--workers 1] [--src DIR]      # --src: serve the sandbox from another source tree (a "before")
@@ -22,6 +25,7 @@ requests/s, median and p99 latency, and ours / anchor.
 from __future__ import annotations
 
 import argparse
+import base64
 import json
 import os
 import re
@@ -29,11 +33,14 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
+import orthanc_anchor  # beside this file
 from imgdld_bench import LUA  # beside this file: the same wrk script (a body per line, in turn)
 from serving import serving  # beside this file
 
@@ -121,6 +128,30 @@ def _wrk(base: str, path: str, bodies: list[str], seconds: int, connections: int
             "non2xx": float(non2xx.group(1)) if non2xx else 0.0}
 
 
+def _wrk_get(url: str, seconds: int, connections: int) -> dict[str, float]:
+    """wrk GET of one URL (Orthanc's ``/instances/{id}/file``)."""
+    out = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", url],
+                         capture_output=True, text=True, check=True).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    lat = dict(re.findall(r"^\s+(50|99)%\s+([\d.]+\w+)", out, re.M))
+    return {"rps": rps, "p50": _ms(lat.get("50", "0ms")), "p99": _ms(lat.get("99", "0ms"))}
+
+
+@contextmanager
+def _orthanc(tmp: Path, enabled: bool) -> Iterator[str | None]:
+    """The URL of the CT file in a private Orthanc (``GET /instances/{id}/file``, the issue's anchor
+    for ``queryImgCahe``): the very file whose reply the sandbox sends; None without Orthanc."""
+    server = orthanc_anchor.start(tmp / "orthanc", free_port(), free_port(), {}) if enabled else None
+    if server is None:
+        yield None
+        return
+    try:
+        data = base64.b64decode(json.loads((tmp / "reply.json").read_bytes())["data"]["fileContent"])
+        yield f"{server.url}/instances/{server.upload(data)}/file"
+    finally:
+        server.stop()
+
+
 def _ms(text: str) -> float:
     value, unit = re.match(r"([\d.]+)(\w+)", text).groups()  # type: ignore[union-attr]
     return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[unit]
@@ -134,6 +165,8 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--src", help="serve the sandbox from this source tree (e.g. a checkout of main: the 'before')")
     parser.add_argument("--paths", nargs="*", default=["queryImgCahe", "getToken", "saveExamRpotImgIndx"])
+    parser.add_argument("--no-orthanc", action="store_true",
+                        help="queryImgCahe beside the Starlette anchor only, even when Orthanc is installed")
     args = parser.parse_args()
     if not shutil.which("wrk"):
         raise SystemExit("needs wrk (apt-get install wrk)")
@@ -152,16 +185,22 @@ def main() -> None:
             print(f"{'path':<22} {'ours req/s':>10} {'p50 ms':>8} {'p99 ms':>8} {'anchor req/s':>13} {'p50 ms':>8} {'ratio':>7}")
             for name in args.paths:
                 path, bodies = paths[name]
-                ours, theirs = [], []
+                ours, theirs, orthanc = [], [], []
                 anchor_path = "/file" if name == "queryImgCahe" else "/json"
-                for _ in range(args.rounds):
-                    ours.append(_wrk(base, path, bodies, args.seconds, args.connections, tmp))
-                    theirs.append(_wrk(anchor, anchor_path, bodies[:50], args.seconds, args.connections, tmp))
+                with _orthanc(tmp, name == "queryImgCahe" and not args.no_orthanc) as orthanc_url:
+                    for _ in range(args.rounds):
+                        ours.append(_wrk(base, path, bodies, args.seconds, args.connections, tmp))
+                        theirs.append(_wrk(anchor, anchor_path, bodies[:50], args.seconds, args.connections, tmp))
+                        if orthanc_url:
+                            orthanc.append(_wrk_get(orthanc_url, args.seconds, args.connections))
                 best, top = max(ours, key=lambda r: r["rps"]), max(theirs, key=lambda r: r["rps"])
                 note = f"  ({best['non2xx']:.0f} non-2xx)" if best["non2xx"] else ""
                 print(f"{name:<22} {best['rps']:>10.0f} {best['p50']:>8.1f} {best['p99']:>8.1f} {top['rps']:>13.0f} "
                       f"{top['p50']:>8.2f} {best['rps'] / top['rps']:>7.3f}{note}")
-
+                if orthanc:
+                    o = max(orthanc, key=lambda r: r["rps"])
+                    print(f"{'  vs Orthanc (file GET)':<22} {best['rps']:>10.0f} {best['p50']:>8.1f} {best['p99']:>8.1f} "
+                          f"{o['rps']:>13.0f} {o['p50']:>8.2f} {best['rps'] / o['rps']:>7.3f}")
 
 if __name__ == "__main__":
     main()
