@@ -307,7 +307,8 @@ def _percentile(times: dict[int, int], total: int, q: float) -> float | None:
 
 
 def _server_pids() -> list[int]:
-    pids = [int(p) for p in os.environ.get("IMGCLOUD_LOAD_SERVER_PIDS", "").split()]
+    """``IMGCLOUD_LOAD_SERVER_PIDS`` (separated by spaces or commas) and their children."""
+    pids = [int(p) for p in os.environ.get("IMGCLOUD_LOAD_SERVER_PIDS", "").replace(",", " ").split()]
     children = []
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
