@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from hotpath_bench import _bodies  # beside this file: the same bodies as the wrk benchmark
+from inprocess import post  # beside this file
 
 from reference.config import load_config
 from reference.sandbox import Sandbox
@@ -31,29 +32,8 @@ from sim.server import create_app
 
 
 async def _one(app: Any, path: str, body: bytes) -> int:
-    """One POST through the ASGI app; its status (the reply is read and dropped)."""
-    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST", "scheme": "http",
-             "path": path, "raw_path": path.encode(), "root_path": "", "query_string": b"",
-             "headers": [(b"host", b"127.0.0.1"), (b"content-type", b"application/json"),
-                         (b"content-length", str(len(body)).encode())],
-             "client": ("127.0.0.1", 50000), "server": ("127.0.0.1", 80)}
-    sent = False
-    status = 0
-
-    async def receive() -> dict[str, Any]:
-        nonlocal sent
-        if sent:
-            await asyncio.sleep(3600)
-        sent = True
-        return {"type": "http.request", "body": body, "more_body": False}
-
-    async def send(message: dict[str, Any]) -> None:
-        nonlocal status
-        if message["type"] == "http.response.start":
-            status = message["status"]
-
-    await app(scope, receive, send)
-    return status
+    """One POST through the ASGI app; its status (the reply is dropped)."""
+    return (await post(app, path, body, keep_body=False))[0]
 
 
 async def _run(app: Any, path: str, bodies: list[bytes], count: int) -> tuple[float, float, dict[int, int]]:

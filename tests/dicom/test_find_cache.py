@@ -68,6 +68,16 @@ def _find(assoc: Any, ds: Dataset) -> tuple[list[Dataset], int]:
     return replies, final
 
 
+def _find_repeatedly(port: int, ds: Dataset, times: int) -> None:
+    """The same C-FIND ``times`` times in one association to the hospital PACS."""
+    assoc = _associate(port)
+    try:
+        for _ in range(times):
+            _find(assoc, ds)
+    finally:
+        assoc.release()
+
+
 def _drop_pacs_study(sandbox: Sandbox, study: str) -> None:
     with sandbox.db.session() as session:
         session.execute(delete(PacsInstance).where(PacsInstance.study_uid == study))
@@ -129,12 +139,7 @@ def test_every_query_is_logged_with_its_identifier_and_matches(env):
             put_in_pacs(sandbox, env["exam"], instances)
     marker = "LOGGED^" + study[-6:]
     query = _study_query(study, StudyDescription="", ReferringPhysicianName=marker)
-    assoc = _associate(env["scps"]["hospital"].port)
-    try:
-        for _ in range(3):
-            _find(assoc, query)
-    finally:
-        assoc.release()
+    _find_repeatedly(env["scps"]["hospital"].port, query, 3)
     sandbox.exchanges.flush()
     logged = [x for x in sandbox.exchanges.query(limit=200, family="hospital-pacs", operation="C-FIND")
               if x["request"].get("ReferringPhysicianName") == marker]
@@ -151,12 +156,7 @@ def test_charset_findings_of_a_query_are_on_every_exchange(env):
     ds = _study_query(study)
     del ds.PatientName
     ds.add_new(0x00100010, "PN", name.encode("gbk"))
-    assoc = _associate(env["scps"]["hospital"].port)
-    try:
-        for _ in range(2):
-            _find(assoc, ds)
-    finally:
-        assoc.release()
+    _find_repeatedly(env["scps"]["hospital"].port, ds, 2)
     sandbox = env["sandbox"]
     sandbox.exchanges.flush()
     named = [x for x in sandbox.exchanges.query(limit=200, family="hospital-pacs", operation="C-FIND")
