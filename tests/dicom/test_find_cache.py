@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 from pydicom.dataset import Dataset
-from pynetdicom import AE
+from pydicom.uid import ExplicitVRLittleEndian, ImplicitVRLittleEndian
+from pynetdicom import AE, evt
 from pynetdicom.sop_class import StudyRootQueryRetrieveInformationModelFind as FIND
 from sqlalchemy import delete, select, text, update
 
@@ -211,6 +212,52 @@ def test_an_answer_cut_short_is_not_kept(env):
     finally:
         sandbox.runtime.set_faults([])
         assoc.release()
+
+
+@pytest.mark.parametrize("charset", ["gb18030", "mislabel-gbk-as-iso-ir-100", "utf8"])
+@pytest.mark.parametrize("syntax", [ImplicitVRLittleEndian, ExplicitVRLittleEndian], ids=["implicit", "explicit"])
+def test_a_kept_reply_goes_out_as_its_sealed_bytes_identical_to_pydicoms(env, monkeypatch, charset, syntax):
+    """Replies with Chinese names (GB18030, GBK mislabelled) and multi-valued elements: the bytes
+    on the wire of a fresh answer and of a kept one are the same, are what pydicom writes for the
+    reply identifier, and the kept one is not written again."""
+    sandbox = env["sandbox"]
+    exam = find_exam("CT", seed=31)
+    instances = make_study(exam, seed=31, instances_per_series=1, charset=charset)
+    put_in_pacs(sandbox, exam, instances)
+    query = _study_query(instances[0].study_uid, PatientName="", StudyDate="", StudyDescription="",
+                         ReferringPhysicianName="", SOPInstanceUID="", ImageType="")
+    query.QueryRetrieveLevel = "IMAGE"
+    del query.NumberOfStudyRelatedInstances
+    received: list[bytes] = []
+
+    def on_recv(event: Any) -> None:
+        data = event.message.data_set
+        if type(event.message).__name__ == "C_FIND_RSP" and data is not None and data.getvalue():
+            received.append(data.getvalue())
+
+    ae = AE(ae_title="PORTAL")
+    ae.add_requested_context(FIND, [syntax])
+    assoc = ae.associate("127.0.0.1", env["scps"]["hospital"].port, ae_title="HOSP_PACS",
+                         evt_handlers=[*NODELAY_HANDLERS, (evt.EVT_DIMSE_RECV, on_recv)])
+    assert assoc.is_established
+    try:
+        with monkeypatch.context() as unsealed:  # as before: pynetdicom writes each reply itself
+            unsealed.setattr(patches.EncodedReply, "seal", lambda self, *_: self)
+            before, _ = _find(assoc, query)
+        sandbox.catalogue.bump()  # the kept unsealed answer forgotten
+        first, _ = _find(assoc, query)  # written once, sealed
+        writes: list[Any] = []
+        written = patches._pynetdicom_encode
+        monkeypatch.setattr(patches, "_pynetdicom_encode", lambda ds, *a: writes.append(ds) or written(ds, *a))
+        again, _ = _find(assoc, query)  # kept: sent as sealed
+    finally:
+        assoc.release()
+    n = len(instances)
+    assert len(first) == n and len(received) == 3 * n and received[:n] == received[n:2 * n] == received[2 * n:]
+    assert not [w for w in writes if isinstance(w, patches.EncodedReply)]  # the kept reply was not written again
+    assert len(first[0].ImageType) > 1 and b"\\" in received[0]  # multi-valued
+    assert [r.to_json_dict() for r in (*before, *again)] == [r.to_json_dict() for r in first] * 2
+    _drop_pacs_study(sandbox, instances[0].study_uid)
 
 
 # -- Database.watch ---------------------------------------------------------------------------------

@@ -24,7 +24,7 @@ from reference.families.hospital.pacs import pacs_catalogue
 from reference.transports.dicom import qr
 from reference.transports.dicom.client import study_identifier
 from reference.transports.dicom.net import EncodedDataset, part10
-from reference.transports.dicom.patches import _encode_command, _frame
+from reference.transports.dicom.patches import _encode_command, _find_rsp_message, _frame, find_rsp_command
 from tests.dicom.helpers import dicom_sandbox, same_dataset, study_in_pacs
 
 pytestmark = pytest.mark.skipif(shutil.which("echoscu") is None, reason="DCMTK is not installed")
@@ -61,6 +61,36 @@ def test_command_sets_are_encoded_as_pydicom_does(primitive):
     msg = table[type(primitive)]()
     msg.primitive_to_message(primitive)
     assert _encode_command(msg.command_set, True, True) == encode(msg.command_set, True, True)
+
+
+def _find_responses() -> Iterator[Any]:
+    for sop in ("1.2.840.10008.5.1.4.1.2.2.1", "1.2.840.10008.5.1.4.1.2.1.1", "1.2.3.45"):  # even, odd lengths
+        for msg_id, status, identifier in ((1, 0xFF00, BytesIO(b"\x08\x00\x52\x00")), (65535, 0xFF01, BytesIO(b"ab")),
+                                           (7, 0x0000, None), (300, 0xFE00, None), (2, 0xC311, None)):
+            rsp = prim.C_FIND()
+            rsp.MessageIDBeingRespondedTo, rsp.AffectedSOPClassUID, rsp.Status = msg_id, sop, status
+            rsp.Identifier = identifier
+            yield rsp
+
+
+@pytest.mark.parametrize("primitive", list(_find_responses()),
+                         ids=lambda p: f"{p.AffectedSOPClassUID}-{p.Status:04X}-{p.MessageIDBeingRespondedTo}")
+def test_find_response_command_sets_are_written_as_pynetdicom_does(primitive):
+    msg = _RSP_TO_MESSAGE[prim.C_FIND]()
+    msg.primitive_to_message(primitive)
+    command = find_rsp_command(primitive)
+    assert command == encode(msg.command_set, True, True)
+    reported = _find_rsp_message(command, primitive.Identifier)  # what EVT_DIMSE_SENT carries
+    assert type(reported) is type(msg) and reported.data_set is msg.data_set
+    assert [(e.tag, e.value) for e in reported.command_set] == [(e.tag, e.value) for e in msg.command_set]
+
+
+def test_other_find_responses_are_left_to_pynetdicom():
+    failed = list(_primitives())[3]  # an error comment and an offending element
+    request = prim.C_FIND()
+    request.MessageID, request.AffectedSOPClassUID, request.Priority = 1, "1.2.3", 0
+    assert find_rsp_command(failed) is None and find_rsp_command(request) is None
+    assert find_rsp_command(next(_primitives())) is None  # another message
 
 
 def test_part10_is_the_encoded_dataset_pynetdicom_builds():

@@ -5,15 +5,17 @@ importing this module changes nothing.
 pynetdicom is pinned to 3.0.x (``pyproject.toml``): each patch replaces one internal whose
 shape is that release's, and ``install()`` refuses another minor version rather than send
 wrong bytes.  ``tests/dicom/test_net.py`` checks the encoders byte for byte against
-pynetdicom's own.  What is replaced (thirteen internals and two settings):
+pynetdicom's own.  What is replaced (fourteen internals and two settings):
 
 1. ``_config.STORE_SEND_CHUNKED_DATASET``: files sent by path are streamed, not decoded
    (and ``LOG_REQUEST_IDENTIFIERS`` / ``LOG_RESPONSE_IDENTIFIERS`` / ``LOG_HANDLER_LEVEL``: pynetdicom
    formats identifiers, messages and PDUs for its log only when its logger shows INFO);
 2. ``AssociationSocket._shutdown_socket``: always close the socket (3.0.4 leaks it when
    ``shutdown()`` raises, as it does on a refused connection);
-3. ``association.encode``: an ``net.EncodedDataset`` goes out as its stored bytes;
-4. ``DIMSEServiceProvider.send_msg``: all P-DATA-TF PDUs of a message framed at once;
+3. ``association.encode``: an ``net.EncodedDataset`` goes out as its stored bytes,
+   and ``service_class.encode``: a sealed ``EncodedReply`` (a kept C-FIND reply) as its bytes;
+4. ``DIMSEServiceProvider.send_msg``: all P-DATA-TF PDUs of a message framed at once, a C-FIND-RSP's
+   command set written from its template (``find_rsp_command``);
 5. and 6. ``fsm.ACTIONS["DT-1"]`` and ``["AR-7"]``: such a framed message written in one call
    (or, established and nothing queued, by the sending thread itself: ``_deliver``);
 7. ``dimse_messages.encode``: command sets (group 0000) written directly;
@@ -34,12 +36,15 @@ import logging
 import socket
 import struct
 import threading
+from io import BytesIO
 from typing import Any
 
 import pynetdicom
 from pydicom.dataset import Dataset
 from pydicom.multival import MultiValue
-from pynetdicom import _config, association, dimse, dimse_messages, dul, evt, fsm, transport
+from pynetdicom import _config, association, dimse, dimse_messages, dul, evt, fsm, service_class, transport
+from pynetdicom.dimse_primitives import C_FIND
+from pynetdicom.dsutils import decode
 from pynetdicom.pdu_primitives import P_DATA
 from pynetdicom.transport import AssociationSocket
 
@@ -88,6 +93,37 @@ def _encode_stored(ds: Dataset, is_implicit_vr: bool, is_little_endian: bool, de
     return _pynetdicom_encode(ds, is_implicit_vr, is_little_endian, deflated)
 
 
+class EncodedReply(Dataset):
+    """A C-FIND reply identifier that carries its own encoding (``seal``): ``encoded``, the bytes
+    pydicom wrote for it once in ``syntax`` (implicit VR, little endian).  A kept reply
+    (``qr.FindCache``) is sent again and again unchanged, so pynetdicom's C-FIND service
+    (``_encode_reply``) sends those bytes instead of writing the data set again for every query;
+    nothing may change the elements once sealed."""
+
+    def seal(self, is_implicit_vr: bool, is_little_endian: bool) -> EncodedReply:
+        """Encode the reply once, as pynetdicom would (``dsutils.encode``); left unsealed when
+        pydicom cannot write it (pynetdicom then fails it as before: 0xC312)."""
+        encoded = _pynetdicom_encode(self, is_implicit_vr, is_little_endian, False)
+        if encoded:
+            self.__dict__["_imgcloud_encoded"] = (is_implicit_vr, is_little_endian, encoded)
+        return self
+
+    @property
+    def encoded(self) -> bytes | None:
+        sealed = self.__dict__.get("_imgcloud_encoded")
+        return sealed[2] if sealed is not None else None
+
+
+def _encode_reply(ds: Dataset, is_implicit_vr: bool, is_little_endian: bool, deflated: bool = False) -> bytes | None:
+    """``pynetdicom.service_class.encode`` (the identifiers of C-FIND and other responses): a sealed
+    ``EncodedReply`` in the syntax it was sealed for goes out as its bytes; anything else is
+    encoded by pynetdicom as before."""
+    sealed = ds.__dict__.get("_imgcloud_encoded") if isinstance(ds, EncodedReply) else None
+    if sealed is not None and not deflated and sealed[0] == is_implicit_vr and sealed[1] == is_little_endian:
+        return sealed[2]
+    return _pynetdicom_encode(ds, is_implicit_vr, is_little_endian, deflated)
+
+
 
 
 # -- one socket write per DIMSE message -------------------------------------------------------
@@ -125,24 +161,70 @@ _pynetdicom_send_msg = dimse.DIMSEServiceProvider.send_msg
 def _send_msg(self: dimse.DIMSEServiceProvider, primitive: Any, context_id: int) -> None:
     """``DIMSEServiceProvider.send_msg``, the message's PDUs handed to the DUL in one piece
     (EVT_DIMSE_SENT fires as before; EVT_PDU_SENT does not fire for these PDUs)."""
-    if primitive.MessageIDBeingRespondedTo is None:
-        msg = dimse._RQ_TO_MESSAGE[primitive.__class__]()
+    command = find_rsp_command(primitive)
+    if command is not None:
+        msg: Any = _find_rsp_message(command, primitive.Identifier)
     else:
-        msg = dimse._RSP_TO_MESSAGE[primitive.__class__]()
-    msg.primitive_to_message(primitive)
-    if msg._data_set_path is not None:  # a data set sent from its file in chunks: pynetdicom's way
-        return _pynetdicom_send_msg(self, primitive, context_id)
+        if primitive.MessageIDBeingRespondedTo is None:
+            msg = dimse._RQ_TO_MESSAGE[primitive.__class__]()
+        else:
+            msg = dimse._RSP_TO_MESSAGE[primitive.__class__]()
+        msg.primitive_to_message(primitive)
+        if msg._data_set_path is not None:  # a data set sent from its file in chunks: pynetdicom's way
+            return _pynetdicom_send_msg(self, primitive, context_id)
+        command = _encode_command(msg.command_set, True, True)
+        assert command is not None  # implicit VR little endian always encodes
     msg.context_id = context_id
     evt.trigger(self.assoc, evt.EVT_DIMSE_SENT, {"message": msg})
     max_pdu = int(self.maximum_pdu_size or 0)
     parts: list[Any] = []
-    command = _encode_command(msg.command_set, True, True)
-    assert command is not None  # implicit VR little endian always encodes
     _frame(parts, context_id, command, command=True, max_pdu=max_pdu)
     data = msg.data_set.getvalue() if msg.data_set is not None else b""
     if data:
         _frame(parts, context_id, data, command=False, max_pdu=max_pdu)
     _deliver(self.dul, b"".join(parts))
+
+
+# -- C-FIND-RSP command sets from their template ------------------------------------------------
+# pynetdicom builds each response's command set as a pydicom Dataset (every element of the message
+# type set to None, then filled in, deleted or kept, then written once to measure its group length):
+# ~0.23 ms per message, two messages per single-match C-FIND.  A C-FIND-RSP without an error comment
+# or offending element always has the same six elements (PS3.7 9.3.2.2): written here directly.
+_US = struct.Struct("<HHLH")  # tag group, element, length 2, value
+_C_FIND_RSP = 0x8020
+
+
+def find_rsp_command(primitive: Any) -> bytes | None:
+    """The command set pynetdicom writes for a C-FIND response ``primitive`` (Implicit VR Little
+    Endian: group length, Affected SOP Class UID, Command Field, Message ID Being Responded To,
+    Command Data Set Type, Status); None for anything else (a request, another message, a response
+    with an error comment or offending element, a field unset): pynetdicom's way then."""
+    if type(primitive) is not C_FIND or primitive.MessageIDBeingRespondedTo is None:
+        return None
+    if primitive.ErrorComment is not None or primitive.OffendingElement is not None:
+        return None
+    sop, status = primitive.AffectedSOPClassUID, primitive.Status
+    if sop is None or status is None or not str(sop).isascii():
+        return None
+    uid = str(sop).encode("ascii")
+    uid += b"\0" * (len(uid) % 2)
+    body = b"".join((struct.pack("<HHL", 0x0000, 0x0002, len(uid)), uid, _US.pack(0x0000, 0x0100, 2, _C_FIND_RSP),
+                     _US.pack(0x0000, 0x0120, 2, primitive.MessageIDBeingRespondedTo),
+                     _US.pack(0x0000, 0x0800, 2, 0x0001 if primitive.Identifier else 0x0101),
+                     _US.pack(0x0000, 0x0900, 2, status)))
+    return struct.pack("<HHLL", 0x0000, 0x0000, 4, len(body)) + body
+
+
+def _find_rsp_message(command: bytes, identifier: Any) -> dimse_messages.C_FIND_RSP:
+    """The ``C_FIND_RSP`` message EVT_DIMSE_SENT reports (the recorder reads its status): its
+    command set read back from ``command`` (its elements decoded when used), not built element by
+    element through pynetdicom's constructor."""
+    msg = dimse_messages.C_FIND_RSP.__new__(dimse_messages.C_FIND_RSP)
+    msg.context_id, msg.encoded_command_set = None, BytesIO()
+    msg._data_set_path, msg._data_set_file = None, None
+    msg.command_set = decode(BytesIO(command), True, True, False)
+    msg.data_set = identifier  # None for the final response, as primitive_to_message leaves it
+    return msg
 
 
 # -- a message written by the thread that sends it ------------------------------------------------
@@ -346,6 +428,7 @@ def install() -> None:
         _config.LOG_HANDLER_LEVEL = "standard" if verbose else "none"
         AssociationSocket._shutdown_socket = _shutdown_and_close  # type: ignore[method-assign]
         association.encode = _encode_stored
+        service_class.encode = _encode_reply
         dimse.DIMSEServiceProvider.send_msg = _send_msg  # type: ignore[method-assign]
         for name in ("DT-1", "AR-7"):
             description, action, state = fsm.ACTIONS[name]

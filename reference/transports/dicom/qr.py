@@ -44,6 +44,7 @@ from reference.storage.generation import Generation
 from reference.storage.models import DicomStored
 
 from .net import EncodedDataset
+from .patches import EncodedReply
 
 #: Levels of each information model and the unique key of each level (PS3.4 C.3).
 LEVELS = {"study": ("STUDY", "SERIES", "IMAGE"), "patient": ("PATIENT", "STUDY", "SERIES", "IMAGE")}
@@ -370,7 +371,7 @@ def find(sandbox: Sandbox, catalogue: Catalogue, identifier: Dataset, level: str
         stored = stored_file(sandbox, members[0].sha256)
         served = STORED_FILES.served(members[0].sha256, sandbox.blobs, form) if form is not None else None
         raw = served.raw if served is not None else stored.raw
-        reply = Dataset()
+        reply = EncodedReply()
         if 0x00080005 in raw:
             reply[0x00080005] = raw[0x00080005]
         reply.add(level_elem)
@@ -395,7 +396,7 @@ def find(sandbox: Sandbox, catalogue: Catalogue, identifier: Dataset, level: str
         if matched:
             reply.add(ae_elem)
             _reply_encoding(reply, *syntax)
-            yield reply
+            yield reply.seal(*syntax)  # written once: a kept reply is sent as these bytes (``FindCache``)
 
 
 # -- C-FIND answers kept --------------------------------------------------------------------------
@@ -423,7 +424,8 @@ class FindCache:
     ``catalogue`` generation has not moved — every committed write to the instance tables, in any
     process, bumps it (``Sandbox.catalogue``, ``Database.watch``) — so a stored or deleted instance
     is answered at once.  Stored files are content-addressed: their headers never go stale.  A reply
-    identifier is sent as it is kept (pydicom writes it again for each query; nothing changes it).
+    identifier is kept sealed with its bytes (``patches.EncodedReply``, written once by ``find``) and
+    sent as those bytes to every query asking the same (nothing changes it).
     Least recently used answers go past ``size`` answers or ``replies`` reply identifiers in all;
     an answer of more than ``most`` matches is not kept."""
 
