@@ -90,3 +90,23 @@ def test_begin_on_a_database_another_process_writes_is_busy(tmp_path):
     finally:
         other.rollback()
         other.close()
+
+
+def test_raw_writes_reach_the_database_watchers_as_core_writes_do(db):
+    """``Database.watch`` learns of writes from the engine's statement events: a table written on
+    SQLite's own connection must be announced too, or a cache of it would go stale."""
+    changed: list[str] = []
+    db.watch((IndexRecord.__tablename__,), lambda: changed.append("index"))
+    with db.transaction() as conn:
+        Raw.of(conn, Message.__table__).insert(  # type: ignore[arg-type, union-attr]
+            {"msgid": "w", "inf_code": "S1", "operation": "op", "body_sha256": "0" * 64, "response": {},
+             "created_at": WHEN})
+    assert changed == []  # another table
+    with db.transaction() as conn:
+        Raw.of(conn, IndexRecord.__table__).insert(_values("W"))  # type: ignore[arg-type, union-attr]
+    assert changed == ["index"]
+    with db.transaction() as conn:
+        Raw.of(conn, IndexRecord.__table__).update("hi_img_indx", "W", {"pull_status": "pulled"})  # type: ignore[arg-type, union-attr]
+    with db.transaction() as conn:
+        Raw.of(conn, IndexRecord.__table__).insert_many([_values("X"), _values("Y")])  # type: ignore[arg-type, union-attr]
+    assert changed == ["index"] * 3

@@ -69,8 +69,8 @@ def _select_sql(table: Table, columns: tuple[str, ...], key: str, count: int) ->
 class Raw:
     """Statements on one table, on the SQLite connection under a Core connection."""
 
-    def __init__(self, driver: sqlite3.Connection, table: Table) -> None:
-        self.driver, self.table = driver, table
+    def __init__(self, conn: Connection, driver: sqlite3.Connection, table: Table) -> None:
+        self.conn, self.driver, self.table = conn, driver, table
 
     @classmethod
     def of(cls, conn: Connection, table: Table) -> Raw | None:
@@ -78,7 +78,12 @@ class Raw:
         if conn.dialect.name != "sqlite":
             return None
         driver = conn.connection.driver_connection
-        return cls(driver, table) if isinstance(driver, sqlite3.Connection) else None
+        return cls(conn, driver, table) if isinstance(driver, sqlite3.Connection) else None
+
+    def _written(self, sql: str, params: Any, many: bool) -> None:
+        """Tell the engine's ``after_cursor_execute`` listeners of a write, as a Core statement does
+        (``Database.watch`` keeps its caches right by them, whichever way a table is written)."""
+        self.conn.dispatch.after_cursor_execute(self.conn, None, sql, params, None, many)
 
     def _bound(self, values: Mapping[str, Any]) -> dict[str, Any]:
         columns = self.table.c
@@ -88,6 +93,7 @@ class Raw:
         sql = _insert_sql(self.table, tuple(values))
         with _as_sqlalchemy(sql, values):
             self.driver.execute(sql, self._bound(values))
+        self._written(sql, values, False)
 
     def insert_many(self, rows: Sequence[Mapping[str, Any]]) -> None:
         """One ``executemany`` per set of columns (the rows of one batch share theirs)."""
@@ -98,12 +104,14 @@ class Raw:
             sql = _insert_sql(self.table, columns)
             with _as_sqlalchemy(sql, bound):
                 self.driver.executemany(sql, bound)
+            self._written(sql, bound, True)
 
     def update(self, key: str, value: Any, values: Mapping[str, Any]) -> None:
         """``UPDATE … SET values WHERE key = value``."""
         sql = _update_sql(self.table, tuple(values), key)
         with _as_sqlalchemy(sql, values):
             self.driver.execute(sql, {**self._bound(values), "__key": value})
+        self._written(sql, values, False)
 
     def select(self, columns: Sequence[str], key: str, values: Sequence[Any]) -> list[tuple[Any, ...]]:
         """``SELECT columns … WHERE key IN values``, each value read back as SQLAlchemy reads it."""
