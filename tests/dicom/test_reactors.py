@@ -1,9 +1,9 @@
 """The event-driven reactors and the sender-written messages (``reference/transports/dicom/reactors.py``,
 ``patches._deliver``): many exchanges back to back in one association are each answered and
 recorded, a requestor's own association thread never takes the response its sender waits for,
-writes on one socket never interleave, an idle association still notices its network timeout,, and the
-association server holds up under many workstations
-(its listen backlog, no full garbage collections)."""
+writes on one socket never interleave, an idle association still notices its network timeout, a
+requestor hears a quick rejection as a rejection, and the association server holds up under many
+workstations (its listen backlog, no full garbage collections)."""
 from __future__ import annotations
 
 import gc
@@ -13,6 +13,7 @@ from pathlib import Path
 
 from pydicom.dataset import Dataset
 from pynetdicom import AE
+from pynetdicom.acse import ACSE
 from pynetdicom.sop_class import StudyRootQueryRetrieveInformationModelFind as FIND
 
 from reference.transports.dicom import patches, reactors
@@ -89,6 +90,46 @@ def test_an_idle_association_still_times_out(tmp_path: Path) -> None:
         assert not assoc.is_established
         assert time.monotonic() < deadline
         assert reactors.IDLE_WAIT < 0.3
+
+
+class _LateLooker:
+    """The requestor's socket as ``ACSE._negotiate_as_requestor`` sees it, with its user thread
+    descheduled for ``delay`` s between "connected" and looking at ``_is_connected`` (a busy machine)."""
+
+    def __init__(self, sock: object, delay: float) -> None:
+        self._sock, self._delay = sock, delay
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._sock, name)
+
+    @property
+    def _ready(self) -> object:
+        real, delay = self._sock._ready, self._delay  # type: ignore[attr-defined]
+
+        class Late:
+            def wait(self, timeout: float | None = None) -> bool:
+                done = real.wait(timeout)
+                time.sleep(delay)
+                return bool(done)
+        return Late()
+
+
+def test_a_quick_rejection_is_heard_as_a_rejection_however_late_the_user_looks(tmp_path: Path, monkeypatch) -> None:
+    """An SCP that rejects at once (a wrong called AE title) answers and closes; pynetdicom's
+    requestor, if its user thread looked at the socket only after that, took the closed socket for
+    a failed connection and aborted (the load test's DICOM agent, 1 in ~80 under load).  The
+    requestor's A-ASSOCIATE-RQ now leaves once its user listens: the peer's reason is heard."""
+    patches.install()
+    monkeypatch.setattr(ACSE, "socket", property(lambda acse: _LateLooker(acse.assoc.dul.socket, 0.4)))
+    with dicom_sandbox(tmp_path / "home") as (_sandbox, scps):
+        ae = AE(ae_title="PORTAL")
+        ae.add_requested_context(FIND)
+        assoc = ae.associate("127.0.0.1", scps["hospital"].port, ae_title="NOT_THE_PACS", evt_handlers=NODELAY_HANDLERS)
+        assert assoc.is_rejected and not assoc.is_aborted
+        assert assoc.acceptor.primitive.reason_str == "Called AE title not recognised"
+        accepted = ae.associate("127.0.0.1", scps["hospital"].port, ae_title="HOSP_PACS", evt_handlers=NODELAY_HANDLERS)
+        assert accepted.is_established
+        accepted.release()
 
 
 def test_the_scp_queues_connections_for_many_workstations(tmp_path: Path) -> None:

@@ -31,6 +31,7 @@ from pynetdicom import evt
 from pynetdicom.association import Association
 from pynetdicom.dul import DULServiceProvider
 from pynetdicom.pdu import A_ABORT_RQ
+from pynetdicom.transport import AssociationSocket
 
 LOGGER = logging.getLogger("pynetdicom.dul")  # pynetdicom's own logger: its messages unchanged
 ASSOC_LOGGER = logging.getLogger("pynetdicom.association")
@@ -253,9 +254,53 @@ def kill(self: Association) -> None:
     activity(self).set()
 
 
+# -- a requestor's A-ASSOCIATE-RQ leaves once its user listens ---------------------------------
+#: Longest a requestor's DUL holds its A-ASSOCIATE-RQ for the user thread to start listening (s).
+LISTEN_WAIT = 5.0
+
+_pynetdicom_connect = AssociationSocket.connect
+_pynetdicom_receive_pdu = DULServiceProvider.receive_pdu
+
+
+def listening(assoc: Any) -> threading.Event:
+    """Set once the association's user thread waits for its first ACSE primitive."""
+    event: threading.Event | None = assoc.__dict__.get("_imgcloud_listening")
+    if event is None:
+        event = assoc.__dict__.setdefault("_imgcloud_listening", threading.Event())
+    return event
+
+
+def receive_pdu(self: DULServiceProvider, wait: bool = False, timeout: float | None = None) -> Any:
+    """``DULServiceProvider.receive_pdu``, noting first that the user is listening."""
+    heard = listening(self.assoc)
+    if not heard.is_set():
+        heard.set()
+    return _pynetdicom_receive_pdu(self, wait, timeout)
+
+
+def connect(self: AssociationSocket, primitive: Any) -> None:
+    """``AssociationSocket.connect`` (the requestor's DUL thread, state machine action AE-1), then,
+    once connected, a wait for the user thread to listen before the DUL sends the A-ASSOCIATE-RQ.
+
+    Why: pynetdicom's requestor (``ACSE._negotiate_as_requestor``) waits for the connection, then
+    reads ``socket._is_connected`` to tell "could not connect" from "connected", then listens for
+    the answer.  Its DUL sends the request as soon as it is connected; a peer that rejects at once
+    (a wrong called AE title) answers A-ASSOCIATE-RJ and closes, and the DUL, handing the rejection
+    to the user, closes the socket too — ``_is_connected`` is False again.  When the user thread
+    had not yet looked (a busy machine: 1 in ~80 under the load test's concurrent associations),
+    it took the rejection for a failed connection and aborted: the client reported "aborted"
+    instead of the peer's reason.  Holding the request until the user listens costs one thread
+    wake-up per association, which the answer needs anyway."""
+    _pynetdicom_connect(self, primitive)
+    if self._is_connected:
+        listening(self.assoc).wait(LISTEN_WAIT)
+
+
 def install() -> None:
-    """Replace the four internals (called once, by ``patches.install``)."""
+    """Replace the six internals (called once, by ``patches.install``)."""
     DULServiceProvider.run_reactor = run_dul_reactor  # type: ignore[method-assign]
     DULServiceProvider.send_pdu = send_pdu  # type: ignore[method-assign]
+    DULServiceProvider.receive_pdu = receive_pdu  # type: ignore[method-assign]
+    AssociationSocket.connect = connect  # type: ignore[method-assign]
     Association._run_reactor = run_assoc_reactor  # type: ignore[method-assign]
     Association.kill = kill  # type: ignore[method-assign]
