@@ -80,3 +80,31 @@ def test_serve_with_two_workers_shares_state(tmp_path):
                 time.sleep(0.05)
             assert len(logged) == 13
             assert http.get("/_sandbox/docs/nhsa-index/").status_code == 200
+
+
+def test_workers_get_time_to_import_the_app_before_their_health_check(monkeypatch):
+    """uvicorn's supervisor kills a ``--workers`` worker that has not answered its health check in
+    5 s, and a worker answers only once the app is imported (~3.5 s of CPU; 30 s of wall time on
+    a loaded 2-core machine): there, ``--workers 2`` never came up.  ``imgcloud serve`` gives it longer."""
+    import socket
+
+    import uvicorn
+    from uvicorn import supervisors
+
+    from sim.cli import serving
+
+    seen: dict[str, object] = {}
+
+    class Supervisor:
+        def __init__(self, config: uvicorn.Config, sockets: list[socket.socket]) -> None:
+            seen["healthcheck"], seen["keep_alive"] = config.timeout_worker_healthcheck, config.timeout_keep_alive
+
+        def run(self) -> None:
+            seen["ran"] = True
+
+    monkeypatch.setattr(supervisors, "Multiprocess", Supervisor)
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        serving.Http(sock, workers=2).run()
+    assert seen == {"healthcheck": serving.WORKER_HEALTHCHECK_S, "keep_alive": serving.KEEP_ALIVE_S, "ran": True}
+    assert serving.WORKER_HEALTHCHECK_S >= 60

@@ -20,6 +20,11 @@ from reference.storage.problems import storage_problem
 
 #: seconds an idle kept-alive HTTP connection stays open (uvicorn's default is 5)
 KEEP_ALIVE_S = 30
+#: seconds a ``--workers`` worker may take to answer its supervisor's health check (uvicorn's 5).
+#: A worker answers only once it has imported the app — ~3.5 s of CPU here, 30 s of wall time on a
+#: loaded 2-core machine — and uvicorn kills and respawns one that has not answered: under load a
+#: ``--workers 2`` sandbox never came up, each respawn starting the imports again.
+WORKER_HEALTHCHECK_S = 120
 
 
 class StartError(Exception):
@@ -101,12 +106,13 @@ class Http:
         # failure, not the vendor's); longer here, the client closes first.  No access log: the
         # exchange log records every request (and "warning" hid it anyway, after formatting).
         config = uvicorn.Config("sim.server:asgi_factory", factory=True, host=host, port=port, workers=self.workers,
-                                log_level="warning", access_log=False, timeout_keep_alive=KEEP_ALIVE_S)
+                                log_level="warning", access_log=False, timeout_keep_alive=KEEP_ALIVE_S,
+                                timeout_worker_healthcheck=WORKER_HEALTHCHECK_S)
         server = uvicorn.Server(config)
         if self.workers > 1:
             try:
                 supervisor = Multiprocess(config, sockets=[self.sock])
-            except TypeError:  # uvicorn before 0.30 also takes the target
+            except TypeError:  # earlier releases also take the target
                 supervisor = Multiprocess(config, target=server.run, sockets=[self.sock])  # type: ignore[call-arg]
             supervisor.run()
         else:
