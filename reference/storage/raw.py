@@ -34,9 +34,9 @@ def to_sqlite(value: Any, column_type: Any) -> Any:
 
 
 def from_sqlite(value: Any, column_type: Any) -> Any:
-    """A stored value as SQLAlchemy reads it back."""
-    if value is None:
-        return None
+    """A stored value as SQLAlchemy reads it back (as it is stored when ``column_type`` is ``None``)."""
+    if value is None or column_type is None:
+        return value
     if isinstance(column_type, JSON):
         return json.loads(value)
     if isinstance(column_type, DateTime):
@@ -113,12 +113,14 @@ class Raw:
             self.driver.execute(sql, {**self._bound(values), "__key": value})
         self._written(sql, values, False)
 
-    def select(self, columns: Sequence[str], key: str, values: Sequence[Any]) -> list[tuple[Any, ...]]:
-        """``SELECT columns … WHERE key IN values``, each value read back as SQLAlchemy reads it."""
+    def select(self, columns: Sequence[str], key: str, values: Sequence[Any],
+               stored: frozenset[str] = frozenset()) -> list[tuple[Any, ...]]:
+        """``SELECT columns … WHERE key IN values``, each value read back as SQLAlchemy reads it —
+        but the columns named in ``stored`` as they are stored (a JSON column's text)."""
         if not values:
             return []
         sql = _select_sql(self.table, tuple(columns), key, len(values))
-        types = [self.table.c[c].type for c in columns]
+        types = [None if c in stored else self.table.c[c].type for c in columns]
         with _as_sqlalchemy(sql, values):
             found = self.driver.execute(sql, tuple(values)).fetchall()
         return [tuple(from_sqlite(v, t) for v, t in zip(row, types, strict=True)) for row in found]
