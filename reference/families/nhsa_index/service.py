@@ -20,7 +20,7 @@ import json
 from collections.abc import Callable
 from typing import Any, NamedTuple, cast
 
-from sqlalchemy import Connection, Table, bindparam, insert, select, update
+from sqlalchemy import Connection, Table, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -31,19 +31,17 @@ from reference.national.checks import Envelope, begin
 from reference.national.row_rules import check_row
 from reference.rules import RULES, Finding
 from reference.sandbox import Sandbox
+from reference.storage import raw as statements
 from reference.storage.models import IndexRecord
-from reference.storage.raw import Raw
 from reference.validation import BodyReport
 
 from .pull import drop_images, pull_images
 
 _INDEX = cast(Table, IndexRecord.__table__)
-# Core statements for the save path, built once (compiled once): the ORM's unit of work (identity
-# map, object state, flush) cost more than the one read and one write a saved row needs.
+# The save path's statements (``reference.storage.raw``: on SQLite's own connection, else Core built
+# once): the ORM's unit of work (identity map, object state, flush) cost more than the one read and
+# one write a saved row needs.
 _STORED_COLUMNS = ("hi_img_indx", "inf_code", "profile", "row", "deleted_at", "pull_status")
-_STORED = select(*(_INDEX.c[c] for c in _STORED_COLUMNS)).where(_INDEX.c.hi_img_indx.in_(bindparam("his", expanding=True)))
-_INSERT = insert(_INDEX)
-_UPDATE = update(_INDEX).where(_INDEX.c.hi_img_indx == bindparam("hi"))
 #: A failed pull of an index saved again unchanged is retried at most this often (seconds, per index).
 PULL_RETRY_AFTER = 1.0
 
@@ -156,16 +154,10 @@ def _upsert(conn: Connection, exists: bool, hi: str, row: dict[str, Any], env: E
                        "profile": report.profile, "row": row, "deleted_at": None})
     if pull:
         values.update({"pull_status": "pending", "pull_findings": None})
-    raw = Raw.of(conn, _INDEX)
-    if raw is not None:  # SQLite: the same statements on its own connection (reference.storage.raw)
-        if exists:
-            raw.update("hi_img_indx", hi, values)
-        else:
-            raw.insert({"hi_img_indx": hi, "created_at": now, **values})
-    elif exists:
-        conn.execute(_UPDATE, {"hi": hi, **values})
+    if exists:
+        statements.update(conn, _INDEX, "hi_img_indx", hi, values)
     else:
-        conn.execute(_INSERT, {"hi_img_indx": hi, "created_at": now, **values})
+        statements.insert(conn, _INDEX, {"hi_img_indx": hi, "created_at": now, **values})
 
 
 def _delete_row(session: Session, env: Envelope, report: BodyReport, i: int, hi: Any,
@@ -204,10 +196,9 @@ def _load_stored(conn: Connection, rows: list[Any]) -> dict[str, Stored]:
     his = _named(rows)
     if not his:
         return {}
-    raw = Raw.of(conn, _INDEX)
-    found = (raw.select(_STORED_COLUMNS, "hi_img_indx", sorted(his), stored=frozenset({"row"})) if raw is not None
-             else conn.execute(_STORED, {"his": sorted(his)}))
-    return {hi: Stored(code, profile, row, deleted is not None, status, text=raw is not None)
+    found, as_text = statements.select(conn, _INDEX, _STORED_COLUMNS, "hi_img_indx", sorted(his),
+                                       stored=frozenset({"row"}))
+    return {hi: Stored(code, profile, row, deleted is not None, status, text=as_text)
             for hi, code, profile, row, deleted, status in found}
 
 
