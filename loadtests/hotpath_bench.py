@@ -30,6 +30,7 @@ import json
 import os
 import re
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -73,11 +74,28 @@ uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[1]), log_level="warning", a
 """
 
 
+#: Ports to listen on (``--ports LO-HI``: a range of one's own on a shared machine), else any free one.
+_PORTS: list[int] = []
+
+
+def _port() -> int:
+    """The next port of ``--ports`` nothing listens on, or a free one the system picks."""
+    while _PORTS:
+        port = _PORTS.pop(0)
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        return port
+    return free_port()
+
+
 def _sandbox(tmp: Path, workers: int, src: str | None) -> Any:
-    port = free_port()
+    port = _port()
     config = tmp / "config.yaml"
-    config.write_text(json.dumps({"parties": {"hospital": {"port": free_port()}, "regional_platform": {"port": free_port()},
-                                              "gateway": {"port": free_port()}}}))
+    config.write_text(json.dumps({"parties": {"hospital": {"port": _port()}, "regional_platform": {"port": _port()},
+                                              "gateway": {"port": _port()}}}))
     env = {**os.environ, "IMGCLOUD_HOME": str(tmp / "home")}
     if src:
         env["PYTHONPATH"] = src
@@ -141,7 +159,7 @@ def _wrk_get(url: str, seconds: int, connections: int) -> dict[str, float]:
 def _orthanc(tmp: Path, enabled: bool) -> Iterator[str | None]:
     """The URL of the CT file in a private Orthanc (``GET /instances/{id}/file``, the issue's anchor
     for ``queryImgCahe``): the very file whose reply the sandbox sends; None without Orthanc."""
-    server = orthanc_anchor.start(tmp / "orthanc", free_port(), free_port(), {}) if enabled else None
+    server = orthanc_anchor.start(tmp / "orthanc", _port(), _port(), {}) if enabled else None
     if server is None:
         yield None
         return
@@ -167,11 +185,15 @@ def main() -> None:
     parser.add_argument("--paths", nargs="*", default=["queryImgCahe", "getToken", "saveExamRpotImgIndx"])
     parser.add_argument("--no-orthanc", action="store_true",
                         help="queryImgCahe beside the Starlette anchor only, even when Orthanc is installed")
+    parser.add_argument("--ports", help="listen on ports of this range only (LO-HI), e.g. 8700-8799")
     args = parser.parse_args()
+    if args.ports:
+        low, _, high = args.ports.partition("-")
+        _PORTS.extend(range(int(low), int(high or low) + 1))
     if not shutil.which("wrk"):
         raise SystemExit("needs wrk (apt-get install wrk)")
     tmp = Path(tempfile.mkdtemp(prefix="hotpath-bench-"))
-    anchor_port = free_port()
+    anchor_port = _port()
     bodies_count = 40 * args.seconds * args.rounds * 50
     with _sandbox(tmp, args.workers, args.src) as sandbox:
         base = sandbox.base

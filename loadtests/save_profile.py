@@ -9,7 +9,7 @@ thread that runs them: validation, service, exchange record, log writer, pulls; 
 the response and the event loop), and with ``--profile`` every thread's CPU by component (``yappi``, CPU clock, when it is
 installed — ``pip install yappi``, a tool, not a dependency — else the calling thread's cProfile).
 
-    .venv/bin/python loadtests/save_profile.py [--requests 1500] [--rounds 2] [--no-pulls] [--profile]
+    .venv/bin/python loadtests/save_profile.py [--requests 1500] [--rounds 2] [--concurrency 1] [--no-pulls] [--profile]
 """
 from __future__ import annotations
 
@@ -49,6 +49,18 @@ COMPONENTS = (
 
 async def _post(app: Any, body: bytes) -> tuple[int, bytes]:
     return await post(app, PATH, body)
+
+
+async def _drive(app: Any, bodies: list[bytes], concurrency: int) -> None:
+    """Post every body, ``concurrency`` requests in flight at a time (as wrk's connections keep them)."""
+    queue = iter(bodies)
+
+    async def client() -> None:
+        for body in queue:
+            status, _ = await _post(app, body)
+            assert status == 200
+
+    await asyncio.gather(*(client() for _ in range(concurrency)))
 
 
 def _bodies(cfg: Any, count: int) -> list[bytes]:
@@ -184,9 +196,7 @@ async def _run(args: argparse.Namespace) -> None:
         cpu, wall = time.process_time(), time.perf_counter()
         if profile:
             profile.start()
-        for body in bodies[at:at + args.requests]:
-            status, _ = await _post(app, body)
-            assert status == 200
+        await _drive(app, bodies[at:at + args.requests], args.concurrency)
         serve_cpu = time.process_time() - cpu
         sandbox.jobs.drain()
         sandbox.exchanges.flush()
@@ -220,6 +230,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=1500)
     parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--concurrency", type=int, default=1,
+                        help="requests in flight at once (1: one after the other; wrk's 16 connections: 16)")
     parser.add_argument("--no-pulls", action="store_true", help="submit no background pull")
     parser.add_argument("--profile", action="store_true", help="CPU by component (yappi, else cProfile)")
     parser.add_argument("--top", type=int, default=0, help="with --profile: also the top N functions by self time")

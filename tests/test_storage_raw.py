@@ -2,6 +2,7 @@
 read back what it reads, and fail with SQLAlchemy's errors (issue 12: the save path's unit of work)."""
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any
 
@@ -110,3 +111,26 @@ def test_raw_writes_reach_the_database_watchers_as_core_writes_do(db):
     with db.transaction() as conn:
         Raw.of(conn, IndexRecord.__table__).insert_many([_values("X"), _values("Y")])  # type: ignore[arg-type, union-attr]
     assert changed == ["index"] * 3
+
+
+def test_the_statement_helpers_read_back_what_they_wrote_on_each_database(storage_url):
+    """``raw.insert/insert_many/update/select``: ``Raw`` on SQLite, the same statement in Core on
+    PostgreSQL (the five call sites of the save path and the exchange log use them)."""
+    from reference.storage import raw
+
+    db = Database(storage_url)
+    db.migrate()
+    table = IndexRecord.__table__
+    with db.transaction() as conn:
+        raw.insert(conn, table, _values("A"))  # type: ignore[arg-type]
+        raw.insert_many(conn, table, [_values("B"), _values("C")])  # type: ignore[arg-type]
+        raw.update(conn, table, "hi_img_indx", "B", {"pull_status": "pulled", "msgid": "m2"})  # type: ignore[arg-type]
+    with db.transaction() as conn:
+        found, as_text = raw.select(conn, table, ("hi_img_indx", "row", "pull_status", "msgid", "created_at"),  # type: ignore[arg-type]
+                                    "hi_img_indx", ["A", "B", "Z"], stored=frozenset({"row"}))
+        assert raw.select(conn, table, ("hi_img_indx",), "hi_img_indx", []) == ([], False)  # type: ignore[arg-type]
+    by_hi = {r[0]: r for r in found}
+    assert sorted(by_hi) == ["A", "B"] and as_text is db.sqlite
+    assert by_hi["B"][2:] == ("pulled", "m2", WHEN) and by_hi["A"][2:] == ("pending", "m", WHEN)
+    assert (json.loads(by_hi["A"][1]) if as_text else by_hi["A"][1]) == ROW
+    db.dispose()

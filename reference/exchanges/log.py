@@ -32,12 +32,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
 
-from sqlalchemy import Table, Text, cast, insert, or_, select
+from sqlalchemy import Table, Text, cast, or_, select
 from sqlalchemy import delete as sa_delete
 
 from reference.storage import Database
+from reference.storage import raw as statements
 from reference.storage.models import Exchange
-from reference.storage.raw import Raw
 
 logger = logging.getLogger("imgcloud.exchanges")
 
@@ -236,11 +236,7 @@ class ExchangeLog:
         CPU than a Core ``executemany``, and the writer lock — which requests wait for — held as
         much shorter)."""
         with self.db.transaction() as conn:
-            raw = Raw.of(conn, _EXCHANGES)
-            if raw is not None:
-                raw.insert_many(rows)
-            else:
-                conn.execute(insert(Exchange), rows)
+            statements.insert_many(conn, _EXCHANGES, rows)
 
     def _clear_journal(self) -> None:
         with self._lock:

@@ -11,19 +11,16 @@ import json
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Connection, Table, bindparam, insert, select
+from sqlalchemy import Connection, Table
 from sqlalchemy.orm import Session
 
 from reference.rules import RULES, Finding
+from reference.storage import raw as statements
 from reference.storage.models import Message
-from reference.storage.raw import Raw
 
 _MESSAGES = cast(Table, Message.__table__)
-# Core statements, built once (their compiled form is cached): an ORM ``get`` and ``add`` cost the
-# identity map, a flush and object state per request for one row read and one row written.
-_PREVIOUS = select(_MESSAGES.c.body_sha256, _MESSAGES.c.operation, _MESSAGES.c.response,
-                   _MESSAGES.c.created_at).where(_MESSAGES.c.msgid == bindparam("id"))
-_REMEMBER = insert(_MESSAGES)
+# One read and one write (``reference.storage.raw``: on SQLite's own connection, else Core built
+# once): an ORM ``get`` and ``add`` cost the identity map, a flush and object state per request.
 _SEEN = ("body_sha256", "operation", "response", "created_at")
 
 
@@ -40,16 +37,10 @@ def _connection(unit: Session | Connection) -> Connection:
 def previous(unit: Session | Connection, msgid: str, digest: str,
              operation: str) -> tuple[dict[str, Any] | None, Finding | None]:
     """``(stored response, replay finding)``; raises nothing, returns a conflict finding instead."""
-    conn = _connection(unit)
-    raw = Raw.of(conn, _MESSAGES)
-    if raw is not None:  # SQLite: the same statement on its own connection (reference.storage.raw)
-        found = raw.select(_SEEN, "msgid", [msgid])
-        seen = found[0] if found else None
-    else:
-        seen = conn.execute(_PREVIOUS, {"id": msgid}).first()
-    if seen is None:
+    found, _ = statements.select(_connection(unit), _MESSAGES, _SEEN, "msgid", [msgid])
+    if not found:
         return None, None
-    sha, stored_operation, response, created_at = seen
+    sha, stored_operation, response, created_at = found[0]
     when = created_at.isoformat(sep=" ", timespec="seconds")
     if sha == digest and stored_operation == operation:
         return response, RULES.finding("NIDX-MSGID-REPLAY", msgid=msgid, when=when)
@@ -61,9 +52,4 @@ def remember(unit: Session | Connection, *, msgid: str, inf_code: str, operation
     """Written at once, in the caller's transaction: a concurrent same msgid fails here (IntegrityError)."""
     values = {"msgid": msgid, "inf_code": inf_code, "operation": operation, "body_sha256": digest,
               "response": response, "created_at": now}
-    conn = _connection(unit)
-    raw = Raw.of(conn, _MESSAGES)
-    if raw is not None:
-        raw.insert(values)
-    else:
-        conn.execute(_REMEMBER, values)
+    statements.insert(_connection(unit), _MESSAGES, values)

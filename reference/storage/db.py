@@ -17,7 +17,7 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
@@ -27,6 +27,9 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session
 
+from reference.storage.group import GroupCommit
+
+T = TypeVar("T")
 MIGRATIONS = Path(__file__).with_name("migrations")
 #: What a database says when it is overloaded rather than broken.
 _BUSY_TEXTS = ("database is locked", "too many clients", "too many connections", "remaining connection slots")
@@ -141,6 +144,7 @@ class Database:
         self.sqlite = self.engine.dialect.name == "sqlite"
         self.busy_after = busy_after
         self._writer = threading.RLock()  # SQLite: one writing unit of work at a time in this process
+        self._group = GroupCommit(self)
         self._watches: dict[Callable[[], None], tuple[str, ...]] = {}
         event.listen(self.engine, "after_cursor_execute", self._noted)
         event.listen(self.engine, "checkin", self._returned)
@@ -155,6 +159,16 @@ class Database:
 
     def unwatch(self, changed: Callable[[], None]) -> None:
         self._watches.pop(changed, None)
+
+    @property
+    def writer_lock(self) -> threading.RLock:
+        """This process's SQLite writer lock (held by every writing unit of work)."""
+        return self._writer
+
+    def grouped(self, unit: Callable[[Connection], T]) -> T:
+        """``unit(conn)`` in a writing transaction it may share with concurrent units (a group commit,
+        ``reference.storage.group``); returns once that transaction is committed."""
+        return self._group.run(unit)
 
     def _noted(self, conn: Connection, _cursor: Any, statement: str, *_: Any) -> None:
         if not self._watches:

@@ -8,7 +8,9 @@ IMMEDIATE``, the writer lock, commit or rollback), and stores values as SQLAlche
 SQLite — JSON columns as ``json.dumps`` text (``None`` as ``'null'``), date-times as
 ``YYYY-MM-DD HH:MM:SS.ffffff`` — so either way of writing reads back the same.  A driver error is
 raised as SQLAlchemy's (``IntegrityError``, ``OperationalError``…), as a Core statement raises it.
-Other databases get ``None`` from ``Raw.of``: their callers use Core.
+Other databases get ``None`` from ``Raw.of``: their callers use Core.  ``insert``, ``insert_many``,
+``update`` and ``select`` below are the one place that choice is made: ``Raw`` on SQLite, the same
+statement in Core (built once per table and columns) elsewhere.
 """
 from __future__ import annotations
 
@@ -20,7 +22,10 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import JSON, Connection, DateTime, Table
+from sqlalchemy import JSON, Connection, DateTime, Select, Table, Update, bindparam
+from sqlalchemy import insert as core_insert
+from sqlalchemy import select as core_select
+from sqlalchemy import update as core_update
 from sqlalchemy.exc import DBAPIError
 
 
@@ -34,9 +39,9 @@ def to_sqlite(value: Any, column_type: Any) -> Any:
 
 
 def from_sqlite(value: Any, column_type: Any) -> Any:
-    """A stored value as SQLAlchemy reads it back."""
-    if value is None:
-        return None
+    """A stored value as SQLAlchemy reads it back (as it is stored when ``column_type`` is ``None``)."""
+    if value is None or column_type is None:
+        return value
     if isinstance(column_type, JSON):
         return json.loads(value)
     if isinstance(column_type, DateTime):
@@ -113,12 +118,14 @@ class Raw:
             self.driver.execute(sql, {**self._bound(values), "__key": value})
         self._written(sql, values, False)
 
-    def select(self, columns: Sequence[str], key: str, values: Sequence[Any]) -> list[tuple[Any, ...]]:
-        """``SELECT columns … WHERE key IN values``, each value read back as SQLAlchemy reads it."""
+    def select(self, columns: Sequence[str], key: str, values: Sequence[Any],
+               stored: frozenset[str] = frozenset()) -> list[tuple[Any, ...]]:
+        """``SELECT columns … WHERE key IN values``, each value read back as SQLAlchemy reads it —
+        but the columns named in ``stored`` as they are stored (a JSON column's text)."""
         if not values:
             return []
         sql = _select_sql(self.table, tuple(columns), key, len(values))
-        types = [self.table.c[c].type for c in columns]
+        types = [None if c in stored else self.table.c[c].type for c in columns]
         with _as_sqlalchemy(sql, values):
             found = self.driver.execute(sql, tuple(values)).fetchall()
         return [tuple(from_sqlite(v, t) for v, t in zip(row, types, strict=True)) for row in found]
@@ -131,3 +138,56 @@ def _as_sqlalchemy(sql: str, params: Any) -> Iterator[None]:
         yield
     except sqlite3.Error as exc:
         raise DBAPIError.instance(sql, params, exc, sqlite3.Error) from exc
+
+
+#: Bound parameter names of the Core statements below (no column is named so).
+_KEY, _KEYS = "imgcloud_key", "imgcloud_keys"
+
+
+@cache
+def _core_update(table: Table, key: str) -> Update:
+    return core_update(table).where(table.c[key] == bindparam(_KEY))
+
+
+@cache
+def _core_select(table: Table, columns: tuple[str, ...], key: str) -> Select[Any]:
+    return core_select(*(table.c[c] for c in columns)).where(table.c[key].in_(bindparam(_KEYS, expanding=True)))
+
+
+def insert(conn: Connection, table: Table, values: Mapping[str, Any]) -> None:
+    """``INSERT`` one row, in ``conn``'s transaction."""
+    raw = Raw.of(conn, table)
+    if raw is not None:
+        raw.insert(values)
+    else:
+        conn.execute(core_insert(table), dict(values))
+
+
+def insert_many(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
+    """``INSERT`` rows (one ``executemany``), in ``conn``'s transaction."""
+    raw = Raw.of(conn, table)
+    if raw is not None:
+        raw.insert_many(rows)
+    else:
+        conn.execute(core_insert(table), [dict(r) for r in rows])
+
+
+def update(conn: Connection, table: Table, key: str, value: Any, values: Mapping[str, Any]) -> None:
+    """``UPDATE table SET values WHERE key = value``, in ``conn``'s transaction."""
+    raw = Raw.of(conn, table)
+    if raw is not None:
+        raw.update(key, value, values)
+    else:
+        conn.execute(_core_update(table, key), {**values, _KEY: value})
+
+
+def select(conn: Connection, table: Table, columns: Sequence[str], key: str, values: Sequence[Any],
+           stored: frozenset[str] = frozenset()) -> tuple[list[tuple[Any, ...]], bool]:
+    """``SELECT columns … WHERE key IN values``: the rows, and whether the ``stored`` columns are as
+    SQLite stores them (``Raw.select``) — on other databases every value is as SQLAlchemy reads it."""
+    if not values:
+        return [], False
+    raw = Raw.of(conn, table)
+    if raw is not None:
+        return raw.select(columns, key, values, stored=stored), True
+    return [tuple(r) for r in conn.execute(_core_select(table, tuple(columns), key), {_KEYS: list(values)})], False

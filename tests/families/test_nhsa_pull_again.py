@@ -3,9 +3,12 @@ a load test saves the same row hundreds of times a second with a new msgid each;
 ``reference.families.nhsa_index.service`` gives the decision)."""
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
 from sqlalchemy import select
 
 from reference.families.nhsa_index import service
@@ -112,3 +115,24 @@ def test_a_value_of_another_json_type_is_a_changed_row(running, monkeypatch, now
     row["age"] = 85.0  # equal in Python, another JSON value: stored as sent, and pulled
     record = _saved(running, row)
     assert type(record.row["age"]) is float and centre.pulls == 2
+
+
+_JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=4),
+                     lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=3), children, max_size=3),
+                     max_leaves=8)
+
+
+@given(st.dictionaries(st.text(max_size=4), _JSON, max_size=5), st.text(max_size=4), _JSON)
+@example({"n": float("nan"), "s": "NaN"}, "s", "NaN")
+def test_a_row_compared_as_its_stored_text_is_judged_as_the_parsed_one(stored, key, value):
+    """``_same_row`` on SQLite's stored text agrees with ``_identical`` on the row SQLAlchemy reads back,
+    for the row sent again as it was, with its keys in another order, and with a value changed
+    (``NaN`` included: never the same row, as before)."""
+    text = json.dumps(stored)
+    reordered = dict(reversed(list(stored.items())))
+    changed = {**stored, key: value}
+    for sent in (json.loads(text), reordered, changed, {**stored, "n": 85}, {**stored, "n": 85.0}):
+        as_text = service.Stored("S1", "national", text, False, "pulled", text=True)
+        parsed = service.Stored("S1", "national", json.loads(text), False, "pulled")
+        assert service._same_row(as_text, sent) is service._identical(json.loads(text), sent) \
+            is service._same_row(parsed, sent)

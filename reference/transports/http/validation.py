@@ -80,14 +80,23 @@ def _brackets(raw: bytes, encoding: str) -> int:
     return raw.count(b"[") + raw.count(b"{") if ascii_brackets else sys.maxsize
 
 
-def _over_json_length(body: Any, schema: dict[str, Any]) -> list[Finding]:
+#: No node of a parsed body serialises (compact, ``ensure_ascii=False``) to more than this many
+#: characters per byte of the body as sent: a string's characters come out as they went in or shorter
+#: (the parser refuses raw control characters; an escape comes out at most as long), punctuation and
+#: literals alike, whitespace goes, and a number grows the most — ``1e15`` (4) is ``1000000000000000.0``
+#: (18): 4.5 (a character is at least one byte in any encoding).  Checked in tests/transports/test_json_length.py.
+JSON_GROWTH = 5
+
+
+def _over_json_length(body: Any, schema: dict[str, Any], sent: int) -> list[Finding]:
     """A node over its ``x-imgcloud-max-json-length`` (the seeds' 字符型 40000): its finding
-    alone, so the envelope is refused without inspecting every row of an oversized node."""
+    alone, so the envelope is refused without inspecting every row of an oversized node.  A body of
+    ``sent`` bytes too short for any node to reach the limit (``JSON_GROWTH``) is not serialised."""
     if not isinstance(body, dict):
         return []
     for name, sub in (schema.get("properties") or {}).items():
         limit = sub.get("x-imgcloud-max-json-length") if isinstance(sub, dict) else None
-        if not limit:
+        if not limit or sent * JSON_GROWTH <= limit:
             continue
         node = next((v for k, v in body.items() if isinstance(k, str) and k.strip() == name), None)
         if isinstance(node, (list, dict)):
@@ -127,7 +136,7 @@ def make_body_validator(config: Config) -> type[JSONRequestBodyValidator]:
                 raise NativeError([RULES.finding("HTTP-EMPTY-BODY")])
             raw = await self._read(receive)
             body = self._decode(raw)
-            over = _over_json_length(body, self._schema)
+            over = _over_json_length(body, self._schema, len(raw))
             if over:
                 report = self._refused(body, over)
             else:
