@@ -21,10 +21,10 @@ from pynetdicom.events import Event
 from pynetdicom.sop_class import MRImageStorage, StudyRootQueryRetrieveInformationModelGet
 
 from reference.families.hospital.pacs import pacs_catalogue
-from reference.transports.dicom import qr
+from reference.transports.dicom import commands, qr
 from reference.transports.dicom.client import study_identifier
 from reference.transports.dicom.net import EncodedDataset, part10
-from reference.transports.dicom.patches import _encode_command, _find_rsp_message, _frame, find_rsp_command
+from reference.transports.dicom.patches import _encode_command, _frame
 from tests.dicom.helpers import dicom_sandbox, same_dataset, study_in_pacs
 
 pytestmark = pytest.mark.skipif(shutil.which("echoscu") is None, reason="DCMTK is not installed")
@@ -63,34 +63,73 @@ def test_command_sets_are_encoded_as_pydicom_does(primitive):
     assert _encode_command(msg.command_set, True, True) == encode(msg.command_set, True, True)
 
 
-def _find_responses() -> Iterator[Any]:
-    for sop in ("1.2.840.10008.5.1.4.1.2.2.1", "1.2.840.10008.5.1.4.1.2.1.1", "1.2.3.45"):  # even, odd lengths
-        for msg_id, status, identifier in ((1, 0xFF00, BytesIO(b"\x08\x00\x52\x00")), (65535, 0xFF01, BytesIO(b"ab")),
-                                           (7, 0x0000, None), (300, 0xFE00, None), (2, 0xC311, None)):
-            rsp = prim.C_FIND()
-            rsp.MessageIDBeingRespondedTo, rsp.AffectedSOPClassUID, rsp.Status = msg_id, sop, status
-            rsp.Identifier = identifier
+def _responses() -> Iterator[Any]:
+    """C-FIND, C-GET and C-MOVE responses: pending (with and without an identifier), final, warning,
+    failure, cancel; odd and even UIDs; the largest Message ID and counts."""
+    for cls in (prim.C_FIND, prim.C_GET, prim.C_MOVE):
+        for sop in ("1.2.840.10008.5.1.4.1.2.2.1", "1.2.840.10008.5.1.4.1.2.1.1", "1.2.3.45"):  # even, odd lengths
+            for msg_id, status, identifier in ((1, 0xFF00, BytesIO(b"\x08\x00\x52\x00")), (65535, 0xFF01, BytesIO(b"ab")),
+                                               (7, 0x0000, None), (300, 0xFE00, None), (2, 0xC311, None),
+                                               (9, 0xB000, BytesIO(b"cd"))):
+                rsp = cls()
+                rsp.MessageIDBeingRespondedTo, rsp.AffectedSOPClassUID, rsp.Status = msg_id, sop, status
+                rsp.Identifier = identifier
+                if cls is not prim.C_FIND:
+                    rsp.NumberOfRemainingSuboperations = msg_id % 3 if status == 0xFF00 else None
+                    rsp.NumberOfCompletedSuboperations, rsp.NumberOfFailedSuboperations = 65535, msg_id % 2
+                    rsp.NumberOfWarningSuboperations = 0
+                yield rsp
+
+
+def _stores() -> Iterator[Any]:
+    """C-STORE requests (with and without a move originator, odd and even UIDs) and responses."""
+    for instance in ("1.2.3.4", "1.2.826.0.1.3680043.8.498.123456789"):
+        for originator, originator_id in ((None, None), ("PORTAL", 3), ("STORE", 65535)):
+            store = prim.C_STORE()
+            store.MessageID, store.Priority, store.AffectedSOPClassUID = 7, 2, MRImageStorage
+            store.AffectedSOPInstanceUID, store.DataSet = instance, BytesIO(b"\x08\x00\x16\x00")
+            store.MoveOriginatorApplicationEntityTitle, store.MoveOriginatorMessageID = originator, originator_id
+            yield store
+        for status in (0x0000, 0xB000, 0xA700):
+            rsp = prim.C_STORE()
+            rsp.MessageIDBeingRespondedTo, rsp.AffectedSOPClassUID = 5, MRImageStorage
+            rsp.AffectedSOPInstanceUID, rsp.Status = instance, status
             yield rsp
+    bare = prim.C_STORE()  # a response without the conditional UIDs
+    bare.MessageIDBeingRespondedTo, bare.Status = 1, 0x0000
+    yield bare
 
 
-@pytest.mark.parametrize("primitive", list(_find_responses()),
-                         ids=lambda p: f"{p.AffectedSOPClassUID}-{p.Status:04X}-{p.MessageIDBeingRespondedTo}")
-def test_find_response_command_sets_are_written_as_pynetdicom_does(primitive):
-    msg = _RSP_TO_MESSAGE[prim.C_FIND]()
+def _name(p: Any) -> str:
+    kind = "rsp" if p.MessageIDBeingRespondedTo is not None else "rq"
+    return f"{type(p).__name__}-{kind}-{getattr(p, 'AffectedSOPInstanceUID', None) or p.AffectedSOPClassUID}-{p.Status}"
+
+
+@pytest.mark.parametrize("primitive", [*_responses(), *_stores()], ids=_name)
+def test_command_sets_from_templates_are_written_as_pynetdicom_does(primitive):
+    table = _RQ_TO_MESSAGE if primitive.MessageIDBeingRespondedTo is None else _RSP_TO_MESSAGE
+    msg = table[type(primitive)]()
     msg.primitive_to_message(primitive)
-    command = find_rsp_command(primitive)
-    assert command == encode(msg.command_set, True, True)
-    reported = _find_rsp_message(command, primitive.Identifier)  # what EVT_DIMSE_SENT carries
-    assert type(reported) is type(msg) and reported.data_set is msg.data_set
+    written = commands.write(primitive)
+    assert written is not None
+    message, command, data_set = written
+    assert message is type(msg) and command == encode(msg.command_set, True, True)
+    assert data_set is msg.data_set or data_set.getvalue() == msg.data_set.getvalue() == b""
+    reported = commands.sent_message(message, command, data_set, 3)  # what EVT_DIMSE_SENT carries
+    assert type(reported) is type(msg) and reported.context_id == 3
     assert [(e.tag, e.value) for e in reported.command_set] == [(e.tag, e.value) for e in msg.command_set]
 
 
-def test_other_find_responses_are_left_to_pynetdicom():
+def test_other_messages_are_left_to_pynetdicom():
     failed = list(_primitives())[3]  # an error comment and an offending element
     request = prim.C_FIND()
     request.MessageID, request.AffectedSOPClassUID, request.Priority = 1, "1.2.3", 0
-    assert find_rsp_command(failed) is None and find_rsp_command(request) is None
-    assert find_rsp_command(next(_primitives())) is None  # another message
+    commented = list(_primitives())[4]  # a C-STORE-RSP with an error comment
+    assert commands.write(failed) is None and commands.write(request) is None and commands.write(commented) is None
+    assert commands.write(list(_primitives())[2]) is None  # a C-MOVE request
+    chunked = next(_primitives())
+    chunked._dataset_path = ("/x.dcm", 132)  # a data set sent from its file: pynetdicom streams it
+    assert commands.write(chunked) is None
 
 
 def test_part10_is_the_encoded_dataset_pynetdicom_builds():
