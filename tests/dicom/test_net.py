@@ -112,12 +112,16 @@ def test_command_sets_from_templates_are_written_as_pynetdicom_does(primitive):
     msg.primitive_to_message(primitive)
     written = commands.write(primitive)
     assert written is not None
-    message, command, data_set = written
-    assert message is type(msg) and command == encode(msg.command_set, True, True)
-    assert data_set is msg.data_set or data_set.getvalue() == msg.data_set.getvalue() == b""
-    reported = commands.sent_message(message, command, data_set, 3)  # what EVT_DIMSE_SENT carries
-    assert type(reported) is type(msg) and reported.context_id == 3
-    assert [(e.tag, e.value) for e in reported.command_set] == [(e.tag, e.value) for e in msg.command_set]
+    assert written.message is type(msg) and written.command == encode(msg.command_set, True, True)
+    assert written.data_set is msg.data_set or written.data_set.getvalue() == msg.data_set.getvalue() == b""
+    reported = commands.sent_message(written, 3)  # what EVT_DIMSE_SENT carries
+    assert isinstance(reported, type(msg)) and type(reported).__name__ == type(msg).__name__
+    assert reported.context_id == 3 and reported.data_set is written.data_set
+    expected = [(e.tag, e.keyword, e.value) for e in msg.command_set]
+    assert sorted(commands.values(reported).items()) == sorted((k, v) for _, k, v in expected)  # nothing decoded
+    assert "_command_set" not in reported.__dict__
+    assert [(e.tag, e.keyword, e.value) for e in reported.command_set] == expected  # decoded when asked for
+    assert commands.values(msg) == commands.values(reported)
 
 
 def test_other_messages_are_left_to_pynetdicom():

@@ -11,16 +11,19 @@ or ASCII text (``TEMPLATES``); anything else (an Offending Element, a non-ASCII 
 set sent from its file in chunks, a value pydicom would write differently) is left to
 pynetdicom.  ``tests/dicom/test_net.py`` compares the bytes with pynetdicom's for each template.
 
-``sent_message`` is what ``EVT_DIMSE_SENT`` then carries: the message pynetdicom would have
-built, its command set read back from those bytes (elements decoded only when used).
+``sent_message`` is what ``EVT_DIMSE_SENT`` then carries: a message of pynetdicom's class (a
+subclass of the same name) whose command set is read back from those bytes only when something
+asks for it, and whose ``values`` — the elements written, by keyword — is what the recorder reads
+for the status and sub-operation counts of every response (two per query or retrieved instance).
 """
 from __future__ import annotations
 
 import struct
 from io import BytesIO
-from typing import Any
+from typing import Any, NamedTuple
 
 from pydicom.datadict import dictionary_VR, tag_for_keyword
+from pydicom.dataset import Dataset
 from pynetdicom import dimse_messages
 from pynetdicom import dimse_primitives as prim
 from pynetdicom.dsutils import decode
@@ -71,16 +74,26 @@ def element(tag: int, vr: str, value: Any) -> bytes | None:
     return _HEADER.pack(tag >> 16, tag & 0xFFFF, len(data)) + data
 
 
-def write(primitive: Any) -> tuple[type[dimse_messages.DIMSEMessage], bytes, Any] | None:
+class Written(NamedTuple):
+    """A message written from its template."""
+
+    message: type[dimse_messages.DIMSEMessage]
+    command: bytes  # the command set as sent
+    data_set: Any  # a ``BytesIO`` or None, as ``primitive_to_message`` leaves it
+    values: dict[str, Any]  # the command set's elements by keyword, as written
+
+
+def write(primitive: Any) -> Written | None:
     """The message class, command set and data set pynetdicom would send for ``primitive``
-    (``DIMSEMessage.primitive_to_message`` then ``encode``; the data set a ``BytesIO`` or None),
-    or None when it is not one of ``MESSAGES`` or an element cannot be written here."""
+    (``DIMSEMessage.primitive_to_message`` then ``encode``), or None when it is not one of
+    ``MESSAGES`` or an element cannot be written here."""
     message = MESSAGES.get((type(primitive), primitive.MessageIDBeingRespondedTo is not None))
     if message is None or getattr(primitive, "_dataset_path", None):
         return None
     keyword = dimse_messages._DATASET_KEYWORDS.get(message.__name__)
     dataset = getattr(primitive, keyword) if keyword else BytesIO()  # pynetdicom's defaults
     parts: list[bytes] = []
+    values: dict[str, Any] = {}
     for tag, name, vr in TEMPLATES[message][1:]:  # the group length is written last, first
         if name == "CommandField":
             value: Any = COMMAND_FIELDS[message]
@@ -94,18 +107,49 @@ def write(primitive: Any) -> tuple[type[dimse_messages.DIMSEMessage], bytes, Any
         if encoded is None:
             return None
         parts.append(encoded)
+        values[name] = value
     body = b"".join(parts)
-    return message, _HEADER.pack(0, 0, 4) + struct.pack("<L", len(body)) + body, dataset
+    values["CommandGroupLength"] = len(body)
+    return Written(message, _HEADER.pack(0, 0, 4) + struct.pack("<L", len(body)) + body, dataset, values)
 
 
-def sent_message(message: type[dimse_messages.DIMSEMessage], command: bytes, data_set: Any,
-                 context_id: int | None = None) -> dimse_messages.DIMSEMessage:
-    """The message ``EVT_DIMSE_SENT`` reports (the recorder reads its status and counts): its
-    command set read back from ``command`` (each element decoded when used), not built element
-    by element through pynetdicom's constructor; ``data_set`` as ``primitive_to_message`` leaves it."""
-    msg = message.__new__(message)
+class _ReadWhenUsed:
+    """A sent message's ``command_set``, decoded from the bytes sent on first use."""
+
+    @property
+    def command_set(self) -> Dataset:
+        known: Dataset | None = self.__dict__.get("_command_set")
+        if known is None:
+            known = self.__dict__["_command_set"] = decode(BytesIO(self.__dict__["_command"]), True, True, False)
+        return known
+
+    @command_set.setter
+    def command_set(self, value: Dataset) -> None:
+        self.__dict__["_command_set"] = value
+
+
+#: pynetdicom's message class -> the same class (and name) with its command set read when used.
+SENT: dict[type[dimse_messages.DIMSEMessage], type[dimse_messages.DIMSEMessage]] = {
+    message: type(message.__name__, (_ReadWhenUsed, message), {"__module__": __name__}) for message in MESSAGES.values()}
+
+
+def sent_message(written: Written, context_id: int | None = None) -> dimse_messages.DIMSEMessage:
+    """The message ``EVT_DIMSE_SENT`` reports: pynetdicom's message class (``SENT``), its command
+    set read back from the bytes sent when first used, not built element by element; its data set
+    as ``primitive_to_message`` leaves it."""
+    cls = SENT[written.message]
+    msg: Any = object.__new__(cls)
+    msg.__dict__.update(_command=written.command, _imgcloud_values=written.values)
     msg.context_id, msg.encoded_command_set = context_id, BytesIO()
     msg._data_set_path, msg._data_set_file = None, None
-    msg.command_set = decode(BytesIO(command), True, True, False)
-    msg.data_set = data_set
+    msg.data_set = written.data_set
     return msg
+
+
+def values(message: Any) -> dict[str, Any]:
+    """A sent or received message's command elements by keyword: as written (``write``), without
+    decoding anything, or read from its command set."""
+    written: dict[str, Any] | None = message.__dict__.get("_imgcloud_values")
+    if written is not None:
+        return written
+    return {elem.keyword: elem.value for elem in message.command_set}

@@ -163,9 +163,9 @@ def _send_msg(self: dimse.DIMSEServiceProvider, primitive: Any, context_id: int)
     set of a C-STORE-RQ/RSP or a C-FIND/GET/MOVE-RSP is written from its template
     (``commands.write``); any other message's is built by pynetdicom and written directly."""
     written = commands.write(primitive)
+    msg: Any
     if written is not None:
-        message, command, data_set = written
-        msg: Any = commands.sent_message(message, command, data_set, context_id)
+        command, msg = written.command, commands.sent_message(written, context_id)
     else:
         if primitive.MessageIDBeingRespondedTo is None:
             msg = dimse._RQ_TO_MESSAGE[primitive.__class__]()
