@@ -203,3 +203,95 @@ def _body(data: bytes) -> bytes:
     read_preamble(fp, False)
     read_dataset(fp, is_implicit_VR=False, is_little_endian=True, stop_when=lambda tag, vr, length: tag.group != 2)
     return data[fp.tell():]
+
+
+def _received(primitive: Any, context_id: int = 5) -> Any:
+    """``primitive`` as the peer's DUL hands it to the DIMSE provider: a message decoded from its PDVs."""
+    from pynetdicom.dimse_messages import DIMSEMessage
+    from pynetdicom.pdu_primitives import P_DATA
+
+    table = _RQ_TO_MESSAGE if primitive.MessageIDBeingRespondedTo is None else _RSP_TO_MESSAGE
+    msg = table[type(primitive)]()
+    msg.primitive_to_message(primitive)
+    pdvs = [[context_id, b"\x03" + encode(msg.command_set, True, True)]]
+    if msg.command_set.CommandDataSetType != 0x0101:
+        pdvs.append([context_id, b"\x02" + msg.data_set.getvalue()])
+    received = DIMSEMessage()
+    for pdv in pdvs:
+        p_data = P_DATA()
+        p_data.presentation_data_value_list = [pdv]
+        done = received.decode_msg(p_data)
+    assert done
+    return received
+
+
+_PARAMETERS = ("MessageID", "MessageIDBeingRespondedTo", "AffectedSOPClassUID", "AffectedSOPInstanceUID", "Priority",
+               "Status", "MoveOriginatorApplicationEntityTitle", "MoveOriginatorMessageID", "ErrorComment",
+               "OffendingElement", "_context_id", "_dataset_path", "_dataset_file")
+
+
+def _parameters(primitive: Any) -> dict[str, Any]:
+    out = {k: getattr(primitive, k) for k in _PARAMETERS if hasattr(primitive, k)}
+    for k in ("DataSet", "Identifier"):
+        value = getattr(primitive, k, None)
+        out[k] = value.getvalue() if value is not None else None
+    return out
+
+
+def _requests() -> Iterator[Any]:
+    for cls, sop in ((prim.C_FIND, "1.2.840.10008.5.1.4.1.2.2.1"), (prim.C_GET, StudyRootQueryRetrieveInformationModelGet)):
+        rq = cls()
+        rq.MessageID, rq.Priority, rq.AffectedSOPClassUID, rq.Identifier = 65535, 0, sop, BytesIO(b"\x08\x00\x52\x00")
+        yield rq
+
+
+@pytest.mark.parametrize("primitive", [*_stores(), *_requests()], ids=_name)
+def test_received_messages_are_read_as_pynetdicom_does(primitive):
+    from reference.transports.dicom import patches, uids
+
+    patches.install()
+    expected = _parameters(patches._pynetdicom_message_to_primitive(_received(primitive)))
+    for uid in (primitive.AffectedSOPClassUID, getattr(primitive, "AffectedSOPInstanceUID", None)):
+        if uid:
+            uids.set_uid(str(uid), "checked once")
+    read = commands.read(_received(primitive))
+    originator = getattr(primitive, "MoveOriginatorApplicationEntityTitle", None)
+    if originator:  # an AE title: left to pynetdicom
+        assert read is None
+        return
+    assert read is not None and type(read) is type(primitive)
+    assert _parameters(read) == expected
+
+
+def test_received_messages_left_to_pynetdicom(monkeypatch):
+    from reference.transports.dicom import uids
+
+    monkeypatch.setattr(uids, "_known", {})  # no UID checked before
+    rsp = list(_stores())[3]  # a C-STORE-RSP
+    assert commands.read(_received(rsp)) is None
+    uids.set_uid(str(rsp.AffectedSOPClassUID), "x")
+    uids.set_uid(str(rsp.AffectedSOPInstanceUID), "x")
+    assert commands.read(_received(rsp)) is not None
+    commented = list(_primitives())[4]  # an error comment
+    uids.set_uid("1.2.3", "x")
+    assert commands.read(_received(commented)) is None
+    assert commands.read(_received(list(_primitives())[2])) is None  # a C-MOVE request (its destination: AE)
+    assert commands.read(_received(list(_responses())[0])) is None  # a C-FIND response: not one of RECEIVED
+
+
+@pytest.mark.parametrize("primitive", [*list(_stores())[3:6], list(_primitives())[4], prim.C_STORE()], ids=_name)
+def test_status_data_sets_are_pynetdicoms(primitive):
+    from reference.transports.dicom import patches
+
+    class Assoc:
+        aborted = False
+
+        def abort(self) -> None:
+            self.aborted = True
+
+    ours, theirs = Assoc(), Assoc()
+    got = patches._check_received_status(ours, primitive)  # type: ignore[arg-type]
+    expected = patches._pynetdicom_check_received_status(theirs, primitive)  # type: ignore[arg-type]
+    assert [(e.tag, e.VR, e.value) for e in got] == [(e.tag, e.VR, e.value) for e in expected]
+    assert got.get("Status") == (primitive.Status if primitive.is_valid_response else None)
+    assert ours.aborted == theirs.aborted == (not primitive.is_valid_response)

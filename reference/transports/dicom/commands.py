@@ -11,6 +11,13 @@ or ASCII text (``TEMPLATES``); anything else (an Offending Element, a non-ASCII 
 set sent from its file in chunks, a value pydicom would write differently) is left to
 pynetdicom.  ``tests/dicom/test_net.py`` compares the bytes with pynetdicom's for each template.
 
+``read`` is the other way, on the DUL thread: the primitive of a received C-STORE-RSP (one per
+instance a C-GET or C-MOVE sends) or C-FIND/GET/MOVE/STORE request, its values taken from the
+command set's raw bytes — integers unpacked, UIDs that passed pynetdicom's checks before
+(``uids.known``) — and set through the primitive's own setters, instead of each element converted
+by pydicom (its UID regular expression again) first.  Any other element or value (empty, multiple,
+an error comment, a UID not seen before, an AE title) leaves the whole message to pynetdicom.
+
 ``sent_message`` is what ``EVT_DIMSE_SENT`` then carries: a message of pynetdicom's class (a
 subclass of the same name) whose command set is read back from those bytes only when something
 asks for it, and whose ``values`` — the elements written, by keyword — is what the recorder reads
@@ -23,10 +30,13 @@ from io import BytesIO
 from typing import Any, NamedTuple
 
 from pydicom.datadict import dictionary_VR, tag_for_keyword
+from pydicom.dataelem import RawDataElement
 from pydicom.dataset import Dataset
 from pynetdicom import dimse_messages
 from pynetdicom import dimse_primitives as prim
 from pynetdicom.dsutils import decode
+
+from . import uids
 
 #: Messages written from their template: (primitive class, is a response) -> message class.
 MESSAGES: dict[tuple[type, bool], type[dimse_messages.DIMSEMessage]] = {
@@ -153,3 +163,52 @@ def values(message: Any) -> dict[str, Any]:
     if written is not None:
         return written
     return {elem.keyword: elem.value for elem in message.command_set}
+
+
+#: Received messages ``read`` converts: message class name -> (primitive class, tag -> (keyword, VR)).
+RECEIVED: dict[str, tuple[type, dict[int, tuple[str, str]]]] = {
+    message.__name__: (primitive, {tag: (keyword, vr) for tag, keyword, vr in _template(message)})
+    for message, primitive in ((dimse_messages.C_STORE_RSP, prim.C_STORE), (dimse_messages.C_FIND_RQ, prim.C_FIND),
+                               (dimse_messages.C_GET_RQ, prim.C_GET), (dimse_messages.C_STORE_RQ, prim.C_STORE))}
+_UNREAD = object()
+
+
+def _received_value(elem: Any, vr: str) -> Any:
+    """An element's value as pydicom would convert it, when that is certain without pydicom;
+    ``_UNREAD`` otherwise."""
+    if not isinstance(elem, RawDataElement):  # converted already (Command Field, Data Set Type)
+        return elem.value if type(elem.value) is int else _UNREAD
+    data: bytes = elem.value or b""
+    if vr == "US" and len(data) == 2:
+        return _INTS["US"].unpack(data)[0]
+    if vr == "UI" and data and data.isascii():
+        uid = uids.known(data.decode("ascii").rstrip("\0 "))
+        return uid if uid is not None else _UNREAD
+    return _UNREAD
+
+
+def read(message: Any) -> Any:
+    """``DIMSEMessage.message_to_primitive`` for the messages of ``RECEIVED`` whose every element
+    ``_received_value`` reads; None for anything else (pynetdicom's way then)."""
+    known = RECEIVED.get(type(message).__name__)
+    if known is None:
+        return None
+    primitive_class, elements = known
+    primitive = primitive_class()
+    command_set = message.command_set
+    for tag in command_set.keys():
+        keyword, vr = elements.get(int(tag), ("", ""))
+        if not keyword:
+            return None
+        if not hasattr(primitive, keyword):
+            continue  # the group length, command field and data set type
+        value = _received_value(command_set.get_item(tag), vr)
+        if value is _UNREAD:
+            return None
+        setattr(primitive, keyword, value)
+    dataset = dimse_messages._DATASET_KEYWORDS.get(type(message).__name__)
+    if dataset:
+        setattr(primitive, dataset, message.data_set)
+    primitive._context_id = message.context_id
+    primitive._dataset_path, primitive._dataset_file = message._data_set_path, message._data_set_file
+    return primitive

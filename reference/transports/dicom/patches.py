@@ -5,7 +5,7 @@ importing this module changes nothing.
 pynetdicom is pinned to 3.0.x (``pyproject.toml``): each patch replaces one internal whose
 shape is that release's, and ``install()`` refuses another minor version rather than send
 wrong bytes.  ``tests/dicom/test_net.py`` checks the encoders byte for byte against
-pynetdicom's own.  What is replaced (fifteen internals and two settings):
+pynetdicom's own.  What is replaced (seventeen internals and two settings):
 
 1. ``_config.STORE_SEND_CHUNKED_DATASET``: files sent by path are streamed, not decoded
    (and ``LOG_REQUEST_IDENTIFIERS`` / ``LOG_RESPONSE_IDENTIFIERS`` / ``LOG_HANDLER_LEVEL``: pynetdicom
@@ -29,7 +29,11 @@ pynetdicom's own.  What is replaced (fifteen internals and two settings):
    runs a full one (``_young_collection``), and ``AssociationServer.request_queue_size``: a listen
    backlog of ``LISTEN_BACKLOG`` instead of socketserver's 5 (``scp.py`` serves from it);
 15. ``utils.set_uid`` (and its imports in five modules): a UID that passed every check before is
-   not checked again (``uids.py``).
+   not checked again (``uids.py``);
+16. ``DIMSEMessage.message_to_primitive``: a received C-STORE-RSP or C-FIND/GET/STORE-RQ read from
+   its raw command set (``commands.read``);
+17. ``Association._check_received_status``: a response's status data set made with its one element
+   directly when it carries nothing else.
 """
 from __future__ import annotations
 
@@ -41,8 +45,10 @@ import threading
 from typing import Any
 
 import pynetdicom
+from pydicom.dataelem import DataElement
 from pydicom.dataset import Dataset
 from pydicom.multival import MultiValue
+from pydicom.tag import Tag
 from pynetdicom import _config, association, dimse, dimse_messages, dul, evt, fsm, service_class, transport
 from pynetdicom.pdu_primitives import P_DATA
 from pynetdicom.transport import AssociationSocket
@@ -155,6 +161,34 @@ def _frame(parts: list[Any], context_id: int, payload: bytes, *, command: bool, 
 
 
 _pynetdicom_send_msg = dimse.DIMSEServiceProvider.send_msg
+
+
+_pynetdicom_message_to_primitive = dimse_messages.DIMSEMessage.message_to_primitive
+
+
+def _message_to_primitive(self: dimse_messages.DIMSEMessage) -> Any:
+    """``DIMSEMessage.message_to_primitive`` (on the DUL thread, for each message received): a
+    C-STORE-RSP or a C-FIND/GET/STORE-RQ read from its raw command set (``commands.read``),
+    anything else by pynetdicom."""
+    primitive = commands.read(self)
+    return primitive if primitive is not None else _pynetdicom_message_to_primitive(self)
+
+
+_pynetdicom_check_received_status = association.Association._check_received_status
+_STATUS = Tag(0x0000, 0x0900)
+
+
+def _check_received_status(self: association.Association, rsp: Any) -> Dataset:
+    """``Association._check_received_status`` (``send_c_store`` calls it for each sub-operation of
+    a C-GET or C-MOVE): the status data set of a valid response carrying only a Status made with
+    its one element directly (pynetdicom's keyword assignment: ~40 µs); anything else (an error
+    comment, an offending element, an invalid response: logged and aborted) by pynetdicom."""
+    if not rsp.is_valid_response or type(rsp.Status) is not int \
+            or any(getattr(rsp, k, None) is not None for k in rsp.STATUS_OPTIONAL_KEYWORDS):
+        return _pynetdicom_check_received_status(self, rsp)
+    status = Dataset()
+    status[_STATUS] = DataElement(_STATUS, "US", rsp.Status)
+    return status
 
 
 def _send_msg(self: dimse.DIMSEServiceProvider, primitive: Any, context_id: int) -> None:
@@ -394,6 +428,8 @@ def install() -> None:
             description, action, state = fsm.ACTIONS[name]
             fsm.ACTIONS[name] = (description, _p_data_action(action), state)
         dimse_messages.encode = _encode_command
+        dimse_messages.DIMSEMessage.message_to_primitive = _message_to_primitive  # type: ignore[method-assign]
+        association.Association._check_received_status = _check_received_status  # type: ignore[method-assign]
         AssociationSocket.recv = _recv  # type: ignore[method-assign]
         AssociationSocket.send = _send_locked  # type: ignore[method-assign]
         dul.DULServiceProvider._read_pdu_data = _read_pdu_data  # type: ignore[method-assign]

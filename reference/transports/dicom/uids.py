@@ -50,6 +50,12 @@ def set_uid(value: Any, name: str, allow_empty: bool = True, allow_none: bool = 
     return result
 
 
+def known(value: str) -> UID | None:
+    """The ``UID`` of ``value`` if it passed every check before (under the current rules)."""
+    uid = _known.get(value)
+    return uid if uid is not None and _checked_under[0] == _rules() else None
+
+
 def install() -> None:
     """Replace ``set_uid`` wherever pynetdicom imported it (called once, by ``patches.install``)."""
     for module in (utils, ae, dimse_primitives, pdu_items, pdu_primitives, presentation):
