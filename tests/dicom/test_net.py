@@ -171,6 +171,10 @@ def test_encoded_dataset_sent_as_stored_or_converted(tmp_path):
         sent = qr.stored_dataset(sandbox, entry)
         assert isinstance(sent, EncodedDataset)
         assert instances[0].data.endswith(sent.encoded) and sent.SOPInstanceUID == instances[0].sop_instance_uid
+        again = qr.stored_dataset(sandbox, entry)  # the same label, not the same elements' mapping
+        again.SOPInstanceUID = "1.2.3"
+        assert sent.SOPInstanceUID == instances[0].sop_instance_uid and sent.SOPClassUID == MRImageStorage
+        assert sent.file_meta.TransferSyntaxUID == sent.syntax
         for syntax in (ExplicitVRLittleEndian, ImplicitVRLittleEndian):
             received: list[bytes] = []
 
