@@ -10,7 +10,10 @@ Then medians, ours / Orthanc as a speed ratio (``anchor time / our time``: 1.0 i
 faster).  ``--our-clients`` adds our own client's C-GET, the collector's C-MOVE and an IMAGE-level
 C-FIND (ours only).  DCMTK runs with ``TCP_NODELAY=1``.
 
-    .venv/bin/python loadtests/dicom_bench.py [--rounds 5] [--finds 500] [--no-orthanc] [--our-clients]
+    .venv/bin/python loadtests/dicom_bench.py [--rounds 5] [--finds 500] [--no-orthanc] [--our-clients] [--ports 11200-11299]
+
+``--ports LO-HI`` serves everything (our SCPs, storescp, Orthanc) on free ports of that range
+instead of ports the kernel picks (a shared machine where each user has a range).
 """
 from __future__ import annotations
 
@@ -19,6 +22,7 @@ import functools
 import json
 import os
 import shutil
+import socket
 import statistics
 import subprocess
 import sys
@@ -154,6 +158,25 @@ class Side:
                 "-k", f"StudyInstanceUID={self.study}", "127.0.0.1", str(self.port)])
 
 
+def port_picker(spec: str | None) -> Callable[[], int]:
+    """Free loopback ports: the kernel's (``spec`` None), or the next free one of ``LO-HI``."""
+    if not spec:
+        return free_port
+    low, high = (int(p) for p in spec.split("-"))
+    candidates = iter(range(low, high + 1))
+
+    def pick() -> int:
+        for port in candidates:
+            with socket.socket() as sock:
+                try:
+                    sock.bind(("127.0.0.1", port))
+                except OSError:
+                    continue
+                return port
+        raise SystemExit(f"no free port left in {spec}")
+    return pick
+
+
 def _report(times: dict[str, dict[str, list[float]]], sides: list[str], size: int, count: int) -> None:
     print(f"\n{'operation (median of rounds)':<46} " + "  ".join(f"{s:>14}" for s in sides)
           + ("   ratio (anchor time / ours)" if len(sides) > 1 else ""))
@@ -180,17 +203,22 @@ def main() -> None:
     parser.add_argument("--only", choices=["get", "move", "find"], action="append",
                         help="run only these operations (repeatable; default all)")
     parser.add_argument("--our-clients", action="store_true", help="also our client's C-GET and collector's C-MOVE")
+    parser.add_argument("--ports", metavar="LO-HI", help="serve on free ports of this range (default: any free port)")
     parser.add_argument("--find-client", nargs=4, metavar=("AET", "PORT", "STUDY", "N"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.find_client:
         title, port, study, n = args.find_client
         return find_client(title, int(port), study, int(n))
     root = Path(tempfile.mkdtemp(prefix="dicom-bench-"))
-    dest = free_port()
+    port = port_picker(args.ports)
+    dest = port()
     (root / "scp").mkdir()  # before storescp starts: it exits when its output directory is missing
     storescp = subprocess.Popen(["storescp", "-aet", "DCMTK_STORE", "-od", str(root / "scp"), str(dest)],
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=ENV)
-    config = dicom_config(root / "home", hospital={"move_destinations": {"DCMTK_STORE": {"port": dest}}})
+    pacs, archive, gateway = port(), port(), port()
+    config = dicom_config(root / "home", hospital={"port": pacs, "move_destinations": {
+        "DCMTK_STORE": {"port": dest}, "GATEWAY_STORE": {"port": gateway}, "CLOUD_ARCHIVE": {"port": archive}}},
+        regional_platform={"port": archive}, gateway={"port": gateway})
     sandbox = Sandbox.open(config)
     scps = start_dicom(sandbox)
     orthanc = None
@@ -204,8 +232,8 @@ def main() -> None:
               f"ours: pynetdicom SCP HOSP_PACS on {pacs.port}")
         sides = [Side("ours", "HOSP_PACS", pacs.port, root, study, count)]
         if not args.no_orthanc:
-            orthanc = orthanc_anchor.start(root / "orthanc", free_port(), free_port(),
-                                           {"portal": ("PORTAL", free_port()), "store": ("DCMTK_STORE", dest)})
+            orthanc = orthanc_anchor.start(root / "orthanc", port(), port(),
+                                           {"portal": ("PORTAL", port()), "store": ("DCMTK_STORE", dest)})
             if orthanc is None:
                 print("anchor: Orthanc is not installed (apt-get install orthanc): ours only, no ratios")
             else:

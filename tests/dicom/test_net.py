@@ -21,10 +21,10 @@ from pynetdicom.events import Event
 from pynetdicom.sop_class import MRImageStorage, StudyRootQueryRetrieveInformationModelGet
 
 from reference.families.hospital.pacs import pacs_catalogue
-from reference.transports.dicom import qr
+from reference.transports.dicom import commands, qr
 from reference.transports.dicom.client import study_identifier
 from reference.transports.dicom.net import EncodedDataset, part10
-from reference.transports.dicom.patches import _encode_command, _find_rsp_message, _frame, find_rsp_command
+from reference.transports.dicom.patches import _encode_command, _frame
 from tests.dicom.helpers import dicom_sandbox, same_dataset, study_in_pacs
 
 pytestmark = pytest.mark.skipif(shutil.which("echoscu") is None, reason="DCMTK is not installed")
@@ -63,34 +63,77 @@ def test_command_sets_are_encoded_as_pydicom_does(primitive):
     assert _encode_command(msg.command_set, True, True) == encode(msg.command_set, True, True)
 
 
-def _find_responses() -> Iterator[Any]:
-    for sop in ("1.2.840.10008.5.1.4.1.2.2.1", "1.2.840.10008.5.1.4.1.2.1.1", "1.2.3.45"):  # even, odd lengths
-        for msg_id, status, identifier in ((1, 0xFF00, BytesIO(b"\x08\x00\x52\x00")), (65535, 0xFF01, BytesIO(b"ab")),
-                                           (7, 0x0000, None), (300, 0xFE00, None), (2, 0xC311, None)):
-            rsp = prim.C_FIND()
-            rsp.MessageIDBeingRespondedTo, rsp.AffectedSOPClassUID, rsp.Status = msg_id, sop, status
-            rsp.Identifier = identifier
+def _responses() -> Iterator[Any]:
+    """C-FIND, C-GET and C-MOVE responses: pending (with and without an identifier), final, warning,
+    failure, cancel; odd and even UIDs; the largest Message ID and counts."""
+    for cls in (prim.C_FIND, prim.C_GET, prim.C_MOVE):
+        for sop in ("1.2.840.10008.5.1.4.1.2.2.1", "1.2.840.10008.5.1.4.1.2.1.1", "1.2.3.45"):  # even, odd lengths
+            for msg_id, status, identifier in ((1, 0xFF00, BytesIO(b"\x08\x00\x52\x00")), (65535, 0xFF01, BytesIO(b"ab")),
+                                               (7, 0x0000, None), (300, 0xFE00, None), (2, 0xC311, None),
+                                               (9, 0xB000, BytesIO(b"cd"))):
+                rsp = cls()
+                rsp.MessageIDBeingRespondedTo, rsp.AffectedSOPClassUID, rsp.Status = msg_id, sop, status
+                rsp.Identifier = identifier
+                if cls is not prim.C_FIND:
+                    rsp.NumberOfRemainingSuboperations = msg_id % 3 if status == 0xFF00 else None
+                    rsp.NumberOfCompletedSuboperations, rsp.NumberOfFailedSuboperations = 65535, msg_id % 2
+                    rsp.NumberOfWarningSuboperations = 0
+                yield rsp
+
+
+def _stores() -> Iterator[Any]:
+    """C-STORE requests (with and without a move originator, odd and even UIDs) and responses."""
+    for instance in ("1.2.3.4", "1.2.826.0.1.3680043.8.498.123456789"):
+        for originator, originator_id in ((None, None), ("PORTAL", 3), ("STORE", 65535)):
+            store = prim.C_STORE()
+            store.MessageID, store.Priority, store.AffectedSOPClassUID = 7, 2, MRImageStorage
+            store.AffectedSOPInstanceUID, store.DataSet = instance, BytesIO(b"\x08\x00\x16\x00")
+            store.MoveOriginatorApplicationEntityTitle, store.MoveOriginatorMessageID = originator, originator_id
+            yield store
+        for status in (0x0000, 0xB000, 0xA700):
+            rsp = prim.C_STORE()
+            rsp.MessageIDBeingRespondedTo, rsp.AffectedSOPClassUID = 5, MRImageStorage
+            rsp.AffectedSOPInstanceUID, rsp.Status = instance, status
             yield rsp
+    bare = prim.C_STORE()  # a response without the conditional UIDs
+    bare.MessageIDBeingRespondedTo, bare.Status = 1, 0x0000
+    yield bare
 
 
-@pytest.mark.parametrize("primitive", list(_find_responses()),
-                         ids=lambda p: f"{p.AffectedSOPClassUID}-{p.Status:04X}-{p.MessageIDBeingRespondedTo}")
-def test_find_response_command_sets_are_written_as_pynetdicom_does(primitive):
-    msg = _RSP_TO_MESSAGE[prim.C_FIND]()
+def _name(p: Any) -> str:
+    kind = "rsp" if p.MessageIDBeingRespondedTo is not None else "rq"
+    return f"{type(p).__name__}-{kind}-{getattr(p, 'AffectedSOPInstanceUID', None) or p.AffectedSOPClassUID}-{p.Status}"
+
+
+@pytest.mark.parametrize("primitive", [*_responses(), *_stores()], ids=_name)
+def test_command_sets_from_templates_are_written_as_pynetdicom_does(primitive):
+    table = _RQ_TO_MESSAGE if primitive.MessageIDBeingRespondedTo is None else _RSP_TO_MESSAGE
+    msg = table[type(primitive)]()
     msg.primitive_to_message(primitive)
-    command = find_rsp_command(primitive)
-    assert command == encode(msg.command_set, True, True)
-    reported = _find_rsp_message(command, primitive.Identifier)  # what EVT_DIMSE_SENT carries
-    assert type(reported) is type(msg) and reported.data_set is msg.data_set
-    assert [(e.tag, e.value) for e in reported.command_set] == [(e.tag, e.value) for e in msg.command_set]
+    written = commands.write(primitive)
+    assert written is not None
+    assert written.message is type(msg) and written.command == encode(msg.command_set, True, True)
+    assert written.data_set is msg.data_set or written.data_set.getvalue() == msg.data_set.getvalue() == b""
+    reported = commands.sent_message(written, 3)  # what EVT_DIMSE_SENT carries
+    assert isinstance(reported, type(msg)) and type(reported).__name__ == type(msg).__name__
+    assert reported.context_id == 3 and reported.data_set is written.data_set
+    expected = [(e.tag, e.keyword, e.value) for e in msg.command_set]
+    assert sorted(commands.values(reported).items()) == sorted((k, v) for _, k, v in expected)  # nothing decoded
+    assert "_command_set" not in reported.__dict__
+    assert [(e.tag, e.keyword, e.value) for e in reported.command_set] == expected  # decoded when asked for
+    assert commands.values(msg) == commands.values(reported)
 
 
-def test_other_find_responses_are_left_to_pynetdicom():
+def test_other_messages_are_left_to_pynetdicom():
     failed = list(_primitives())[3]  # an error comment and an offending element
     request = prim.C_FIND()
     request.MessageID, request.AffectedSOPClassUID, request.Priority = 1, "1.2.3", 0
-    assert find_rsp_command(failed) is None and find_rsp_command(request) is None
-    assert find_rsp_command(next(_primitives())) is None  # another message
+    commented = list(_primitives())[4]  # a C-STORE-RSP with an error comment
+    assert commands.write(failed) is None and commands.write(request) is None and commands.write(commented) is None
+    assert commands.write(list(_primitives())[2]) is None  # a C-MOVE request
+    chunked = next(_primitives())
+    chunked._dataset_path = ("/x.dcm", 132)  # a data set sent from its file: pynetdicom streams it
+    assert commands.write(chunked) is None
 
 
 def test_part10_is_the_encoded_dataset_pynetdicom_builds():
@@ -128,6 +171,10 @@ def test_encoded_dataset_sent_as_stored_or_converted(tmp_path):
         sent = qr.stored_dataset(sandbox, entry)
         assert isinstance(sent, EncodedDataset)
         assert instances[0].data.endswith(sent.encoded) and sent.SOPInstanceUID == instances[0].sop_instance_uid
+        again = qr.stored_dataset(sandbox, entry)  # the same label, not the same elements' mapping
+        again.SOPInstanceUID = "1.2.3"
+        assert sent.SOPInstanceUID == instances[0].sop_instance_uid and sent.SOPClassUID == MRImageStorage
+        assert sent.file_meta.TransferSyntaxUID == sent.syntax
         for syntax in (ExplicitVRLittleEndian, ImplicitVRLittleEndian):
             received: list[bytes] = []
 
@@ -160,3 +207,95 @@ def _body(data: bytes) -> bytes:
     read_preamble(fp, False)
     read_dataset(fp, is_implicit_VR=False, is_little_endian=True, stop_when=lambda tag, vr, length: tag.group != 2)
     return data[fp.tell():]
+
+
+def _received(primitive: Any, context_id: int = 5) -> Any:
+    """``primitive`` as the peer's DUL hands it to the DIMSE provider: a message decoded from its PDVs."""
+    from pynetdicom.dimse_messages import DIMSEMessage
+    from pynetdicom.pdu_primitives import P_DATA
+
+    table = _RQ_TO_MESSAGE if primitive.MessageIDBeingRespondedTo is None else _RSP_TO_MESSAGE
+    msg = table[type(primitive)]()
+    msg.primitive_to_message(primitive)
+    pdvs = [[context_id, b"\x03" + encode(msg.command_set, True, True)]]
+    if msg.command_set.CommandDataSetType != 0x0101:
+        pdvs.append([context_id, b"\x02" + msg.data_set.getvalue()])
+    received = DIMSEMessage()
+    for pdv in pdvs:
+        p_data = P_DATA()
+        p_data.presentation_data_value_list = [pdv]
+        done = received.decode_msg(p_data)
+    assert done
+    return received
+
+
+_PARAMETERS = ("MessageID", "MessageIDBeingRespondedTo", "AffectedSOPClassUID", "AffectedSOPInstanceUID", "Priority",
+               "Status", "MoveOriginatorApplicationEntityTitle", "MoveOriginatorMessageID", "ErrorComment",
+               "OffendingElement", "_context_id", "_dataset_path", "_dataset_file")
+
+
+def _parameters(primitive: Any) -> dict[str, Any]:
+    out = {k: getattr(primitive, k) for k in _PARAMETERS if hasattr(primitive, k)}
+    for k in ("DataSet", "Identifier"):
+        value = getattr(primitive, k, None)
+        out[k] = value.getvalue() if value is not None else None
+    return out
+
+
+def _requests() -> Iterator[Any]:
+    for cls, sop in ((prim.C_FIND, "1.2.840.10008.5.1.4.1.2.2.1"), (prim.C_GET, StudyRootQueryRetrieveInformationModelGet)):
+        rq = cls()
+        rq.MessageID, rq.Priority, rq.AffectedSOPClassUID, rq.Identifier = 65535, 0, sop, BytesIO(b"\x08\x00\x52\x00")
+        yield rq
+
+
+@pytest.mark.parametrize("primitive", [*_stores(), *_requests()], ids=_name)
+def test_received_messages_are_read_as_pynetdicom_does(primitive):
+    from reference.transports.dicom import patches, uids
+
+    patches.install()
+    expected = _parameters(patches._pynetdicom_message_to_primitive(_received(primitive)))
+    for uid in (primitive.AffectedSOPClassUID, getattr(primitive, "AffectedSOPInstanceUID", None)):
+        if uid:
+            uids.set_uid(str(uid), "checked once")
+    read = commands.read(_received(primitive))
+    originator = getattr(primitive, "MoveOriginatorApplicationEntityTitle", None)
+    if originator:  # an AE title: left to pynetdicom
+        assert read is None
+        return
+    assert read is not None and type(read) is type(primitive)
+    assert _parameters(read) == expected
+
+
+def test_received_messages_left_to_pynetdicom(monkeypatch):
+    from reference.transports.dicom import uids
+
+    monkeypatch.setattr(uids, "_known", {})  # no UID checked before
+    rsp = list(_stores())[3]  # a C-STORE-RSP
+    assert commands.read(_received(rsp)) is None
+    uids.set_uid(str(rsp.AffectedSOPClassUID), "x")
+    uids.set_uid(str(rsp.AffectedSOPInstanceUID), "x")
+    assert commands.read(_received(rsp)) is not None
+    commented = list(_primitives())[4]  # an error comment
+    uids.set_uid("1.2.3", "x")
+    assert commands.read(_received(commented)) is None
+    assert commands.read(_received(list(_primitives())[2])) is None  # a C-MOVE request (its destination: AE)
+    assert commands.read(_received(list(_responses())[0])) is None  # a C-FIND response: not one of RECEIVED
+
+
+@pytest.mark.parametrize("primitive", [*list(_stores())[3:6], list(_primitives())[4], prim.C_STORE()], ids=_name)
+def test_status_data_sets_are_pynetdicoms(primitive):
+    from reference.transports.dicom import patches
+
+    class Assoc:
+        aborted = False
+
+        def abort(self) -> None:
+            self.aborted = True
+
+    ours, theirs = Assoc(), Assoc()
+    got = patches._check_received_status(ours, primitive)  # type: ignore[arg-type]
+    expected = patches._pynetdicom_check_received_status(theirs, primitive)  # type: ignore[arg-type]
+    assert [(e.tag, e.VR, e.value) for e in got] == [(e.tag, e.VR, e.value) for e in expected]
+    assert got.get("Status") == (primitive.Status if primitive.is_valid_response else None)
+    assert ours.aborted == theirs.aborted == (not primitive.is_valid_response)

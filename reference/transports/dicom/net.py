@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import socket
 import struct
+from copy import copy
 from io import BytesIO
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
+from pydicom.dataelem import DataElement
 from pydicom.dataset import Dataset, FileMetaDataset
+from pydicom.tag import BaseTag, Tag
 from pydicom.uid import UID, ExplicitVRLittleEndian, ImplicitVRLittleEndian
 from pynetdicom import PYNETDICOM_IMPLEMENTATION_UID, PYNETDICOM_IMPLEMENTATION_VERSION, evt
 from pynetdicom.dimse_primitives import C_STORE
@@ -132,21 +135,39 @@ def part10(event: evt.Event) -> bytes:
     return b"".join((b"\x00" * 128, b"DICM", struct.pack("<HH2sHL", 2, 0, b"UL", 4, len(body)), body, data))
 
 
+class Label(NamedTuple):
+    """What an ``EncodedDataset`` of a stored file carries besides its bytes, made once per file
+    (``label``): pydicom's keyword assignment of two UIDs and the transfer syntax's ``UID`` cost
+    ~0.1 ms for every instance sent."""
+
+    file_meta: FileMetaDataset
+    syntax: UID
+    elements: dict[BaseTag, DataElement]  # SOP Class UID, SOP Instance UID
+
+
+def label(file_meta: FileMetaDataset, sop_class: str, sop_instance: str) -> Label:
+    elements = {tag: DataElement(tag, "UI", value) for tag, value in ((_SOP_CLASS, sop_class), (_SOP_INSTANCE, sop_instance))}
+    return Label(file_meta, UID(file_meta.TransferSyntaxUID), elements)
+
+
+_SOP_CLASS, _SOP_INSTANCE = Tag(0x0008, 0x0016), Tag(0x0008, 0x0018)
+
+
 class EncodedDataset(Dataset):
     """A stored instance to send exactly as stored: the data set bytes after the file meta
     group, plus the few elements pynetdicom's ``send_c_store`` reads to pick the presentation
-    context (SOP Class/Instance UID, file meta Transfer Syntax UID).  Yield it from a C-GET or
-    C-MOVE handler; ``patches._encode_stored`` sends ``encoded`` untouched when the accepted
-    transfer syntax is the stored one, and parses and re-encodes it otherwise.  The elements
-    it holds are only a label: changing them does not change what is sent (which is why the
-    SCPs do not offer Composite Instance Retrieve Without Bulk Data: pynetdicom deletes bulk
-    elements from the yielded dataset for it)."""
+    context (SOP Class/Instance UID, file meta Transfer Syntax UID: its ``Label``).  Yield it from
+    a C-GET or C-MOVE handler; ``patches._encode_stored`` sends ``encoded`` untouched when the
+    accepted transfer syntax is the stored one, and parses and re-encodes it otherwise.  The
+    elements it holds are only a label: changing them does not change what is sent (which is why
+    the SCPs do not offer Composite Instance Retrieve Without Bulk Data: pynetdicom deletes bulk
+    elements from the yielded dataset for it); each data set holds its own copies of the label's
+    elements (made and checked once), so changing one changes no other."""
 
-    def __init__(self, encoded: bytes, file_meta: FileMetaDataset, sop_class: str, sop_instance: str) -> None:
-        super().__init__()
-        syntax = UID(file_meta.TransferSyntaxUID)
-        self.file_meta = file_meta
-        self.SOPClassUID, self.SOPInstanceUID = sop_class, sop_instance
+    def __init__(self, encoded: bytes, labelled: Label) -> None:
+        super().__init__({tag: copy(elem) for tag, elem in labelled.elements.items()})  # ~8 µs each, not ~30
+        self.file_meta = labelled.file_meta
+        syntax = labelled.syntax
         self.set_original_encoding(syntax.is_implicit_VR, syntax.is_little_endian)
         self.encoded, self.syntax = encoded, syntax
 

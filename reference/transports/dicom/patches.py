@@ -5,7 +5,7 @@ importing this module changes nothing.
 pynetdicom is pinned to 3.0.x (``pyproject.toml``): each patch replaces one internal whose
 shape is that release's, and ``install()`` refuses another minor version rather than send
 wrong bytes.  ``tests/dicom/test_net.py`` checks the encoders byte for byte against
-pynetdicom's own.  What is replaced (fourteen internals and two settings):
+pynetdicom's own.  What is replaced (seventeen internals and two settings):
 
 1. ``_config.STORE_SEND_CHUNKED_DATASET``: files sent by path are streamed, not decoded
    (and ``LOG_REQUEST_IDENTIFIERS`` / ``LOG_RESPONSE_IDENTIFIERS`` / ``LOG_HANDLER_LEVEL``: pynetdicom
@@ -14,8 +14,8 @@ pynetdicom's own.  What is replaced (fourteen internals and two settings):
    ``shutdown()`` raises, as it does on a refused connection);
 3. ``association.encode``: an ``net.EncodedDataset`` goes out as its stored bytes,
    and ``service_class.encode``: a sealed ``EncodedReply`` (a kept C-FIND reply) as its bytes;
-4. ``DIMSEServiceProvider.send_msg``: all P-DATA-TF PDUs of a message framed at once, a C-FIND-RSP's
-   command set written from its template (``find_rsp_command``);
+4. ``DIMSEServiceProvider.send_msg``: all P-DATA-TF PDUs of a message framed at once, the command
+   set of a C-STORE-RQ/RSP or C-FIND/GET/MOVE-RSP written from its template (``commands.py``);
 5. and 6. ``fsm.ACTIONS["DT-1"]`` and ``["AR-7"]``: such a framed message written in one call
    (or, established and nothing queued, by the sending thread itself: ``_deliver``);
 7. ``dimse_messages.encode``: command sets (group 0000) written directly;
@@ -27,7 +27,13 @@ pynetdicom's own.  What is replaced (fourteen internals and two settings):
    ``kill``: event-driven instead of polling every 1 ms (``reactors.py``);
 14. ``AssociationServer.service_actions``: a young-generation garbage collection where pynetdicom
    runs a full one (``_young_collection``), and ``AssociationServer.request_queue_size``: a listen
-   backlog of ``LISTEN_BACKLOG`` instead of socketserver's 5 (``scp.py`` serves from it).
+   backlog of ``LISTEN_BACKLOG`` instead of socketserver's 5 (``scp.py`` serves from it);
+15. ``utils.set_uid`` (and its imports in five modules): a UID that passed every check before is
+   not checked again (``uids.py``);
+16. ``DIMSEMessage.message_to_primitive``: a received C-STORE-RSP or C-FIND/GET/STORE-RQ read from
+   its raw command set (``commands.read``);
+17. ``Association._check_received_status``: a response's status data set made with its one element
+   directly when it carries nothing else.
 """
 from __future__ import annotations
 
@@ -36,19 +42,18 @@ import logging
 import socket
 import struct
 import threading
-from io import BytesIO
 from typing import Any
 
 import pynetdicom
+from pydicom.dataelem import DataElement
 from pydicom.dataset import Dataset
 from pydicom.multival import MultiValue
+from pydicom.tag import Tag
 from pynetdicom import _config, association, dimse, dimse_messages, dul, evt, fsm, service_class, transport
-from pynetdicom.dimse_primitives import C_FIND
-from pynetdicom.dsutils import decode
 from pynetdicom.pdu_primitives import P_DATA
 from pynetdicom.transport import AssociationSocket
 
-from . import reactors
+from . import commands, reactors, uids
 from .net import MAX_PDU, EncodedDataset
 
 LOGGER = logging.getLogger("imgcloud.dicom")
@@ -158,12 +163,43 @@ def _frame(parts: list[Any], context_id: int, payload: bytes, *, command: bool, 
 _pynetdicom_send_msg = dimse.DIMSEServiceProvider.send_msg
 
 
+_pynetdicom_message_to_primitive = dimse_messages.DIMSEMessage.message_to_primitive
+
+
+def _message_to_primitive(self: dimse_messages.DIMSEMessage) -> Any:
+    """``DIMSEMessage.message_to_primitive`` (on the DUL thread, for each message received): a
+    C-STORE-RSP or a C-FIND/GET/STORE-RQ read from its raw command set (``commands.read``),
+    anything else by pynetdicom."""
+    primitive = commands.read(self)
+    return primitive if primitive is not None else _pynetdicom_message_to_primitive(self)
+
+
+_pynetdicom_check_received_status = association.Association._check_received_status
+_STATUS = Tag(0x0000, 0x0900)
+
+
+def _check_received_status(self: association.Association, rsp: Any) -> Dataset:
+    """``Association._check_received_status`` (``send_c_store`` calls it for each sub-operation of
+    a C-GET or C-MOVE): the status data set of a valid response carrying only a Status made with
+    its one element directly (pynetdicom's keyword assignment: ~40 µs); anything else (an error
+    comment, an offending element, an invalid response: logged and aborted) by pynetdicom."""
+    if not rsp.is_valid_response or type(rsp.Status) is not int \
+            or any(getattr(rsp, k, None) is not None for k in rsp.STATUS_OPTIONAL_KEYWORDS):
+        return _pynetdicom_check_received_status(self, rsp)
+    status = Dataset()
+    status[_STATUS] = DataElement(_STATUS, "US", rsp.Status)
+    return status
+
+
 def _send_msg(self: dimse.DIMSEServiceProvider, primitive: Any, context_id: int) -> None:
     """``DIMSEServiceProvider.send_msg``, the message's PDUs handed to the DUL in one piece
-    (EVT_DIMSE_SENT fires as before; EVT_PDU_SENT does not fire for these PDUs)."""
-    command = find_rsp_command(primitive)
-    if command is not None:
-        msg: Any = _find_rsp_message(command, primitive.Identifier)
+    (EVT_DIMSE_SENT fires as before; EVT_PDU_SENT does not fire for these PDUs).  The command
+    set of a C-STORE-RQ/RSP or a C-FIND/GET/MOVE-RSP is written from its template
+    (``commands.write``); any other message's is built by pynetdicom and written directly."""
+    written = commands.write(primitive)
+    msg: Any
+    if written is not None:
+        command, msg = written.command, commands.sent_message(written, context_id)
     else:
         if primitive.MessageIDBeingRespondedTo is None:
             msg = dimse._RQ_TO_MESSAGE[primitive.__class__]()
@@ -172,9 +208,9 @@ def _send_msg(self: dimse.DIMSEServiceProvider, primitive: Any, context_id: int)
         msg.primitive_to_message(primitive)
         if msg._data_set_path is not None:  # a data set sent from its file in chunks: pynetdicom's way
             return _pynetdicom_send_msg(self, primitive, context_id)
-        command = _encode_command(msg.command_set, True, True)
-        assert command is not None  # implicit VR little endian always encodes
-    msg.context_id = context_id
+        encoded = _encode_command(msg.command_set, True, True)
+        assert encoded is not None  # implicit VR little endian always encodes
+        command, msg.context_id = encoded, context_id
     evt.trigger(self.assoc, evt.EVT_DIMSE_SENT, {"message": msg})
     max_pdu = int(self.maximum_pdu_size or 0)
     parts: list[Any] = []
@@ -183,48 +219,6 @@ def _send_msg(self: dimse.DIMSEServiceProvider, primitive: Any, context_id: int)
     if data:
         _frame(parts, context_id, data, command=False, max_pdu=max_pdu)
     _deliver(self.dul, b"".join(parts))
-
-
-# -- C-FIND-RSP command sets from their template ------------------------------------------------
-# pynetdicom builds each response's command set as a pydicom Dataset (every element of the message
-# type set to None, then filled in, deleted or kept, then written once to measure its group length):
-# ~0.23 ms per message, two messages per single-match C-FIND.  A C-FIND-RSP without an error comment
-# or offending element always has the same six elements (PS3.7 9.3.2.2): written here directly.
-_US = struct.Struct("<HHLH")  # tag group, element, length 2, value
-_C_FIND_RSP = 0x8020
-
-
-def find_rsp_command(primitive: Any) -> bytes | None:
-    """The command set pynetdicom writes for a C-FIND response ``primitive`` (Implicit VR Little
-    Endian: group length, Affected SOP Class UID, Command Field, Message ID Being Responded To,
-    Command Data Set Type, Status); None for anything else (a request, another message, a response
-    with an error comment or offending element, a field unset): pynetdicom's way then."""
-    if type(primitive) is not C_FIND or primitive.MessageIDBeingRespondedTo is None:
-        return None
-    if primitive.ErrorComment is not None or primitive.OffendingElement is not None:
-        return None
-    sop, status = primitive.AffectedSOPClassUID, primitive.Status
-    if sop is None or status is None or not str(sop).isascii():
-        return None
-    uid = str(sop).encode("ascii")
-    uid += b"\0" * (len(uid) % 2)
-    body = b"".join((struct.pack("<HHL", 0x0000, 0x0002, len(uid)), uid, _US.pack(0x0000, 0x0100, 2, _C_FIND_RSP),
-                     _US.pack(0x0000, 0x0120, 2, primitive.MessageIDBeingRespondedTo),
-                     _US.pack(0x0000, 0x0800, 2, 0x0001 if primitive.Identifier else 0x0101),
-                     _US.pack(0x0000, 0x0900, 2, status)))
-    return struct.pack("<HHLL", 0x0000, 0x0000, 4, len(body)) + body
-
-
-def _find_rsp_message(command: bytes, identifier: Any) -> dimse_messages.C_FIND_RSP:
-    """The ``C_FIND_RSP`` message EVT_DIMSE_SENT reports (the recorder reads its status): its
-    command set read back from ``command`` (its elements decoded when used), not built element by
-    element through pynetdicom's constructor."""
-    msg = dimse_messages.C_FIND_RSP.__new__(dimse_messages.C_FIND_RSP)
-    msg.context_id, msg.encoded_command_set = None, BytesIO()
-    msg._data_set_path, msg._data_set_file = None, None
-    msg.command_set = decode(BytesIO(command), True, True, False)
-    msg.data_set = identifier  # None for the final response, as primitive_to_message leaves it
-    return msg
 
 
 # -- a message written by the thread that sends it ------------------------------------------------
@@ -434,10 +428,13 @@ def install() -> None:
             description, action, state = fsm.ACTIONS[name]
             fsm.ACTIONS[name] = (description, _p_data_action(action), state)
         dimse_messages.encode = _encode_command
+        dimse_messages.DIMSEMessage.message_to_primitive = _message_to_primitive  # type: ignore[method-assign]
+        association.Association._check_received_status = _check_received_status  # type: ignore[method-assign]
         AssociationSocket.recv = _recv  # type: ignore[method-assign]
         AssociationSocket.send = _send_locked  # type: ignore[method-assign]
         dul.DULServiceProvider._read_pdu_data = _read_pdu_data  # type: ignore[method-assign]
         transport.AssociationServer.service_actions = _young_collection  # type: ignore[method-assign]
         transport.AssociationServer.request_queue_size = LISTEN_BACKLOG
         reactors.install()
+        uids.install()
         _installed = True

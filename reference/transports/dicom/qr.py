@@ -43,7 +43,7 @@ from reference.sandbox import Sandbox
 from reference.storage.generation import Generation
 from reference.storage.models import DicomStored
 
-from .net import EncodedDataset
+from .net import EncodedDataset, Label, label
 from .patches import EncodedReply
 
 #: Levels of each information model and the unique key of each level (PS3.4 C.3).
@@ -123,6 +123,7 @@ class StoredFile:
     header: Dataset  # the data set's elements before the pixel data (values decoded when used)
     raw: dict[int, RawDataElement]  # the same elements as stored (bytes), for replies
     charset: CharsetReport  # what its text really is; ``charset.texts`` is what matching reads
+    label: Label | None = None  # what a retrieved copy carries (``stored_dataset``), when the file names its UIDs
 
 
 @dataclass(frozen=True)
@@ -134,6 +135,14 @@ class Served:
     header: bytes
     tail: int
     raw: dict[int, RawDataElement]
+
+
+def _label(head: Dataset) -> Label | None:
+    """The label of every ``EncodedDataset`` sent of this file, made once (None when the file does
+    not name its SOP class and instance: the catalogue's then, per entry)."""
+    if "SOPClassUID" not in head or "SOPInstanceUID" not in head:
+        return None
+    return label(head.file_meta, head.SOPClassUID, head.SOPInstanceUID)
 
 
 def _raw_elements(ds: Dataset) -> dict[int, RawDataElement]:
@@ -185,7 +194,7 @@ class _StoredFiles:
             read_dataset(fp, is_implicit_VR=False, is_little_endian=True, stop_when=lambda tag, vr, length: tag.group != 2)
             offset = fp.tell()
         raw = _raw_elements(head)
-        entry = StoredFile(head.file_meta, offset, head, raw, examine(head))
+        entry = StoredFile(head.file_meta, offset, head, raw, examine(head), _label(head))
         with self._lock:
             self._entries[sha256] = entry
             while len(self._entries) > self.size:
@@ -495,5 +504,6 @@ def stored_dataset(sandbox: Sandbox, entry: Entry, form: Form | None = None) -> 
     if served is not None:
         encoded = served.header + encoded
     head = stored.header
-    return EncodedDataset(encoded, stored.file_meta, head.get("SOPClassUID", entry.sop_class),
-                          head.get("SOPInstanceUID", entry.sop_uid))
+    labelled = stored.label or label(stored.file_meta, head.get("SOPClassUID", entry.sop_class),
+                                     head.get("SOPInstanceUID", entry.sop_uid))
+    return EncodedDataset(encoded, labelled)

@@ -21,6 +21,7 @@ from reference.exchanges import ExchangeDraft, Recording, recording
 from reference.rules import RULES, Finding
 from reference.sandbox import Sandbox
 
+from . import commands
 from .net import REJECT_REASONS
 from .status import is_final, text
 
@@ -151,19 +152,20 @@ class DicomRecorder:
         name = type(event.message).__name__
         if name not in RESPONSES:
             return
-        cs = event.message.command_set
-        status = int(cs.Status)
+        cs = commands.values(event.message)  # as written: nothing decoded again (``commands.py``)
+        status = int(cs["Status"])
         if not is_final(status):
             return
+        responding = int(cs["MessageIDBeingRespondedTo"])
         with self._lock:
-            op = self._ops.pop((id(event.assoc), int(cs.MessageIDBeingRespondedTo)), None)
-            mark = self._marks.pop((id(event.assoc), int(cs.MessageIDBeingRespondedTo)), None)
+            op = self._ops.pop((id(event.assoc), responding), None)
+            mark = self._marks.pop((id(event.assoc), responding), None)
             state = self._assocs.get(id(event.assoc))
             if state:
                 state.operations += 1
         if op is None:
             op = _Op(recording(self.sandbox, self._draft(event, RESPONSES[name])), {})
-        counts = {k: int(cs[k].value) for k in COUNTS if k in cs and cs[k].value is not None}
+        counts = {k: int(cs[k]) for k in COUNTS if cs.get(k) is not None}
         failed = counts.get("NumberOfFailedSuboperations", 0)
         draft = op.record.draft
         draft.fault = mark or draft.fault
