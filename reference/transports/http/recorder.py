@@ -9,6 +9,7 @@ reply's last byte is sent, so a caller never holds an answer the log could lose.
 """
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from typing import Any
 
@@ -68,6 +69,7 @@ class ExchangeRecorder:
         self.app = app
         self.sandbox = sandbox
         self.router = router
+        self._refresh: asyncio.Task[None] | None = None
 
     def _recorded(self, path: str) -> bool:
         return (not path.startswith(UNRECORDED_PREFIXES) and path not in UNRECORDED_PATHS
@@ -84,10 +86,21 @@ class ExchangeRecorder:
             return
         family = self.router(scope["path"])
         if self.sandbox.runtime.stale():  # party switches and faults set at run time: a read, off the event loop
-            await run_in_threadpool(self.sandbox.runtime.refresh)
+            await self._refreshed()
         record = recording(self.sandbox, ExchangeDraft(family=family.name, party=family.party))
         context["exchange"] = record.draft
         await self._serve_and_record(scope, receive, send, record, family)
+
+    async def _refreshed(self) -> None:
+        """The run-time settings re-read once for every request that finds them stale meanwhile: each
+        waits for the one re-read under way (the same freshness) instead of hopping to a thread of its
+        own for the same two reads — under 16 connections a herd of them every ``TTL`` (issue 12)."""
+        loop = asyncio.get_running_loop()
+        task = self._refresh
+        if task is None or task.done() or task.get_loop() is not loop:
+            task = self._refresh = loop.create_task(run_in_threadpool(self.sandbox.runtime.refresh))
+            task.add_done_callback(_retrieved)
+        await asyncio.shield(task)  # a request that goes away does not cancel the others' re-read
 
     async def _serve_and_record(self, scope: Scope, receive: Receive, send: Send, record: Recording,
                                 family: Family) -> None:
@@ -141,3 +154,9 @@ class ExchangeRecorder:
             response={"headers": {"content-type": resp_headers.get("content-type") if resp_headers else None},
                       **response.record(resp_headers.get("content-type") if resp_headers else None, head)},
         )
+
+
+def _retrieved(task: asyncio.Task[None]) -> None:
+    """The re-read's outcome taken, so one every waiter left early from is not reported as lost."""
+    if not task.cancelled():
+        task.exception()
