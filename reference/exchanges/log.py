@@ -39,6 +39,8 @@ from reference.storage import Database
 from reference.storage.models import Exchange
 from reference.storage.raw import Raw
 
+from .record import Sealed
+
 logger = logging.getLogger("imgcloud.exchanges")
 
 _EXCHANGES: Table = Exchange.__table__  # type: ignore[assignment]
@@ -106,16 +108,35 @@ class Journal:
             self.path.unlink(missing_ok=True)
 
 
-def _storable_line(row: dict[str, Any]) -> tuple[dict[str, Any], str]:
-    """The row as it is stored (``storable``, ``_fitted``) and its journal line.  Walking every string
-    of a record costs more than serialising it, and the line is needed anyway: the walk happens only
-    when the line shows a character it would escape (issue 12: the exchange record's per-request cost)."""
+#: The record's JSON columns: each serialised once, for its journal line and for SQLite alike.
+_JSON_COLUMNS = ("request", "response", "findings")
+#: A record as queued: the row, and its JSON columns' text as SQLite stores them (or ``None``).
+Queued = tuple[dict[str, Any], dict[str, str] | None]
+
+
+def _storable_line(row: dict[str, Any]) -> tuple[dict[str, Any], str, dict[str, str] | None]:
+    """The row as it is stored (``storable``, ``_fitted``), its journal line, and its JSON columns'
+    text (``json.dumps``, as ``storage.raw`` would bind them; a ``Sealed`` body record's own): each
+    column serialised once, the line assembled from them (issue 12: the exchange record's
+    per-request cost).  Walking every string of a record costs more than serialising it, and the
+    line is needed anyway: the walk happens only when the line shows a character it would escape."""
+    try:
+        texts: dict[str, str] | None = {k: v.text if isinstance(v := row[k], Sealed) else json.dumps(v)
+                                        for k in _JSON_COLUMNS if k in row}
+    except (TypeError, ValueError):  # not JSON as it is (SQLite's binding would refuse it too)
+        texts = None
+    if texts is not None:
+        fitted = _fitted(row)
+        rest = json.dumps({k: v for k, v in fitted.items() if k not in texts}, default=_iso)
+        line = "{" + ", ".join([*([rest[1:-1]] if len(rest) > 2 else []), *(f'"{k}": {t}' for k, t in texts.items())]) + "}"
+        if not _SUSPECT.search(line):
+            return fitted, line, texts
     line = json.dumps(row, default=_iso)
     if _SUSPECT.search(line):
         row = storable(row)
         line = json.dumps(row, default=_iso)
     fitted = _fitted(row)
-    return fitted, line if fitted is row else json.dumps(fitted, default=_iso)
+    return fitted, line if fitted is row else json.dumps(fitted, default=_iso), None
 
 
 def _iso(value: Any) -> str:
@@ -164,7 +185,7 @@ class ExchangeLog:
 
     def __init__(self, db: Database, journal: Path | None = None) -> None:
         self.db = db
-        self._queue: queue.Queue[dict[str, Any] | None] = queue.Queue()
+        self._queue: queue.Queue[Queued | None] = queue.Queue()
         self._now = threading.Event()  # a reader (``flush``) or ``close`` is waiting: no lingering
         self._lock = threading.Lock()
         self._kept = False  # rows the database refused even without bodies stay in the journal
@@ -176,11 +197,11 @@ class ExchangeLog:
 
     def write(self, row: dict[str, Any]) -> None:
         """Journal and queue one finished record (``recorder.Recording.finish`` is the only caller)."""
-        row, line = _storable_line(row)
+        row, line, texts = _storable_line(row)
         with self._lock:
             if self._journal is not None:
                 self._journal.append(line)
-            self._queue.put(row)
+            self._queue.put((row, texts))
 
     # -- the writer thread ---------------------------------------------------------------------
     def _write_batches(self) -> None:
@@ -207,7 +228,7 @@ class ExchangeLog:
             if None in batch:
                 return
 
-    def _store(self, rows: list[dict[str, Any]]) -> None:
+    def _store(self, rows: list[Queued]) -> None:
         """The batch; on failure, retried, then row by row, then rows without their bodies."""
         for pause in (*RETRIES, None):
             try:
@@ -221,26 +242,27 @@ class ExchangeLog:
         for row in rows:
             self._store_one(row)
 
-    def _store_one(self, row: dict[str, Any]) -> None:
+    def _store_one(self, queued: Queued) -> None:
+        row = queued[0]
         try:
-            self._insert([row])
+            self._insert([queued])
         except Exception as exc:
             try:
-                self._insert([_without_bodies(row, f"{type(exc).__name__}: {exc}")])
+                self._insert([(_without_bodies(row, f"{type(exc).__name__}: {exc}"), None)])
             except Exception:
                 self._kept = True
                 logger.exception("exchange %s could not be written; it stays in the journal", row.get("uid"))
 
-    def _insert(self, rows: list[dict[str, Any]]) -> None:
+    def _insert(self, rows: list[Queued]) -> None:
         """One transaction; on SQLite the rows go in on its own connection (``storage.raw``: ~3x less
         CPU than a Core ``executemany``, and the writer lock — which requests wait for — held as
-        much shorter)."""
+        much shorter), their JSON columns as the text ``write`` serialised already."""
         with self.db.transaction() as conn:
             raw = Raw.of(conn, _EXCHANGES)
             if raw is not None:
-                raw.insert_many(rows)
+                raw.insert_many([row for row, _ in rows], texts=[texts for _, texts in rows])
             else:
-                conn.execute(insert(Exchange), rows)
+                conn.execute(insert(Exchange), [row for row, _ in rows])
 
     def _clear_journal(self) -> None:
         with self._lock:
@@ -257,7 +279,7 @@ class ExchangeLog:
                 logger.warning("replaying %d exchange records journaled by a process that died (%s)",
                                len(missing), path.name)
                 for chunk in range(0, len(missing), self.BATCH):
-                    self._store(missing[chunk:chunk + self.BATCH])
+                    self._store([(row, None) for row in missing[chunk:chunk + self.BATCH]])
             if not self._kept:
                 path.unlink(missing_ok=True)
 

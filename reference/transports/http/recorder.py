@@ -18,6 +18,8 @@ from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from reference.exchanges import ExchangeDraft, Recording, body_record, recording
+from reference.exchanges.record import Sealed
+from reference.exchanges.recorder import sealing
 from reference.families import Family, FamilyRouter
 from reference.sandbox import Sandbox
 from reference.transports.http.injected import FaultingSend
@@ -27,6 +29,8 @@ UNRECORDED_PREFIXES = ("/_sandbox",)
 UNRECORDED_PATHS = ("/", "/favicon.ico")
 #: Response header naming the exchange record, so a caller can fetch its findings.
 EXCHANGE_HEADER = b"x-imgcloud-exchange"
+#: Sealed response records kept (``ExchangeRecorder._response``): a load test's working set of files.
+SEALED_LIMIT = 4096
 
 
 class _Capture:
@@ -70,6 +74,7 @@ class ExchangeRecorder:
         self.sandbox = sandbox
         self.router = router
         self._refresh: asyncio.Task[None] | None = None
+        self._sealed: dict[tuple[Any, ...], Sealed] = {}
 
     def _recorded(self, path: str) -> bool:
         return (not path.startswith(UNRECORDED_PREFIXES) and path not in UNRECORDED_PATHS
@@ -151,9 +156,23 @@ class ExchangeRecorder:
                                  "user-agent": req_headers.get("user-agent")},
                      **request.record(req_headers.get("content-type"), head),
                      **({"form": draft.form} if draft.form else {})},
-            response={"headers": {"content-type": resp_headers.get("content-type") if resp_headers else None},
-                      **response.record(resp_headers.get("content-type") if resp_headers else None, head)},
+            response=self._response(response, resp_headers.get("content-type") if resp_headers else None, head),
         )
+
+    def _response(self, response: _Capture, media_type: str | None, head: int) -> dict[str, Any]:
+        """The reply's record; a large reply whose digest the handler knew (a prebuilt file sent again)
+        is the record kept for the same digest, size, type and head, masked and serialised once."""
+        if response.known is None or response.size <= response.limit:
+            return {"headers": {"content-type": media_type}, **response.record(media_type, head)}
+        fields = sealing(self.sandbox.config.exchange_log)
+        key = (response.known[0], response.size, media_type, head, bytes(response.kept[:head]), fields)
+        sealed = self._sealed.get(key)
+        if sealed is None:
+            if len(self._sealed) >= SEALED_LIMIT:
+                self._sealed.clear()
+            record = {"headers": {"content-type": media_type}, **response.record(media_type, head)}
+            sealed = self._sealed[key] = Sealed(record, fields)
+        return sealed
 
 
 def _retrieved(task: asyncio.Task[None]) -> None:
