@@ -16,7 +16,7 @@ import pytest
 
 from reference.config import load_config
 from reference.exchanges import ExchangeDraft, recording
-from reference.exchanges.log import _iso, _storable_line
+from reference.exchanges.log import Journal, _iso, _storable_line, journal_lines, orphaned_rows
 from reference.exchanges.record import Sealed
 from reference.exchanges.recorder import sealing
 from reference.sandbox import Sandbox
@@ -126,3 +126,30 @@ def test_a_sealed_response_is_logged_masked_once_and_unsealed_when_a_fault_marks
         assert logged[marked] == {**sealed, "fault": {"id": "f1", "kind": "delay"}}  # masked once, not "****"
     finally:
         sandbox.close()
+
+
+def test_the_journal_keeps_whole_lines_across_clears_and_growth(tmp_path: Path, monkeypatch):
+    """The mapped journal as a reader finds it in the file at any moment: every line appended since the
+    last clear, none from before it, a line cut short by a kill skipped; it grows past its first size."""
+    monkeypatch.setattr(Journal, "SIZE", 4096)
+    journal = Journal(tmp_path / "journal")
+    try:
+        for i in range(50):
+            journal.append(json.dumps({"uid": f"old{i}", "pad": "x" * 200}))
+        journal.clear()
+        lines = [json.dumps({"uid": f"new{i}", "pad": "y" * (i * 7)}) for i in range(60)]  # ~12 KB: grown twice
+        for line in lines:
+            journal.append(line)
+        found = journal_lines(journal.path.read_bytes())
+        assert [json.loads(line)["uid"] for line in found] == [f"new{i}" for i in range(60)]
+        data = journal.path.read_bytes()
+        end = data.index(b"\0")
+        cut = data[:end - 5] + bytes(len(data) - end + 5)  # the last line as a kill mid-copy leaves it
+        assert [line.decode() for line in journal_lines(cut)][:-1] == lines[:-1]
+        (tmp_path / "cut").mkdir()
+        (tmp_path / "cut" / "1-dead.jsonl").write_bytes(cut)
+        replayed = next(iter(orphaned_rows(tmp_path / "cut")))[1]
+        assert [r["uid"] for r in replayed] == [f"new{i}" for i in range(59)]
+    finally:
+        journal.close(keep=False)
+    assert not journal.path.exists()
