@@ -17,10 +17,12 @@ Nothing answered goes unrecorded, and no record can break the log:
 """
 from __future__ import annotations
 
+import errno
 import fcntl
 import hashlib
 import json
 import logging
+import mmap
 import os
 import queue
 import re
@@ -30,7 +32,7 @@ import uuid
 from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from sqlalchemy import Table, Text, cast, or_, select
 from sqlalchemy import delete as sa_delete
@@ -38,6 +40,8 @@ from sqlalchemy import delete as sa_delete
 from reference.storage import Database
 from reference.storage import raw as statements
 from reference.storage.models import Exchange
+
+from .record import Sealed
 
 logger = logging.getLogger("imgcloud.exchanges")
 
@@ -83,39 +87,95 @@ def _without_bodies(row: dict[str, Any], why: str) -> dict[str, Any]:
 
 
 class Journal:
-    """This process's append-only record of what it queued, for replay after a crash."""
+    """This process's append-only record of what it queued, for replay after a crash.
+
+    The file is mapped (``MAP_SHARED``) and each line copied into the mapping: it is in the kernel's
+    page cache once copied — a killed process leaves what a ``write`` would have left — without a
+    system call per record, nor the GIL let go to the log's writer thread in the middle of a request
+    (issue 12: the ``write`` and ``flush`` of every exchange).  The file is allocated ahead
+    (``posix_fallocate``: a full disk fails when the journal grows, as a ``write`` would, never as a
+    fault on a page); its unused part is zeros, so a reader stops at the first NUL (a journal line is
+    ASCII JSON, a NUL in it escaped as ``\\u0000``).  ``clear`` zeroes what was written.
+    """
+
+    SIZE = 1 << 20  # bytes allocated at first; doubled whenever a line would not fit
 
     def __init__(self, directory: Path) -> None:
         directory.mkdir(parents=True, exist_ok=True)
         self.path = directory / f"{os.getpid()}-{uuid.uuid4().hex[:8]}.jsonl"
-        self._file: IO[str] = self.path.open("a", encoding="ascii")
-        fcntl.flock(self._file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o644)
+        fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        self._used = 0
+        self._map = self._allocated(self.SIZE)
+
+    def _allocated(self, size: int) -> mmap.mmap:
+        """The file allocated to ``size`` bytes (zeros past what was written) and mapped whole."""
+        try:
+            os.posix_fallocate(self._fd, 0, size)
+        except OSError as exc:
+            if exc.errno not in (errno.EOPNOTSUPP, errno.EINVAL):
+                raise  # a full disk: as a write would have failed
+            have = os.fstat(self._fd).st_size
+            if have < size:
+                os.write(self._fd, bytes(size - have))  # O_APPEND: at the end; allocated for real
+        return mmap.mmap(self._fd, size)
 
     def append(self, line: str) -> None:
-        """One record, as ``journal_line`` wrote it."""
-        self._file.write(line + "\n")
-        self._file.flush()  # in the kernel: a killed process loses nothing written so far
+        """One record, as ``_storable_line`` wrote it."""
+        data = line.encode("ascii") + b"\n"
+        end = self._used + len(data)
+        if end >= len(self._map):  # one NUL always follows the last line
+            grown = self._allocated(max(2 * len(self._map), end + self.SIZE))
+            self._map.close()
+            self._map = grown
+        self._map[self._used:end] = data  # in the page cache: a killed process loses nothing so far
+        self._used = end
 
     def clear(self) -> None:
-        self._file.truncate(0)
-        self._file.seek(0)
+        self._map[:self._used] = bytes(self._used)
+        self._used = 0
 
     def close(self, *, keep: bool) -> None:
-        self._file.close()
+        self._map.close()
+        os.close(self._fd)
         if not keep:
             self.path.unlink(missing_ok=True)
 
 
-def _storable_line(row: dict[str, Any]) -> tuple[dict[str, Any], str]:
-    """The row as it is stored (``storable``, ``_fitted``) and its journal line.  Walking every string
-    of a record costs more than serialising it, and the line is needed anyway: the walk happens only
-    when the line shows a character it would escape (issue 12: the exchange record's per-request cost)."""
+def journal_lines(data: bytes) -> list[bytes]:
+    """A journal's lines: up to its first NUL (the allocated, unwritten rest), empty ones left out."""
+    return [line for line in data.split(b"\0", 1)[0].split(b"\n") if line.strip()]
+
+
+#: The record's JSON columns: each serialised once, for its journal line and for SQLite alike.
+_JSON_COLUMNS = ("request", "response", "findings")
+#: A record as queued: the row, and its JSON columns' text as SQLite stores them (or ``None``).
+Queued = tuple[dict[str, Any], dict[str, str] | None]
+
+
+def _storable_line(row: dict[str, Any]) -> tuple[dict[str, Any], str, dict[str, str] | None]:
+    """The row as it is stored (``storable``, ``_fitted``), its journal line, and its JSON columns'
+    text (``json.dumps``, as ``storage.raw`` would bind them; a ``Sealed`` body record's own): each
+    column serialised once, the line assembled from them (issue 12: the exchange record's
+    per-request cost).  Walking every string of a record costs more than serialising it, and the
+    line is needed anyway: the walk happens only when the line shows a character it would escape."""
+    try:
+        texts: dict[str, str] | None = {k: v.text if isinstance(v := row[k], Sealed) else json.dumps(v)
+                                        for k in _JSON_COLUMNS if k in row}
+    except (TypeError, ValueError):  # not JSON as it is (SQLite's binding would refuse it too)
+        texts = None
+    if texts is not None:
+        fitted = _fitted(row)
+        rest = json.dumps({k: v for k, v in fitted.items() if k not in texts}, default=_iso)
+        line = "{" + ", ".join([*([rest[1:-1]] if len(rest) > 2 else []), *(f'"{k}": {t}' for k, t in texts.items())]) + "}"
+        if not _SUSPECT.search(line):
+            return fitted, line, texts
     line = json.dumps(row, default=_iso)
     if _SUSPECT.search(line):
         row = storable(row)
         line = json.dumps(row, default=_iso)
     fitted = _fitted(row)
-    return fitted, line if fitted is row else json.dumps(fitted, default=_iso)
+    return fitted, line if fitted is row else json.dumps(fitted, default=_iso), None
 
 
 def _iso(value: Any) -> str:
@@ -130,7 +190,7 @@ def orphaned_rows(directory: Path) -> Iterable[tuple[Path, list[dict[str, Any]]]
         return
     for path in sorted(directory.glob("*.jsonl")):
         try:
-            handle = path.open("r", encoding="ascii")
+            handle = path.open("rb")
         except FileNotFoundError:
             continue
         with handle:
@@ -139,7 +199,7 @@ def orphaned_rows(directory: Path) -> Iterable[tuple[Path, list[dict[str, Any]]]
             except OSError:
                 continue  # its process is alive
             rows = []
-            for line in handle:
+            for line in journal_lines(handle.read()):
                 try:
                     row = json.loads(line)
                 except ValueError:
@@ -164,7 +224,7 @@ class ExchangeLog:
 
     def __init__(self, db: Database, journal: Path | None = None) -> None:
         self.db = db
-        self._queue: queue.Queue[dict[str, Any] | None] = queue.Queue()
+        self._queue: queue.Queue[Queued | None] = queue.Queue()
         self._now = threading.Event()  # a reader (``flush``) or ``close`` is waiting: no lingering
         self._lock = threading.Lock()
         self._kept = False  # rows the database refused even without bodies stay in the journal
@@ -176,11 +236,11 @@ class ExchangeLog:
 
     def write(self, row: dict[str, Any]) -> None:
         """Journal and queue one finished record (``recorder.Recording.finish`` is the only caller)."""
-        row, line = _storable_line(row)
+        row, line, texts = _storable_line(row)
         with self._lock:
             if self._journal is not None:
                 self._journal.append(line)
-            self._queue.put(row)
+            self._queue.put((row, texts))
 
     # -- the writer thread ---------------------------------------------------------------------
     def _write_batches(self) -> None:
@@ -207,7 +267,7 @@ class ExchangeLog:
             if None in batch:
                 return
 
-    def _store(self, rows: list[dict[str, Any]]) -> None:
+    def _store(self, rows: list[Queued]) -> None:
         """The batch; on failure, retried, then row by row, then rows without their bodies."""
         for pause in (*RETRIES, None):
             try:
@@ -221,22 +281,23 @@ class ExchangeLog:
         for row in rows:
             self._store_one(row)
 
-    def _store_one(self, row: dict[str, Any]) -> None:
+    def _store_one(self, queued: Queued) -> None:
+        row = queued[0]
         try:
-            self._insert([row])
+            self._insert([queued])
         except Exception as exc:
             try:
-                self._insert([_without_bodies(row, f"{type(exc).__name__}: {exc}")])
+                self._insert([(_without_bodies(row, f"{type(exc).__name__}: {exc}"), None)])
             except Exception:
                 self._kept = True
                 logger.exception("exchange %s could not be written; it stays in the journal", row.get("uid"))
 
-    def _insert(self, rows: list[dict[str, Any]]) -> None:
+    def _insert(self, rows: list[Queued]) -> None:
         """One transaction; on SQLite the rows go in on its own connection (``storage.raw``: ~3x less
         CPU than a Core ``executemany``, and the writer lock — which requests wait for — held as
-        much shorter)."""
+        much shorter), their JSON columns as the text ``write`` serialised already."""
         with self.db.transaction() as conn:
-            statements.insert_many(conn, _EXCHANGES, rows)
+            statements.insert_many(conn, _EXCHANGES, [row for row, _ in rows], texts=[texts for _, texts in rows])
 
     def _clear_journal(self) -> None:
         with self._lock:
@@ -253,7 +314,7 @@ class ExchangeLog:
                 logger.warning("replaying %d exchange records journaled by a process that died (%s)",
                                len(missing), path.name)
                 for chunk in range(0, len(missing), self.BATCH):
-                    self._store(missing[chunk:chunk + self.BATCH])
+                    self._store([(row, None) for row in missing[chunk:chunk + self.BATCH]])
             if not self._kept:
                 path.unlink(missing_ok=True)
 

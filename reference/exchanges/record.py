@@ -13,6 +13,8 @@ from typing import Any
 
 from reference.rules import Finding
 
+from .masking import mask
+
 DIRECTIONS = ("inbound", "outbound")
 TRANSPORTS = ("http", "dicom", "soap", "sql")  # each with its verdict table (verdicts.py)
 
@@ -27,6 +29,22 @@ def body_record(data: bytes, media_type: str | None, *, limit: int, head: int) -
     record["truncated"] = True
     record["head"] = data[:head].decode("utf-8", errors="replace")
     return record
+
+
+class Sealed(dict[str, Any]):
+    """A body record kept for a reply sent again byte for byte (a ``queryImgCahe`` file, known by
+    its digest): masked once with ``fields`` (``None``: not masked) and serialised once as ``text``
+    (``json.dumps``), so each exchange sending it refers to this record instead of masking and
+    serialising the same ~1 KB head anew (issue 12).  ``source`` is the record as it was, for a
+    record that must be masked otherwise or changed (an injected fault's mark).  Never changed once
+    made: many records share it."""
+
+    __slots__ = ("fields", "source", "text")
+
+    def __init__(self, record: dict[str, Any], fields: frozenset[str] | None) -> None:
+        kept = mask(record, fields) if fields is not None else record
+        super().__init__(kept)
+        self.fields, self.source, self.text = fields, record, json.dumps(kept)
 
 
 def _content(data: bytes, media_type: str | None) -> dict[str, Any]:

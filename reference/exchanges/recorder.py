@@ -13,10 +13,11 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from .masking import mask, mask_text
-from .record import ExchangeDraft
+from .record import ExchangeDraft, Sealed
 from .verdicts import verdict
 
 if TYPE_CHECKING:
+    from reference.config.model import ExchangeLogConfig
     from reference.sandbox import Sandbox
 
 
@@ -38,10 +39,13 @@ class Recording:
             return self.draft.uid
         self.finished = True
         cfg = self.sandbox.config.exchange_log
+        if isinstance(response, Sealed) and (self.draft.fault is not None or response.fields != sealing(cfg)):
+            response = response.source  # masked and marked as any other record
         if self.draft.fault is not None:  # every injected fault is marked on its exchange
             response = {**response, "fault": self.draft.fault}
         if cfg.mask_secrets:
-            request, response = mask(request, cfg.secret_fields), mask(response, cfg.secret_fields)
+            request = mask(request, cfg.secret_fields)
+            response = response if isinstance(response, Sealed) else mask(response, cfg.secret_fields)
             url = mask_text(url, cfg.secret_fields) if url else url
         self.sandbox.exchanges.write({
             "uid": self.draft.uid, "time": self.started_at, "direction": self.draft.direction,
@@ -52,6 +56,11 @@ class Recording:
             "request": request, "response": response, "findings": [f.to_dict() for f in self.draft.findings],
         })
         return self.draft.uid
+
+
+def sealing(cfg: ExchangeLogConfig) -> frozenset[str] | None:
+    """The fields a ``Sealed`` body record must have been masked with to be logged as it is."""
+    return frozenset(cfg.secret_fields) if cfg.mask_secrets else None
 
 
 def recording(sandbox: Sandbox | None, draft: ExchangeDraft) -> Recording:

@@ -54,6 +54,15 @@ def _quoted(name: str) -> str:
 
 
 @cache
+def _converting(table: Table, columns: tuple[str, ...]) -> dict[str, Any]:
+    """The columns among ``columns`` whose values ``to_sqlite`` converts (JSON, date-time), with their
+    types: the others are bound as they are, without a look-up per value (issue 12: the exchange
+    log's writer binds ~17 columns a record)."""
+    found = {c: table.c[c].type for c in columns}
+    return {c: t for c, t in found.items() if isinstance(t, (JSON, DateTime))}
+
+
+@cache
 def _insert_sql(table: Table, columns: tuple[str, ...]) -> str:
     return (f"INSERT INTO {_quoted(table.name)} ({', '.join(map(_quoted, columns))}) "
             f"VALUES ({', '.join(':' + c for c in columns)})")
@@ -90,9 +99,13 @@ class Raw:
         (``Database.watch`` keeps its caches right by them, whichever way a table is written)."""
         self.conn.dispatch.after_cursor_execute(self.conn, None, sql, params, None, many)
 
-    def _bound(self, values: Mapping[str, Any]) -> dict[str, Any]:
-        columns = self.table.c
-        return {k: to_sqlite(v, columns[k].type) for k, v in values.items()}
+    def _bound(self, values: Mapping[str, Any], texts: Mapping[str, str] | None = None) -> dict[str, Any]:
+        """``values`` as SQLite takes them; ``texts``: JSON columns' text already serialised (``json.dumps``)."""
+        converting = _converting(self.table, tuple(values))
+        bound = {k: to_sqlite(v, converting[k]) if k in converting else v for k, v in values.items()}
+        if texts:
+            bound.update(texts)
+        return bound
 
     def insert(self, values: Mapping[str, Any]) -> None:
         sql = _insert_sql(self.table, tuple(values))
@@ -100,11 +113,13 @@ class Raw:
             self.driver.execute(sql, self._bound(values))
         self._written(sql, values, False)
 
-    def insert_many(self, rows: Sequence[Mapping[str, Any]]) -> None:
-        """One ``executemany`` per set of columns (the rows of one batch share theirs)."""
+    def insert_many(self, rows: Sequence[Mapping[str, Any]],
+                    texts: Sequence[Mapping[str, str] | None] | None = None) -> None:
+        """One ``executemany`` per set of columns (the rows of one batch share theirs); ``texts``, one
+        per row when given: its JSON columns' text, serialised already (``json.dumps`` of the value)."""
         groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
-        for row in rows:
-            groups.setdefault(tuple(row), []).append(self._bound(row))
+        for index, row in enumerate(rows):
+            groups.setdefault(tuple(row), []).append(self._bound(row, texts[index] if texts else None))
         for columns, bound in groups.items():
             sql = _insert_sql(self.table, columns)
             with _as_sqlalchemy(sql, bound):
@@ -163,11 +178,13 @@ def insert(conn: Connection, table: Table, values: Mapping[str, Any]) -> None:
         conn.execute(core_insert(table), dict(values))
 
 
-def insert_many(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
-    """``INSERT`` rows (one ``executemany``), in ``conn``'s transaction."""
+def insert_many(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]],
+                texts: Sequence[Mapping[str, str] | None] | None = None) -> None:
+    """``INSERT`` rows (one ``executemany``), in ``conn``'s transaction; ``texts`` as ``Raw.insert_many``
+    (JSON columns already serialised: used on SQLite; elsewhere SQLAlchemy serialises ``rows``' values)."""
     raw = Raw.of(conn, table)
     if raw is not None:
-        raw.insert_many(rows)
+        raw.insert_many(rows, texts=texts)
     else:
         conn.execute(core_insert(table), [dict(r) for r in rows])
 

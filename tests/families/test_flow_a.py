@@ -4,6 +4,7 @@ province, the province pulls every image and verifies it, deletion withdraws it 
 from __future__ import annotations
 
 import copy
+import hashlib
 from datetime import datetime
 from collections.abc import Iterator
 from typing import Any
@@ -56,6 +57,27 @@ def test_image_download_service(live, uploaded):
     one = http.post(IMGDLD, json={"hiImgIndx": hi, "imgFileSn": entries[0], "serviceName": "queryImgCahe"})
     assert one.headers["content-type"].startswith("application/json")
     assert one.json()["data"]["fileContent"].startswith("AAAA")  # base64 of the 128-byte zero preamble
+
+
+def test_a_file_sent_again_is_recorded_as_the_first_time(live, uploaded):
+    """The first download of a file is looked up in a worker thread, the next ones answered from
+    memory with the kept (sealed) response record: each record is the reply's own size, sha256 and
+    head, the same every time."""
+    http, _ = live
+    hi = uploaded[0]["hiImgIndx"]
+    entry = http.post(IMGDLD, json={"hiImgIndx": hi, "serviceName": "queryImgCaheFileSn"}).json()["data"]["imgFileSnList"][1]
+    records = []
+    for _ in range(3):
+        reply = http.post(IMGDLD, json={"hiImgIndx": hi, "imgFileSn": entry, "serviceName": "queryImgCahe"})
+        uid = reply.headers["x-imgcloud-exchange"]
+        logged = http.get("/_sandbox/exchanges", params={"uid": uid}).json()[0]  # the query flushes the log first
+        assert logged["operation"] == "queryImgCahe" and logged["verdict"] == "pass"
+        records.append(logged["response"])
+    body = reply.content
+    assert records[0] == {"headers": {"content-type": "application/json"}, "size": len(body),
+                          "media_type": "application/json", "sha256": hashlib.sha256(body).hexdigest(),
+                          "truncated": True, "head": body[:1024].decode("utf-8", errors="replace")}
+    assert records[1] == records[0] and records[2] == records[0]
 
 
 @pytest.mark.parametrize(("body", "rule"), [

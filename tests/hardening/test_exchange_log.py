@@ -4,14 +4,21 @@ row by row, a row it still refuses without its bodies; every record is journaled
 process that starts replays what a killed one had not committed."""
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import textwrap
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from reference.config import load_config
 from reference.exchanges import ExchangeDraft, recording
+from reference.exchanges.log import Journal, _iso, _storable_line, journal_lines, orphaned_rows
+from reference.exchanges.record import Sealed
+from reference.exchanges.recorder import sealing
 from reference.sandbox import Sandbox
 
 SAVE = "/mie/api/mie/saveExamRpotImgIndx"
@@ -76,3 +83,73 @@ def test_records_of_a_killed_process_are_replayed(tmp_path: Path):
     finally:
         sandbox.close()
     assert not list((home / "journal").glob("*.jsonl"))  # replayed, then removed
+
+
+def _row(**changes: Any) -> dict[str, Any]:
+    row = {"uid": "u1", "time": datetime(2026, 12, 2, 6, 0, 0, 123456), "direction": "inbound", "transport": "http",
+           "party": "imaging_centre", "family": "imaging-centre", "operation": "queryImgCahe", "institution": "S1",
+           "method": "POST", "url": "/centre/S1/imgDld", "status": 200, "verdict": "pass", "duration_ms": 1.5,
+           "request": {"json": {"appSecret": "****WXYZ", "n": [1, 2.5, None, True]}}, "response": {"head": "成功"},
+           "findings": [{"rule": "R1", "message": "…"}]}
+    return {**row, **changes}
+
+
+@pytest.mark.parametrize("row", [
+    _row(),
+    _row(response=Sealed({"head": '{"code":0,"appSecret":"ABCDEFGH1234"}', "size": 9}, frozenset({"appSecret"}))),
+    _row(institution="S" * 200),  # cut to its column's length, the bodies kept whole
+    _row(request={"json": {"when": datetime(2026, 1, 1)}}),  # not JSON as it is: the line as before
+    _row(request={"body": "\ud800 \x00"}),  # unstorable characters: escaped as before
+])
+def test_a_journal_line_is_the_stored_row_and_each_json_column_is_serialised_as_sqlite_binds_it(row):
+    stored, line, texts = _storable_line(row)
+    assert json.loads(line) == json.loads(json.dumps(stored, default=_iso))
+    assert len(stored["institution"]) <= 64
+    if texts is not None:
+        assert texts == {k: json.dumps(stored[k]) for k in ("request", "response", "findings")}
+
+
+def test_a_sealed_response_is_logged_masked_once_and_unsealed_when_a_fault_marks_it(config):
+    sandbox = Sandbox.open(config)
+    try:
+        fields = sealing(sandbox.config.exchange_log)
+        sealed = Sealed({"head": '{"appSecret":"ABCDEFGH1234","x":1}', "size": 99}, fields)
+        assert sealed["head"] == '{"appSecret":"****1234","x":1}'
+        plain = recording(sandbox, ExchangeDraft(operation="sealed")).finish(
+            method="POST", url="/s", status=200, request={}, response=dict(sealed.source))
+        kept = recording(sandbox, ExchangeDraft(operation="sealed")).finish(
+            method="POST", url="/s", status=200, request={}, response=sealed)
+        faulted = ExchangeDraft(operation="sealed", fault={"id": "f1", "kind": "delay"})
+        marked = recording(sandbox, faulted).finish(method="POST", url="/s", status=200, request={}, response=sealed)
+        logged = {e["uid"]: e["response"] for e in sandbox.exchanges.query(operation="sealed")}
+        assert logged[plain] == logged[kept] == dict(sealed)
+        assert logged[marked] == {**sealed, "fault": {"id": "f1", "kind": "delay"}}  # masked once, not "****"
+    finally:
+        sandbox.close()
+
+
+def test_the_journal_keeps_whole_lines_across_clears_and_growth(tmp_path: Path, monkeypatch):
+    """The mapped journal as a reader finds it in the file at any moment: every line appended since the
+    last clear, none from before it, a line cut short by a kill skipped; it grows past its first size."""
+    monkeypatch.setattr(Journal, "SIZE", 4096)
+    journal = Journal(tmp_path / "journal")
+    try:
+        for i in range(50):
+            journal.append(json.dumps({"uid": f"old{i}", "pad": "x" * 200}))
+        journal.clear()
+        lines = [json.dumps({"uid": f"new{i}", "pad": "y" * (i * 7)}) for i in range(60)]  # ~12 KB: grown twice
+        for line in lines:
+            journal.append(line)
+        found = journal_lines(journal.path.read_bytes())
+        assert [json.loads(line)["uid"] for line in found] == [f"new{i}" for i in range(60)]
+        data = journal.path.read_bytes()
+        end = data.index(b"\0")
+        cut = data[:end - 5] + bytes(len(data) - end + 5)  # the last line as a kill mid-copy leaves it
+        assert [line.decode() for line in journal_lines(cut)][:-1] == lines[:-1]
+        (tmp_path / "cut").mkdir()
+        (tmp_path / "cut" / "1-dead.jsonl").write_bytes(cut)
+        replayed = next(iter(orphaned_rows(tmp_path / "cut")))[1]
+        assert [r["uid"] for r in replayed] == [f"new{i}" for i in range(59)]
+    finally:
+        journal.close(keep=False)
+    assert not journal.path.exists()

@@ -9,6 +9,7 @@ reply's last byte is sent, so a caller never holds an answer the log could lose.
 """
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from typing import Any
 
@@ -17,6 +18,8 @@ from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from reference.exchanges import ExchangeDraft, Recording, body_record, recording
+from reference.exchanges.record import Sealed
+from reference.exchanges.recorder import sealing
 from reference.families import Family, FamilyRouter
 from reference.sandbox import Sandbox
 from reference.transports.http.injected import FaultingSend
@@ -26,6 +29,8 @@ UNRECORDED_PREFIXES = ("/_sandbox",)
 UNRECORDED_PATHS = ("/", "/favicon.ico")
 #: Response header naming the exchange record, so a caller can fetch its findings.
 EXCHANGE_HEADER = b"x-imgcloud-exchange"
+#: Sealed response records kept (``ExchangeRecorder._response``): a load test's working set of files.
+SEALED_LIMIT = 4096
 
 
 class _Capture:
@@ -68,6 +73,8 @@ class ExchangeRecorder:
         self.app = app
         self.sandbox = sandbox
         self.router = router
+        self._refresh: asyncio.Task[None] | None = None
+        self._sealed: dict[tuple[Any, ...], Sealed] = {}
 
     def _recorded(self, path: str) -> bool:
         return (not path.startswith(UNRECORDED_PREFIXES) and path not in UNRECORDED_PATHS
@@ -84,10 +91,21 @@ class ExchangeRecorder:
             return
         family = self.router(scope["path"])
         if self.sandbox.runtime.stale():  # party switches and faults set at run time: a read, off the event loop
-            await run_in_threadpool(self.sandbox.runtime.refresh)
+            await self._refreshed()
         record = recording(self.sandbox, ExchangeDraft(family=family.name, party=family.party))
         context["exchange"] = record.draft
         await self._serve_and_record(scope, receive, send, record, family)
+
+    async def _refreshed(self) -> None:
+        """The run-time settings re-read once for every request that finds them stale meanwhile: each
+        waits for the one re-read under way (the same freshness) instead of hopping to a thread of its
+        own for the same two reads — under 16 connections a herd of them every ``TTL`` (issue 12)."""
+        loop = asyncio.get_running_loop()
+        task = self._refresh
+        if task is None or task.done() or task.get_loop() is not loop:
+            task = self._refresh = loop.create_task(run_in_threadpool(self.sandbox.runtime.refresh))
+            task.add_done_callback(_retrieved)
+        await asyncio.shield(task)  # a request that goes away does not cancel the others' re-read
 
     async def _serve_and_record(self, scope: Scope, receive: Receive, send: Send, record: Recording,
                                 family: Family) -> None:
@@ -138,6 +156,26 @@ class ExchangeRecorder:
                                  "user-agent": req_headers.get("user-agent")},
                      **request.record(req_headers.get("content-type"), head),
                      **({"form": draft.form} if draft.form else {})},
-            response={"headers": {"content-type": resp_headers.get("content-type") if resp_headers else None},
-                      **response.record(resp_headers.get("content-type") if resp_headers else None, head)},
+            response=self._response(response, resp_headers.get("content-type") if resp_headers else None, head),
         )
+
+    def _response(self, response: _Capture, media_type: str | None, head: int) -> dict[str, Any]:
+        """The reply's record; a large reply whose digest the handler knew (a prebuilt file sent again)
+        is the record kept for the same digest, size, type and head, masked and serialised once."""
+        if response.known is None or response.size <= response.limit:
+            return {"headers": {"content-type": media_type}, **response.record(media_type, head)}
+        fields = sealing(self.sandbox.config.exchange_log)
+        key = (response.known[0], response.size, media_type, head, bytes(response.kept[:head]), fields)
+        sealed = self._sealed.get(key)
+        if sealed is None:
+            if len(self._sealed) >= SEALED_LIMIT:
+                self._sealed.clear()
+            record = {"headers": {"content-type": media_type}, **response.record(media_type, head)}
+            sealed = self._sealed[key] = Sealed(record, fields)
+        return sealed
+
+
+def _retrieved(task: asyncio.Task[None]) -> None:
+    """The re-read's outcome taken, so one every waiter left early from is not reported as lost."""
+    if not task.cancelled():
+        task.exception()
