@@ -22,7 +22,6 @@ import functools
 import json
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -35,13 +34,14 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import orthanc_anchor  # noqa: E402
+from serving import port_picker  # noqa: E402  beside this file
 
 from reference.app import start_dicom  # noqa: E402
 from reference.families.gateway.collector import collect_by_move  # noqa: E402
 from reference.sandbox import Sandbox  # noqa: E402
 from reference.transports.dicom.client import DicomClient, Peer, study_identifier  # noqa: E402
 from sim.actors.hospital import keep_in_pacs  # noqa: E402
-from sim.localnet import dicom_config, exam_of_modality, free_port  # noqa: E402
+from sim.localnet import dicom_config, exam_of_modality  # noqa: E402
 from sim.synth import make_study  # noqa: E402
 
 ENV = {**os.environ, "TCP_NODELAY": "1"}
@@ -156,25 +156,6 @@ class Side:
         keys = [a for k, v in FIND_KEYS.items() for a in ("-k", f"{k}={v}" if v else k)]
         _dcmtk(["findscu", "-S", "--repeat", str(repeat), "-aet", "PORTAL", "-aec", self.title, *keys,
                 "-k", f"StudyInstanceUID={self.study}", "127.0.0.1", str(self.port)])
-
-
-def port_picker(spec: str | None) -> Callable[[], int]:
-    """Free loopback ports: the kernel's (``spec`` None), or the next free one of ``LO-HI``."""
-    if not spec:
-        return free_port
-    low, high = (int(p) for p in spec.split("-"))
-    candidates = iter(range(low, high + 1))
-
-    def pick() -> int:
-        for port in candidates:
-            with socket.socket() as sock:
-                try:
-                    sock.bind(("127.0.0.1", port))
-                except OSError:
-                    continue
-                return port
-        raise SystemExit(f"no free port left in {spec}")
-    return pick
 
 
 def _report(times: dict[str, dict[str, list[float]]], sides: list[str], size: int, count: int) -> None:

@@ -30,11 +30,10 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -43,7 +42,7 @@ from typing import Any
 import httpx
 import orthanc_anchor  # beside this file
 from imgdld_bench import LUA  # beside this file: the same wrk script (a body per line, in turn)
-from serving import serving  # beside this file
+from serving import port_picker, serving  # beside this file
 
 from reference.config import load_config
 from reference.national.request import envelope
@@ -74,21 +73,8 @@ uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[1]), log_level="warning", a
 """
 
 
-#: Ports to listen on (``--ports LO-HI``: a range of one's own on a shared machine), else any free one.
-_PORTS: list[int] = []
-
-
-def _port() -> int:
-    """The next port of ``--ports`` nothing listens on, or a free one the system picks."""
-    while _PORTS:
-        port = _PORTS.pop(0)
-        with socket.socket() as sock:
-            try:
-                sock.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-        return port
-    return free_port()
+#: The next port to listen on: of ``--ports LO-HI`` (a range of one's own on a shared machine), else any free one.
+_port: Callable[[], int] = free_port
 
 
 def _sandbox(tmp: Path, workers: int, src: str | None) -> Any:
@@ -187,9 +173,8 @@ def main() -> None:
                         help="queryImgCahe beside the Starlette anchor only, even when Orthanc is installed")
     parser.add_argument("--ports", help="listen on ports of this range only (LO-HI), e.g. 8700-8799")
     args = parser.parse_args()
-    if args.ports:
-        low, _, high = args.ports.partition("-")
-        _PORTS.extend(range(int(low), int(high or low) + 1))
+    global _port
+    _port = port_picker(args.ports)
     if not shutil.which("wrk"):
         raise SystemExit("needs wrk (apt-get install wrk)")
     tmp = Path(tempfile.mkdtemp(prefix="hotpath-bench-"))

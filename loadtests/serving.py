@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+
+from sim.localnet import free_port
 
 
 @dataclass
@@ -67,3 +70,22 @@ def serving(args: list[str], health: str, env: dict[str, str] | None = None, log
                 proc.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 os.killpg(proc.pid, signal.SIGKILL)
+
+
+def port_picker(spec: str | None) -> Callable[[], int]:
+    """Free loopback ports: the kernel's (``spec`` None), or the next free one of ``LO-HI``."""
+    if not spec:
+        return free_port
+    low, high = (int(p) for p in spec.split("-"))
+    candidates = iter(range(low, high + 1))
+
+    def pick() -> int:
+        for port in candidates:
+            with socket.socket() as sock:
+                try:
+                    sock.bind(("127.0.0.1", port))
+                except OSError:
+                    continue
+                return port
+        raise SystemExit(f"no free port left in {spec}")
+    return pick
