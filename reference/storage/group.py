@@ -15,13 +15,13 @@ transaction (their writers do not queue on one lock).
 """
 from __future__ import annotations
 
-import sqlite3
 import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from sqlalchemy import Connection
-from sqlalchemy.exc import DBAPIError
+
+from reference.storage.raw import as_sqlalchemy
 
 if TYPE_CHECKING:
     from reference.storage.db import Database
@@ -116,7 +116,5 @@ def _run_one(conn: Connection, driver: Any, item: _Pending[Any]) -> None:
 
 
 def _driver_sql(driver: Any, sql: str) -> None:
-    try:
+    with as_sqlalchemy(sql, None):
         driver.execute(sql)
-    except sqlite3.Error as exc:
-        raise DBAPIError.instance(sql, None, exc, sqlite3.Error) from exc

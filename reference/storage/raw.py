@@ -109,7 +109,7 @@ class Raw:
 
     def insert(self, values: Mapping[str, Any]) -> None:
         sql = _insert_sql(self.table, tuple(values))
-        with _as_sqlalchemy(sql, values):
+        with as_sqlalchemy(sql, values):
             self.driver.execute(sql, self._bound(values))
         self._written(sql, values, False)
 
@@ -122,14 +122,14 @@ class Raw:
             groups.setdefault(tuple(row), []).append(self._bound(row, texts[index] if texts else None))
         for columns, bound in groups.items():
             sql = _insert_sql(self.table, columns)
-            with _as_sqlalchemy(sql, bound):
+            with as_sqlalchemy(sql, bound):
                 self.driver.executemany(sql, bound)
             self._written(sql, bound, True)
 
     def update(self, key: str, value: Any, values: Mapping[str, Any]) -> None:
         """``UPDATE … SET values WHERE key = value``."""
         sql = _update_sql(self.table, tuple(values), key)
-        with _as_sqlalchemy(sql, values):
+        with as_sqlalchemy(sql, values):
             self.driver.execute(sql, {**self._bound(values), "__key": value})
         self._written(sql, values, False)
 
@@ -141,13 +141,13 @@ class Raw:
             return []
         sql = _select_sql(self.table, tuple(columns), key, len(values))
         types = [None if c in stored else self.table.c[c].type for c in columns]
-        with _as_sqlalchemy(sql, values):
+        with as_sqlalchemy(sql, values):
             found = self.driver.execute(sql, tuple(values)).fetchall()
         return [tuple(from_sqlite(v, t) for v, t in zip(row, types, strict=True)) for row in found]
 
 
 @contextmanager
-def _as_sqlalchemy(sql: str, params: Any) -> Iterator[None]:
+def as_sqlalchemy(sql: str, params: Any) -> Iterator[None]:
     """A driver error raised as SQLAlchemy raises it for a Core statement (the same classes)."""
     try:
         yield
