@@ -3,6 +3,7 @@ read back what it reads, and fail with SQLAlchemy's errors (issue 12: the save p
 from __future__ import annotations
 
 import json
+import sqlite3
 from datetime import datetime
 from typing import Any
 
@@ -134,3 +135,23 @@ def test_the_statement_helpers_read_back_what_they_wrote_on_each_database(storag
     assert by_hi["B"][2:] == ("pulled", "m2", WHEN) and by_hi["A"][2:] == ("pending", "m", WHEN)
     assert (json.loads(by_hi["A"][1]) if as_text else by_hi["A"][1]) == ROW
     db.dispose()
+
+
+def test_insert_many_writes_every_row_in_statements_the_variable_limit_allows(db):
+    """Many rows a statement (the GIL let go a few times a batch, not once a row), cut where SQLite's
+    limit on bound variables would be passed; each row stored as ``Raw.insert`` stores it, the JSON
+    columns' text given in ``texts`` used as it is."""
+    table = IndexRecord.__table__
+    rows = [_values(f"R{i:03d}") for i in range(130)]
+    texts = [{"row": json.dumps({"i": i})} if i % 3 == 0 else None for i in range(130)]
+    with db.transaction() as conn:
+        raw = Raw.of(conn, table)  # type: ignore[arg-type]
+        assert raw is not None
+        raw.driver.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, 11 * 7)  # 7 rows of 11 columns a statement
+        raw.insert_many(rows, texts=texts)
+        raw.insert(_values("single"))
+    with db.reading() as session:
+        stored = {r.hi_img_indx: r for r in session.scalars(select(IndexRecord))}
+    assert len(stored) == 131
+    assert [stored[f"R{i:03d}"].row for i in range(6)] == [{"i": 0}, ROW, ROW, {"i": 3}, ROW, ROW]
+    assert all(stored[f"R{i:03d}"].created_at == stored["single"].created_at == WHEN for i in range(130))

@@ -19,7 +19,7 @@ import sqlite3
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from sqlalchemy import JSON, Connection, DateTime, Select, Table, Update, bindparam
@@ -68,6 +68,17 @@ def _insert_sql(table: Table, columns: tuple[str, ...]) -> str:
             f"VALUES ({', '.join(':' + c for c in columns)})")
 
 
+@lru_cache(maxsize=512)
+def _insert_rows_sql(table: Table, columns: tuple[str, ...], count: int) -> str:
+    """``INSERT`` of ``count`` rows in one statement, positional parameters row after row."""
+    row = f"({', '.join('?' * len(columns))})"
+    return f"INSERT INTO {_quoted(table.name)} ({', '.join(map(_quoted, columns))}) VALUES {', '.join([row] * count)}"
+
+
+#: Rows at most in one multi-row ``INSERT`` (``Raw.insert_many``).
+ROWS_A_STATEMENT = 200
+
+
 @cache
 def _update_sql(table: Table, columns: tuple[str, ...], key: str) -> str:
     return (f"UPDATE {_quoted(table.name)} SET {', '.join(f'{_quoted(c)} = :{c}' for c in columns)} "
@@ -102,10 +113,10 @@ class Raw:
     def _bound(self, values: Mapping[str, Any], texts: Mapping[str, str] | None = None) -> dict[str, Any]:
         """``values`` as SQLite takes them; ``texts``: JSON columns' text already serialised (``json.dumps``)."""
         converting = _converting(self.table, tuple(values))
-        bound = {k: to_sqlite(v, converting[k]) if k in converting else v for k, v in values.items()}
         if texts:
-            bound.update(texts)
-        return bound
+            return {k: texts[k] if k in texts else to_sqlite(v, converting[k]) if k in converting else v
+                    for k, v in values.items()}
+        return {k: to_sqlite(v, converting[k]) if k in converting else v for k, v in values.items()}
 
     def insert(self, values: Mapping[str, Any]) -> None:
         sql = _insert_sql(self.table, tuple(values))
@@ -115,16 +126,27 @@ class Raw:
 
     def insert_many(self, rows: Sequence[Mapping[str, Any]],
                     texts: Sequence[Mapping[str, str] | None] | None = None) -> None:
-        """One ``executemany`` per set of columns (the rows of one batch share theirs); ``texts``, one
-        per row when given: its JSON columns' text, serialised already (``json.dumps`` of the value)."""
+        """Multi-row ``INSERT``s, per set of columns (the rows of one batch share theirs); ``texts``, one
+        per row when given: its JSON columns' text, serialised already (``json.dumps`` of the value).
+
+        Not ``executemany``: the driver lets go of the GIL for every row it steps, and a thread that
+        let go of it waits for a busy event loop to hand it back — up to the switch interval (5 ms)
+        each time.  The exchange log's writer wrote ~300 rows a second so while the loop served
+        3,000 requests a second (issue 12: its queue grew without end under load); a statement of
+        many rows lets go of it a few times a batch."""
         groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
         for index, row in enumerate(rows):
             groups.setdefault(tuple(row), []).append(self._bound(row, texts[index] if texts else None))
+        variables = self.driver.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
         for columns, bound in groups.items():
-            sql = _insert_sql(self.table, columns)
-            with as_sqlalchemy(sql, bound):
-                self.driver.executemany(sql, bound)
-            self._written(sql, bound, True)
+            per = max(1, min(ROWS_A_STATEMENT, variables // len(columns)))
+            for start in range(0, len(bound), per):
+                chunk = bound[start:start + per]
+                sql = _insert_rows_sql(self.table, columns, len(chunk))
+                params = [row[c] for row in chunk for c in columns]
+                with as_sqlalchemy(sql, params):
+                    self.driver.execute(sql, params)
+            self._written(_insert_sql(self.table, columns), bound, True)
 
     def update(self, key: str, value: Any, values: Mapping[str, Any]) -> None:
         """``UPDATE … SET values WHERE key = value``."""
@@ -181,10 +203,14 @@ def insert(conn: Connection, table: Table, values: Mapping[str, Any]) -> None:
 def insert_many(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]],
                 texts: Sequence[Mapping[str, str] | None] | None = None) -> None:
     """``INSERT`` rows (one ``executemany``), in ``conn``'s transaction; ``texts`` as ``Raw.insert_many``
-    (JSON columns already serialised: used on SQLite; elsewhere SQLAlchemy serialises ``rows``' values)."""
+    (JSON columns already serialised: bound as they are on SQLite; elsewhere decoded, for SQLAlchemy to
+    bind — a row's own value of such a column is not read)."""
     raw = Raw.of(conn, table)
     if raw is not None:
         raw.insert_many(rows, texts=texts)
+    elif texts:
+        conn.execute(core_insert(table), [{**r, **{k: json.loads(v) for k, v in t.items()}} if t else dict(r)
+                                          for r, t in zip(rows, texts, strict=True)])
     else:
         conn.execute(core_insert(table), [dict(r) for r in rows])
 
