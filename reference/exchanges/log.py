@@ -10,10 +10,11 @@ Nothing answered goes unrecorded, and no record can break the log:
   surrogate ``\\ud800`` or a NUL becomes its ``\\uXXXX`` text);
 - a batch that fails is retried; then row by row; a row that still fails is written without its
   bodies (size and sha256 kept, the reason said) — never silently dropped;
-- each record is first appended to this process's journal (``<home>/journal/``, one file per
-  process, held with an exclusive ``flock``) before the reply's last byte leaves, and the journal
-  is emptied once everything in it is committed.  A process that starts replays the journals of
-  processes that died (their lock is free after ``kill -9``), skipping records already stored.
+- each record is first appended to this process's journal (``<home>/journal/``, files of a few
+  MB each, held with an exclusive ``flock``) before the reply's last byte leaves; a file is removed
+  (the last one emptied) once every line in it is committed — under any load, not only once the
+  queue runs dry.  A process that starts replays the journals of processes that died (their lock is
+  free after ``kill -9``), skipping records already stored.
 """
 from __future__ import annotations
 
@@ -78,12 +79,21 @@ def _fitted(row: dict[str, Any]) -> dict[str, Any]:
 _SUSPECT = re.compile(r"\\u(?:d[89a-f][0-9a-f]{2}|0000)")
 
 
-def _without_bodies(row: dict[str, Any], why: str) -> dict[str, Any]:
+def _without_bodies(queued: Queued, why: str) -> dict[str, Any]:
     """What is kept of a row the database refused: everything but the bodies, and why."""
+    row, texts = queued
+    if texts is not None:
+        row = {**row, **_decoded(texts)}
+
     def summary(part: Any) -> dict[str, Any]:
         text = json.dumps(part, default=str, sort_keys=True).encode("utf-8", "backslashreplace")
         return {"unstorable": why[:300], "size": len(text), "sha256": hashlib.sha256(text).hexdigest()}
     return {**row, "request": summary(row.get("request")), "response": summary(row.get("response"))}
+
+
+def _decoded(texts: dict[str, str]) -> dict[str, Any]:
+    """A queued record's JSON columns as values again (``json.loads`` of the text ``write`` made)."""
+    return {k: json.loads(t) for k, t in texts.items()}
 
 
 class Journal:
@@ -100,9 +110,9 @@ class Journal:
 
     SIZE = 1 << 20  # bytes allocated at first; doubled whenever a line would not fit
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, name: str | None = None) -> None:
         directory.mkdir(parents=True, exist_ok=True)
-        self.path = directory / f"{os.getpid()}-{uuid.uuid4().hex[:8]}.jsonl"
+        self.path = directory / f"{name or f'{os.getpid()}-{uuid.uuid4().hex[:8]}'}.jsonl"
         self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o644)
         fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         self._used = 0
@@ -131,6 +141,10 @@ class Journal:
         self._map[self._used:end] = data  # in the page cache: a killed process loses nothing so far
         self._used = end
 
+    @property
+    def used(self) -> int:
+        return self._used
+
     def clear(self) -> None:
         self._map[:self._used] = bytes(self._used)
         self._used = 0
@@ -150,6 +164,10 @@ def journal_lines(data: bytes) -> list[bytes]:
 #: The record's JSON columns: each serialised once, for its journal line and for SQLite alike.
 _JSON_COLUMNS = ("request", "response", "findings")
 #: A record as queued: the row, and its JSON columns' text as SQLite stores them (or ``None``).
+#: When there is text, the row's JSON columns are ``None``: a queued record is then strings,
+#: numbers and a date — nothing the garbage collector tracks (issue 12: a writer a few thousand
+#: records behind, at full load, made every full collection walk their request and response
+#: bodies — 50–100 ms pauses of the event loop, the 1-worker p99 of ~130 ms).
 Queued = tuple[dict[str, Any], dict[str, str] | None]
 
 
@@ -221,26 +239,41 @@ class ExchangeLog:
     #: association paid ~0.6 ms of each ~3 ms query for it); ``flush`` and ``close`` cut it short.
     #: The journal keeps the crash guarantee meanwhile.
     LINGER = 0.05
+    #: Bytes of journal in one file before the next file is begun (``Journal`` grows past its first
+    #: size): under a load that never lets the queue run dry, committed files are removed whole.
+    SEGMENT = 8 << 20
 
     def __init__(self, db: Database, journal: Path | None = None) -> None:
         self.db = db
-        self._queue: queue.Queue[Queued | None] = queue.Queue()
+        #: records with their journal line's number, in the order journaled (``None``: close)
+        self._queue: queue.Queue[tuple[Queued, int] | None] = queue.Queue()
         self._now = threading.Event()  # a reader (``flush``) or ``close`` is waiting: no lingering
         self._lock = threading.Lock()
         self._kept = False  # rows the database refused even without bodies stay in the journal
         if journal is not None:
             self._replay(journal)
-        self._journal = Journal(journal) if journal is not None else None
+        self._directory = journal
+        self._stem = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        self._lines = 0  # journal lines appended so far: the last one's number
+        #: this process's journal files, oldest first, each with the number of its last line
+        self._journals: list[tuple[Journal, int]] = []
         self._writer = threading.Thread(target=self._write_batches, name="imgcloud-exchange-log", daemon=True)
         self._writer.start()
 
     def write(self, row: dict[str, Any]) -> None:
         """Journal and queue one finished record (``recorder.Recording.finish`` is the only caller)."""
         row, line, texts = _storable_line(row)
+        if texts is not None:
+            row = {k: None if k in texts else v for k, v in row.items()}
         with self._lock:
-            if self._journal is not None:
-                self._journal.append(line)
-            self._queue.put((row, texts))
+            self._lines += 1
+            if self._directory is not None:
+                if not self._journals or self._journals[-1][0].used >= self.SEGMENT:
+                    self._journals.append((Journal(self._directory, f"{self._stem}-{len(self._journals):06d}"), 0))
+                journal = self._journals[-1][0]
+                journal.append(line)
+                self._journals[-1] = (journal, self._lines)
+            self._queue.put(((row, texts), self._lines))
 
     # -- the writer thread ---------------------------------------------------------------------
     def _write_batches(self) -> None:
@@ -254,16 +287,16 @@ class ExchangeLog:
                     batch.append(self._queue.get_nowait())
                 except queue.Empty:
                     break
-            rows = [r for r in batch if r is not None]
+            rows = [r for r, _ in filter(None, batch)]
             try:
                 if rows:
                     self._store(rows)
             except Exception:  # the log must never take the sandbox down
                 logger.exception("could not write %d exchange records", len(rows))
             finally:
+                self._committed(max((n for _, n in filter(None, batch)), default=0))
                 for _ in batch:
                     self._queue.task_done()
-                self._clear_journal()
             if None in batch:
                 return
 
@@ -287,7 +320,7 @@ class ExchangeLog:
             self._insert([queued])
         except Exception as exc:
             try:
-                self._insert([(_without_bodies(row, f"{type(exc).__name__}: {exc}"), None)])
+                self._insert([(_without_bodies(queued, f"{type(exc).__name__}: {exc}"), None)])
             except Exception:
                 self._kept = True
                 logger.exception("exchange %s could not be written; it stays in the journal", row.get("uid"))
@@ -299,10 +332,19 @@ class ExchangeLog:
         with self.db.transaction() as conn:
             statements.insert_many(conn, _EXCHANGES, [row for row, _ in rows], texts=[texts for _, texts in rows])
 
-    def _clear_journal(self) -> None:
+    def _committed(self, line: int) -> None:
+        """Every journal line up to number ``line`` is stored (the writer takes records in the order
+        they were journaled): the files holding only such lines go, the last one is emptied."""
         with self._lock:
-            if self._journal is not None and not self._kept and self._queue.unfinished_tasks == 0:
-                self._journal.clear()
+            if self._kept:
+                return
+            while self._journals and self._journals[0][1] <= line:
+                journal, _ = self._journals[0]
+                if len(self._journals) == 1:
+                    journal.clear()  # the file new lines go to: kept, emptied
+                    return
+                journal.close(keep=False)
+                self._journals.pop(0)
 
     def _replay(self, directory: Path) -> None:
         """Store what processes that died had journaled and not committed; drop their journals."""
@@ -330,8 +372,10 @@ class ExchangeLog:
         self._now.set()
         self._queue.put(None)
         self._writer.join(timeout=30)
-        if self._journal is not None:
-            self._journal.close(keep=self._kept or self._writer.is_alive())
+        with self._lock:
+            for journal, _ in self._journals:
+                journal.close(keep=self._kept or self._writer.is_alive())
+            self._journals.clear()
 
     def query(
         self,
