@@ -2,6 +2,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 import time
 from datetime import datetime
 
@@ -108,3 +111,14 @@ def test_workers_get_time_to_import_the_app_before_their_health_check(monkeypatc
         serving.Http(sock, workers=2).run()
     assert seen == {"healthcheck": serving.WORKER_HEALTHCHECK_S, "keep_alive": serving.KEEP_ALIVE_S, "ran": True}
     assert serving.WORKER_HEALTHCHECK_S >= 60
+
+
+def test_a_served_worker_sets_its_start_up_objects_aside_from_the_garbage_collector(tmp_path):
+    """``asgi_factory`` (what each served worker runs) freezes what start-up built: a full collection
+    walking them stopped the event loop 130–190 ms (issue 12's p99)."""
+    script = ("import gc; from sim.server import asgi_factory; before = gc.get_freeze_count(); asgi_factory(); "
+              "print(before, gc.get_freeze_count())")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "IMGCLOUD_HOME": str(tmp_path / "home")})
+    before, after = map(int, done.stdout.split()[-2:])
+    assert before == 0 and after > 100_000, done.stderr
