@@ -47,7 +47,8 @@ def settle_garbage() -> int:
     seeds' dictionaries, SQLAlchemy's metadata — set aside from the cyclic garbage collector
     (``gc.freeze``), which otherwise walks every one of them in each full collection: 130–190 ms of
     a stopped event loop each time on a 2-core machine (issue 12: the 1-worker p99 of 110–145 ms at
-    16 connections).  A served worker's start-up state lives as long as the worker.  How many."""
+    16 connections; the DICOM SCPs of ``imgcloud serve``'s own process stopped alike).  Start-up's
+    state lives as long as the process.  How many objects are frozen."""
     gc.collect()
     gc.freeze()
     return gc.get_freeze_count()

@@ -23,7 +23,7 @@ from reference.storage.problems import shown
 from sim import demo_world
 from sim.actors import ACTORS
 from sim.contract import cli as contract_cli
-from sim.server import PARENT_ENV
+from sim.server import PARENT_ENV, settle_garbage
 
 from . import dicom, listings, scenario, tour
 from . import load as load_cli
@@ -101,6 +101,7 @@ def serve(
         seeding = threading.Thread(target=demo_world.seed, args=(sandbox, demo), name="imgcloud-demo-world",
                                    kwargs={"stop": stop, "say": typer.echo}, daemon=True)
         seeding.start()
+    settle_garbage()  # this process's DICOM SCPs (and, with one worker, its app: frozen again when built)
     try:
         Http(sock, workers).run()
     finally:
