@@ -255,6 +255,7 @@ class ExchangeLog:
         self._directory = journal
         self._stem = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
         self._lines = 0  # journal lines appended so far: the last one's number
+        self._files = 0  # journal files begun so far
         #: this process's journal files, oldest first, each with the number of its last line
         self._journals: list[tuple[Journal, int]] = []
         self._writer = threading.Thread(target=self._write_batches, name="imgcloud-exchange-log", daemon=True)
@@ -269,7 +270,8 @@ class ExchangeLog:
             self._lines += 1
             if self._directory is not None:
                 if not self._journals or self._journals[-1][0].used >= self.SEGMENT:
-                    self._journals.append((Journal(self._directory, f"{self._stem}-{len(self._journals):06d}"), 0))
+                    self._files += 1  # (named in order: replay reads them so)
+                    self._journals.append((Journal(self._directory, f"{self._stem}-{self._files:06d}"), 0))
                 journal = self._journals[-1][0]
                 journal.append(line)
                 self._journals[-1] = (journal, self._lines)

@@ -186,6 +186,9 @@ def test_journal_files_go_once_their_lines_are_committed_while_more_are_queued(t
         assert left == [f"u{i:02d}" for i in range(40 - len(left), 40)] and len(left) >= 20
         log._committed(40)
         assert len(list((tmp_path / "journal").glob("*.jsonl"))) == 1 and _journaled_uids(tmp_path / "journal") == []
+        for i in range(40, 80):  # files begun after others went: each a name of its own
+            log.write(_row(uid=f"u{i:02d}"))
+        assert _journaled_uids(tmp_path / "journal") == [f"u{i:02d}" for i in range(40, 80)]
     finally:
         log.close()
 
