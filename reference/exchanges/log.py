@@ -83,17 +83,12 @@ def _without_bodies(queued: Queued, why: str) -> dict[str, Any]:
     """What is kept of a row the database refused: everything but the bodies, and why."""
     row, texts = queued
     if texts is not None:
-        row = {**row, **_decoded(texts)}
+        row = {**row, **statements.json_values(texts)}
 
     def summary(part: Any) -> dict[str, Any]:
         text = json.dumps(part, default=str, sort_keys=True).encode("utf-8", "backslashreplace")
         return {"unstorable": why[:300], "size": len(text), "sha256": hashlib.sha256(text).hexdigest()}
     return {**row, "request": summary(row.get("request")), "response": summary(row.get("response"))}
-
-
-def _decoded(texts: dict[str, str]) -> dict[str, Any]:
-    """A queued record's JSON columns as values again (``json.loads`` of the text ``write`` made)."""
-    return {k: json.loads(t) for k, t in texts.items()}
 
 
 class Journal:
@@ -289,14 +284,15 @@ class ExchangeLog:
                     batch.append(self._queue.get_nowait())
                 except queue.Empty:
                     break
-            rows = [r for r, _ in filter(None, batch)]
+            records = [queued for queued in batch if queued is not None]
+            rows = [row for row, _ in records]
             try:
                 if rows:
                     self._store(rows)
             except Exception:  # the log must never take the sandbox down
                 logger.exception("could not write %d exchange records", len(rows))
             finally:
-                self._committed(max((n for _, n in filter(None, batch)), default=0))
+                self._committed(records[-1][1] if records else 0)  # numbered in the order taken
                 for _ in batch:
                     self._queue.task_done()
             if None in batch:

@@ -38,6 +38,11 @@ def to_sqlite(value: Any, column_type: Any) -> Any:
     return value
 
 
+def json_values(texts: Mapping[str, str]) -> dict[str, Any]:
+    """JSON columns' text (``json.dumps`` of each value) as the values again."""
+    return {k: json.loads(t) for k, t in texts.items()}
+
+
 def from_sqlite(value: Any, column_type: Any) -> Any:
     """A stored value as SQLAlchemy reads it back (as it is stored when ``column_type`` is ``None``)."""
     if value is None or column_type is None:
@@ -209,7 +214,7 @@ def insert_many(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]
     if raw is not None:
         raw.insert_many(rows, texts=texts)
     elif texts:
-        conn.execute(core_insert(table), [{**r, **{k: json.loads(v) for k, v in t.items()}} if t else dict(r)
+        conn.execute(core_insert(table), [{**r, **json_values(t)} if t else dict(r)
                                           for r, t in zip(rows, texts, strict=True)])
     else:
         conn.execute(core_insert(table), [dict(r) for r in rows])
