@@ -12,7 +12,6 @@ with the family's retryable "busy" reply, never as a storage failure.
 """
 from __future__ import annotations
 
-import sqlite3
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -23,11 +22,12 @@ from alembic import command
 from alembic.config import Config as AlembicConfig
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session
 
 from reference.storage.group import GroupCommit
+from reference.storage.raw import as_sqlalchemy
 
 T = TypeVar("T")
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -53,10 +53,8 @@ def _sqlite_begin(conn: Connection) -> None:
     """``BEGIN`` on the driver's connection: through ``exec_driver_sql`` it cost a Core statement's
     ~0.05-0.1 ms of Python every unit of work (issue 12); its error is raised as SQLAlchemy's."""
     sql = f"BEGIN {conn.get_execution_options().get('sqlite_begin', 'DEFERRED')}"
-    try:
+    with as_sqlalchemy(sql, None):
         conn.connection.driver_connection.execute(sql)  # type: ignore[union-attr]
-    except sqlite3.Error as exc:
-        raise DBAPIError.instance(sql, None, exc, sqlite3.Error) from exc
 
 
 def make_engine(url: str, *, pool_size: int = 8, max_overflow: int = 8, busy_after: float = 20.0) -> Engine:
