@@ -42,16 +42,15 @@ def asgi_factory() -> ASGIApp:
     return app
 
 
-def settle_garbage() -> int:
+def settle_garbage() -> None:
     """What start-up built — ~370,000 objects: the specs and their validators, pydicom's and the
     seeds' dictionaries, SQLAlchemy's metadata — set aside from the cyclic garbage collector
     (``gc.freeze``), which otherwise walks every one of them in each full collection: 130–190 ms of
     a stopped event loop each time on a 2-core machine (issue 12: the 1-worker p99 of 110–145 ms at
     16 connections; the DICOM SCPs of ``imgcloud serve``'s own process stopped alike).  Start-up's
-    state lives as long as the process.  How many objects are frozen."""
+    state lives as long as the process."""
     gc.collect()
     gc.freeze()
-    return gc.get_freeze_count()
 
 
 def exit_with_parent(parent: int, *, every: float = 0.5, grace: float = 5.0) -> threading.Thread:

@@ -101,7 +101,8 @@ def serve(
         seeding = threading.Thread(target=demo_world.seed, args=(sandbox, demo), name="imgcloud-demo-world",
                                    kwargs={"stop": stop, "say": typer.echo}, daemon=True)
         seeding.start()
-    settle_garbage()  # this process's DICOM SCPs (and, with one worker, its app: frozen again when built)
+    if workers > 1:  # this process's DICOM SCPs; one worker is served here, its factory settles all
+        settle_garbage()
     try:
         Http(sock, workers).run()
     finally:
