@@ -25,13 +25,24 @@ import httpx
 from reference.config import load_config
 from sim.scenario.server import running_sandbox
 
+#: wrk's Lua: the bodies file's lines in turn, each wrk thread (``-t``, at most ``THREADS``) taking every
+#: ``THREADS``-th line from its own offset — without it every thread sent the same sequence, and a
+#: benchmark of bodies meant to be sent once each (``saveExamRpotImgIndx``: a new msgid each) sent
+#: each twice, the second a replay of the stored response.
+THREADS = 2
 LUA = """
 local bodies = {}
-local i = 0
+local sent = -1
+local threads = 0
 for line in io.lines("%(bodies)s") do bodies[#bodies + 1] = line end
+function setup(thread)
+  thread:set("id", threads)
+  threads = threads + 1
+end
 request = function()
-  i = i %% #bodies + 1
-  return wrk.format("POST", "%(path)s", {["Content-Type"] = "application/json"}, bodies[i])
+  sent = sent + 1
+  return wrk.format("POST", "%(path)s", {["Content-Type"] = "application/json"},
+                    bodies[(sent * %(threads)d + (id or 0)) %% #bodies + 1])
 end
 """
 
@@ -64,8 +75,8 @@ def run_wrk(base: str, path: str, bodies: list[str], seconds: int, connections: 
     with tempfile.TemporaryDirectory() as tmp:
         (Path(tmp) / "bodies.txt").write_text("\n".join(bodies))
         script = Path(tmp) / "imgdld.lua"
-        script.write_text(LUA % {"bodies": Path(tmp) / "bodies.txt", "path": path})
-        out = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "-s", str(script), "--latency", base],
+        script.write_text(LUA % {"bodies": Path(tmp) / "bodies.txt", "path": path, "threads": THREADS})
+        out = subprocess.run(["wrk", f"-t{THREADS}", f"-c{connections}", f"-d{seconds}s", "-s", str(script), "--latency", base],
                              capture_output=True, text=True, check=True).stdout
     print(out)
     print("(wrk's Transfer/sec counts the whole HTTP response: headers + JSON body with the base64 DICOM)")
