@@ -78,3 +78,27 @@ def test_response_names_its_exchange(running):
     uid = reply.headers["x-imgcloud-exchange"]
     entry = running.client.get(f"/_sandbox/exchanges?uid={uid}").json()
     assert len(entry) == 1 and entry[0]["uid"] == uid and entry[0]["operation"] == "saveExamRpotImgIndx"
+
+
+def test_exchange_uids_are_distinct_version_4_uuids():
+    """Made from random bytes read 256 at a time (issue 12), with the version and variant bits set
+    as ``uuid.UUID(bytes=…, version=4)`` sets them; distinct across refills and threads."""
+    import threading
+    import uuid
+
+    from reference.exchanges.record import _Uids
+
+    uids, made = _Uids(), []
+
+    def take() -> None:
+        made.extend(uids() for _ in range(3 * _Uids.SIZE // 16))
+
+    threads = [threading.Thread(target=take) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(made) == len(set(made)) == 12 * _Uids.SIZE // 16
+    for uid in made[:600]:
+        parsed = uuid.UUID(hex=uid)
+        assert (parsed.version, parsed.variant, parsed.hex) == (4, uuid.RFC_4122, uid)

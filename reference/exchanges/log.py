@@ -42,7 +42,7 @@ from reference.storage import Database
 from reference.storage import raw as statements
 from reference.storage.models import Exchange
 
-from .record import Sealed
+from .record import Sealed, Serialized
 
 logger = logging.getLogger("imgcloud.exchanges")
 
@@ -168,12 +168,12 @@ Queued = tuple[dict[str, Any], dict[str, str] | None]
 
 def _storable_line(row: dict[str, Any]) -> tuple[dict[str, Any], str, dict[str, str] | None]:
     """The row as it is stored (``storable``, ``_fitted``), its journal line, and its JSON columns'
-    text (``json.dumps``, as ``storage.raw`` would bind them; a ``Sealed`` body record's own): each
+    text (``json.dumps``, as ``storage.raw`` would bind them; a ``Sealed`` or ``Serialized`` body record's own): each
     column serialised once, the line assembled from them (issue 12: the exchange record's
     per-request cost).  Walking every string of a record costs more than serialising it, and the
     line is needed anyway: the walk happens only when the line shows a character it would escape."""
     try:
-        texts: dict[str, str] | None = {k: v.text if isinstance(v := row[k], Sealed) else json.dumps(v)
+        texts: dict[str, str] | None = {k: v.text if isinstance(v := row[k], (Sealed, Serialized)) else json.dumps(v)
                                         for k in _JSON_COLUMNS if k in row}
     except (TypeError, ValueError):  # not JSON as it is (SQLite's binding would refuse it too)
         texts = None
@@ -183,6 +183,7 @@ def _storable_line(row: dict[str, Any]) -> tuple[dict[str, Any], str, dict[str, 
         line = "{" + ", ".join([*([rest[1:-1]] if len(rest) > 2 else []), *(f'"{k}": {t}' for k, t in texts.items())]) + "}"
         if not _SUSPECT.search(line):
             return fitted, line, texts
+    row = {k: v.value() if isinstance(v, Serialized) else v for k, v in row.items()}
     line = json.dumps(row, default=_iso)
     if _SUSPECT.search(line):
         row = storable(row)

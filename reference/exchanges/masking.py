@@ -4,6 +4,7 @@ but their last four characters — in JSON bodies, in the text of bodies kept as
 (XML elements, also inside a document sent escaped as a SOAP argument), and in query strings."""
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable
 from functools import cache
@@ -96,3 +97,105 @@ def _walk(value: Any, names: frozenset[str], ordered: tuple[str, ...], lowered: 
     if isinstance(value, list):
         return [_walk(v, names, ordered, lowered) for v in value]
     return value
+
+
+#: How many mentions of a field ``mask_json`` judges in the text before it leaves the body to the walk.
+MENTIONS = 16
+#: ``json.dumps``'s escapes of the characters ``re.IGNORECASE`` folds onto an ASCII letter.
+_ESCAPED_FOLDS = re.compile(r"\\u(?:0130|0131|017f|212a)")
+_NUMBER = re.compile(r"-?\d+([.eE][-+.\deE]*)?")
+_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+#: Names ``json.dumps`` could also write for a key that is not a string (``True`` -> ``"true"``; numbers too).
+_LITERALS = frozenset({"true", "false", "null", "NaN", "Infinity", "-Infinity"})
+
+
+def mask_json(value: Any, fields: Iterable[str]) -> str | None:
+    """``json.dumps(mask(value, fields))`` — a body record as the log stores it — or ``None`` when
+    ``value`` is not JSON as it is.
+
+    Made from ``json.dumps(value)``, which the log needs anyway: a text naming no field is the
+    answer as it is, and one naming a field only as keys that are fields has their values masked in
+    the text, without walking every string (issue 12: an index row's ~80 strings, the save's
+    record); any other mention (a string value naming a field, a key containing one) is left to
+    the walk, which decides exactly as before."""
+    try:
+        text = json.dumps(value)
+    except (TypeError, ValueError):
+        return None
+    names = fields if isinstance(fields, frozenset) else frozenset(fields)
+    ordered = _ordered(names)
+    if _textual(ordered):
+        found = _masked_in_text(text, names, ordered)
+        if found is not None:
+            return found
+    return json.dumps(mask(value, names))
+
+
+@cache
+def _textual(ordered: tuple[str, ...]) -> bool:
+    """Names ``mask_json`` can judge in the text: written there as they are (printable ASCII, no
+    quote or backslash), only ever for a string key (not a literal or a number), not starting with
+    what may follow a string's closing quote."""
+    return bool(ordered) and all(n and n.isascii() and n.isprintable() and '"' not in n and "\\" not in n
+                                 and n[0] not in ",:]} " and n not in _LITERALS and not _NUMBER.fullmatch(n)
+                                 for n in ordered)
+
+
+@cache
+def _covering(ordered: tuple[str, ...]) -> tuple[str, ...]:
+    """The lower-cased names none of the others' contains: where none of these is, no name is."""
+    low = sorted({n.lower() for n in ordered}, key=len)
+    return tuple(n for i, n in enumerate(low) if not any(m in n for m in low[:i]))
+
+
+def _masked_in_text(text: str, names: frozenset[str], ordered: tuple[str, ...]) -> str | None:
+    """``text`` (``json.dumps``'s: ASCII) with the value of every key that is a field masked, when
+    every mention of a field (case-insensitive, as ``_mentioned``) is such a key; else ``None``."""
+    if _ESCAPED_FOLDS.search(text):
+        return None  # a letter folding onto ASCII: the walk's regex decides
+    low = text.lower()
+    hits = [i for name in _covering(ordered) for i in _positions(low, name)]
+    if not hits:
+        return text
+    if len(hits) > MENTIONS:
+        return None
+    keys: dict[int, int] = {}  # opening quote -> closing quote, of each key that is a field
+    for i in hits:
+        start, end = text.rfind('"', 0, i), text.find('"', i)
+        # the token is a field's name exactly, its opening quote is one (not escaped: a space or
+        # ``{`` before it), and a colon follows it: a key (a string value is followed by , ] or })
+        if text[start + 1:end] not in names or text[start - 1:start] not in (" ", "{") or text[end + 1:end + 3] != ": ":
+            return None
+        keys[start] = end
+    parts, at = [], 0
+    for start in sorted(keys):
+        value = keys[start] + 3
+        token = _token(text, value)
+        if token is not None:
+            parts += [text[at:value], json.dumps(masked(token[1]))]
+            at = token[0]
+    return "".join(parts) + text[at:]
+
+
+def _positions(text: str, name: str) -> list[int]:
+    found, at = [], text.find(name)
+    while at >= 0:
+        found.append(at)
+        at = text.find(name, at + 1)
+    return found
+
+
+def _token(text: str, at: int) -> tuple[int, Any] | None:
+    """The value at ``at`` when ``mask`` masks it (a string, an integer, a boolean): where it ends,
+    and the value; ``None`` for any other (``null``, a float, an object or array: walked, unmasked)."""
+    if text.startswith('"', at):
+        end = _STRING.match(text, at).end()  # type: ignore[union-attr]  # json.dumps wrote a string here
+        return end, json.loads(text[at:end])
+    if text.startswith("true", at):
+        return at + 4, True
+    if text.startswith("false", at):
+        return at + 5, False
+    number = _NUMBER.match(text, at)
+    if number is None or number.group(1) is not None:
+        return None
+    return number.end(), int(number.group())

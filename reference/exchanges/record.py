@@ -7,7 +7,6 @@ import hashlib
 import json
 import os
 import threading
-import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -47,6 +46,19 @@ class Sealed(dict[str, Any]):
         self.fields, self.source, self.text = fields, record, json.dumps(kept)
 
 
+class Serialized:
+    """A body record as the log stores it, already masked and serialised where it was masked
+    (``masking.mask_json``): the log's writer neither walks nor serialises it again."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def value(self) -> Any:
+        return json.loads(self.text)
+
+
 def _content(data: bytes, media_type: str | None) -> dict[str, Any]:
     if not data:
         return {"body": None}
@@ -76,8 +88,12 @@ class _Uids:
         with self._lock:
             if self._pid != os.getpid() or self._at >= len(self._buffer):
                 self._pid, self._buffer, self._at = os.getpid(), os.urandom(self.SIZE), 0
-            chunk, self._at = self._buffer[self._at:self._at + 16], self._at + 16
-        return uuid.UUID(bytes=chunk, version=4).hex
+            buffer, at = self._buffer, self._at  # both under the lock: a refill replaces the buffer
+            self._at = at + 16
+        chunk = bytearray(buffer[at:at + 16])
+        chunk[6] = (chunk[6] & 0x0F) | 0x40  # version 4
+        chunk[8] = (chunk[8] & 0x3F) | 0x80  # RFC 4122 variant
+        return chunk.hex()  # what ``uuid.UUID(bytes=chunk, version=4).hex`` gives, without its int round trip
 
 
 new_uid = _Uids()

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from .masking import mask, mask_text
-from .record import ExchangeDraft, Sealed
+from .masking import mask, mask_json, mask_text
+from .record import ExchangeDraft, Sealed, Serialized
 from .verdicts import verdict
 
 if TYPE_CHECKING:
@@ -44,8 +44,8 @@ class Recording:
         if self.draft.fault is not None:  # every injected fault is marked on its exchange
             response = {**response, "fault": self.draft.fault}
         if cfg.mask_secrets:
-            request = mask(request, cfg.secret_fields)
-            response = response if isinstance(response, Sealed) else mask(response, cfg.secret_fields)
+            request = _masked(request, cfg.secret_fields)
+            response = response if isinstance(response, Sealed) else _masked(response, cfg.secret_fields)
             url = mask_text(url, cfg.secret_fields) if url else url
         self.sandbox.exchanges.write({
             "uid": self.draft.uid, "time": self.started_at, "direction": self.draft.direction,
@@ -56,6 +56,13 @@ class Recording:
             "request": request, "response": response, "findings": [f.to_dict() for f in self.draft.findings],
         })
         return self.draft.uid
+
+
+def _masked(body: dict[str, Any], fields: list[str]) -> Any:
+    """A body record masked: as the JSON text the log stores when it is JSON (masked in the text where
+    it can be, ``mask_json``), else walked."""
+    text = mask_json(body, fields)
+    return Serialized(text) if text is not None else mask(body, fields)
 
 
 def sealing(cfg: ExchangeLogConfig) -> frozenset[str] | None:
