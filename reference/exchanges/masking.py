@@ -164,7 +164,8 @@ def _masked_in_text(text: str, names: frozenset[str], ordered: tuple[str, ...]) 
         start, end = text.rfind('"', 0, i), text.find('"', i)
         # the token is a field's name exactly, its opening quote is one (not escaped: a space or
         # ``{`` before it), and a colon follows it: a key (a string value is followed by , ] or })
-        if text[start + 1:end] not in names or text[start - 1:start] not in (" ", "{") or text[end + 1:end + 3] != ": ":
+        if (start < 1 or end < 0 or text[start + 1:end] not in names or text[start - 1] not in " {"
+                or text[end + 1:end + 3] != ": "):
             return None
         keys[start] = end
     parts, at = [], 0
