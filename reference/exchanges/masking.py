@@ -43,7 +43,8 @@ def _lowered(fields: tuple[str, ...]) -> tuple[str, ...] | None:
 
 #: The only characters outside ASCII that ``re.IGNORECASE`` matches to an ASCII letter (İ ı → i,
 #: ſ → s, the Kelvin sign → k: checked over every code point).
-_FOLDS_TO_ASCII = re.compile("[\u0130\u0131\u017f\u212a]")
+_FOLDS = "\u0130\u0131\u017f\u212a"
+_FOLDS_TO_ASCII = re.compile(f"[{_FOLDS}]")
 
 
 def _mentioned(text: str, fields: tuple[str, ...]) -> bool:
@@ -101,8 +102,8 @@ def _walk(value: Any, names: frozenset[str], ordered: tuple[str, ...], lowered: 
 
 #: How many mentions of a field ``mask_json`` judges in the text before it leaves the body to the walk.
 MENTIONS = 16
-#: ``json.dumps``'s escapes of the characters ``re.IGNORECASE`` folds onto an ASCII letter.
-_ESCAPED_FOLDS = re.compile(r"\\u(?:0130|0131|017f|212a)")
+#: ``json.dumps``'s escapes (``\u0130``…) of the characters ``re.IGNORECASE`` folds onto an ASCII letter.
+_ESCAPED_FOLDS = re.compile("|".join(re.escape(json.dumps(c)[1:-1]) for c in _FOLDS))
 _NUMBER = re.compile(r"-?\d+([.eE][-+.\deE]*)?")
 _STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
 #: Names ``json.dumps`` could also write for a key that is not a string (``True`` -> ``"true"``; numbers too).
