@@ -143,3 +143,114 @@ def test_a_unit_not_taken_in_time_is_busy_and_never_runs(tmp_path):
     assert db._group._queue == []
     assert db.grouped(_remember("next")) == "next"
     assert _stored(db) == ["next"]
+
+
+class _CountingLock:
+    """The writer lock, noting which threads took it (``_queued_together``'s own hold not counted)."""
+
+    def __init__(self, lock: Any) -> None:
+        self._lock, self.takers = lock, []  # type: list[str]
+
+    def acquire(self, blocking: bool = True, timeout: float = -1) -> bool:
+        taken = self._lock.acquire(blocking, timeout)
+        if taken and threading.current_thread() is not threading.main_thread():
+            self.takers.append(threading.current_thread().name)
+        return taken
+
+    def release(self) -> None:
+        self._lock.release()
+
+    def __enter__(self) -> bool:
+        return self.acquire()
+
+    def __exit__(self, *_: Any) -> None:
+        self.release()
+
+
+def test_only_the_leader_takes_the_writer_lock_the_others_are_woken_with_their_outcome(db):
+    """Callers of a group wait on their own unit, not on the writer lock: before, each of the six took
+    the lock in turn once the group was over, only to find its unit done (a convoy of thread switches)."""
+    counting = db._writer = _CountingLock(db._writer)
+    outcomes = _queued_together(db, [_remember(f"w{i}") for i in range(6)])
+    assert outcomes == [("ok", f"w{i}") for i in range(6)]
+    assert len(set(counting.takers)) == 1  # the leader (its group's transaction takes it again, reentrant)
+
+
+def test_units_queued_while_a_group_commits_are_led_by_their_first_caller(db):
+    """The leader returns once its own unit is committed; the units queued meanwhile form the next
+    group, led by the first of their callers — not by the leader, whose own caller would wait."""
+    commits = _commits(db)
+    running, go, leader_back = threading.Event(), threading.Event(), threading.Event()
+    seen: dict[str, bool] = {}
+
+    def first(conn: Connection) -> str:
+        running.set()
+        go.wait(10)
+        return _remember("first")(conn)
+
+    def later(msgid: str) -> Callable[[Connection], str]:
+        def unit(conn: Connection) -> str:
+            seen[msgid] = leader_back.wait(10)  # the first caller has its value before this group runs
+            return _remember(msgid)(conn)
+        return unit
+
+    results: dict[str, Any] = {}
+
+    def call(name: str, unit: Callable[[Connection], Any], after: threading.Event | None = None) -> None:
+        results[name] = db.grouped(unit)
+        if after is not None:
+            after.set()
+
+    lead = threading.Thread(target=call, args=("first", first, leader_back))
+    lead.start()
+    running.wait(10)
+    others = [threading.Thread(target=call, args=(m, later(m))) for m in ("second", "third")]
+    for i, thread in enumerate(others):
+        thread.start()
+        while len(db._group._queue) < i + 1:
+            time.sleep(0.001)
+    go.set()
+    for thread in (lead, *others):
+        thread.join(10)
+    assert results == {"first": "first", "second": "second", "third": "third"}
+    assert seen == {"second": True, "third": True}
+    assert commits[0] == 2 and _stored(db) == ["first", "second", "third"]
+    assert db._group._queue == [] and not db._group._leading
+
+
+def test_a_leader_that_cannot_take_the_lock_in_time_passes_the_lead_on(tmp_path):
+    """The first caller leads and waits for the writer lock; it gives up (``Busy``) at its deadline and
+    the caller queued behind it leads with its own: the lock freed in between, that unit is stored."""
+    db = Database(f"sqlite:///{tmp_path / 'pass.db'}", busy_after=0.6)
+    db.migrate()
+    held, release = threading.Event(), threading.Event()
+    outcomes: dict[str, Any] = {}
+
+    def holder() -> None:
+        with db.writer_lock:
+            held.set()
+            release.wait(10)
+
+    def call(name: str) -> None:
+        try:
+            outcomes[name] = db.grouped(_remember(name))
+        except Busy as exc:
+            outcomes[name] = exc
+
+    blocking = threading.Thread(target=holder)
+    blocking.start()
+    held.wait(10)
+    first = threading.Thread(target=call, args=("early",))
+    first.start()
+    while len(db._group._queue) < 1:
+        time.sleep(0.001)
+    time.sleep(0.3)
+    second = threading.Thread(target=call, args=("late",))
+    second.start()
+    first.join(10)  # its 0.6 s are up while the lock is still held
+    assert isinstance(outcomes["early"], Busy)
+    release.set()  # within the second caller's 0.6 s
+    for thread in (second, blocking):
+        thread.join(10)
+    assert outcomes["late"] == "late"
+    assert _stored(db) == ["late"]
