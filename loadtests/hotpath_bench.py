@@ -23,7 +23,12 @@ reply is that file base64-encoded in the JSON envelope seeds/000 §1.4 prescribe
   threads sent the same sequence and every round the first round's, so half or more of the requests
   measured were replays of a stored response; a round that runs out is flagged); the row is the
   same every time, so the province pulls it again only as ``nhsa_index.service`` decides (a failed
-  pull at most once a second: the row names an exam the served centre does not hold).
+  pull at most once a second: the row names an exam the served centre does not hold).  Also set beside
+  a *bare save* in the anchor's process (``POST /save``, fifth sitting): the body parsed, its msgid
+  and its rows written in one SQLite transaction (WAL, ``synchronous=NORMAL``, as the sandbox) in a
+  worker thread under one writer lock, a small JSON reply — no checks, no exchange record, no
+  journal: what the save's unavoidable part costs in Python on this machine, the floor of the
+  ``saveExamRpotImgIndx`` target.
 """
 from __future__ import annotations
 
@@ -54,7 +59,12 @@ from sim.localnet import free_port
 from sim.scenario.server import with_public_url
 
 ANCHOR = """
+import json
+import sqlite3
 import sys
+import threading
+
+import anyio
 import uvicorn
 from starlette.applications import Starlette
 from starlette.responses import JSONResponse, Response
@@ -62,6 +72,36 @@ from starlette.routing import Route
 
 with open(sys.argv[2], "rb") as f:
     BYTES = f.read()  # the reply queryImgCahe sends, read once: a static file served from memory
+
+DB = sys.argv[3]
+SCHEMA = ("CREATE TABLE IF NOT EXISTS messages (msgid TEXT PRIMARY KEY, body TEXT NOT NULL)",
+          "CREATE TABLE IF NOT EXISTS rows (hi TEXT PRIMARY KEY, msgid TEXT NOT NULL, row TEXT NOT NULL)")
+WRITER = threading.Lock()  # one writing transaction at a time in this process, as SQLite allows
+CONNECTIONS = threading.local()
+
+
+def connection():
+    conn = getattr(CONNECTIONS, "conn", None)
+    if conn is None:
+        conn = CONNECTIONS.conn = sqlite3.connect(DB, isolation_level=None, check_same_thread=False)
+        for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "busy_timeout=10000"):
+            conn.execute("PRAGMA " + pragma)
+    return conn
+
+
+def store(body):
+    conn = connection()
+    with WRITER:
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            conn.execute("INSERT INTO messages VALUES (?, ?)", (body["msgid"], json.dumps(body)))
+            conn.executemany("INSERT INTO rows VALUES (?, ?, ?) ON CONFLICT (hi) DO UPDATE SET msgid = excluded.msgid,"
+                             " row = excluded.row", [(r["hiImgIndx"], body["msgid"], json.dumps(r)) for r in body["input"]])
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+
 
 async def small(request):
     await request.body()
@@ -71,7 +111,16 @@ async def file(request):
     await request.body()
     return Response(BYTES, media_type="application/json")
 
-app = Starlette(routes=[Route("/json", small, methods=["POST"]), Route("/file", file, methods=["POST"])])
+async def save(request):
+    body = json.loads(await request.body())
+    await anyio.to_thread.run_sync(store, body)
+    return JSONResponse({"infcode": 0, "msgid": body["msgid"], "output": [{"hiImgIndx": r["hiImgIndx"], "succFlag": "1"}
+                                                                         for r in body["input"]]})
+
+for statement in SCHEMA:
+    connection().execute(statement)
+app = Starlette(routes=[Route("/json", small, methods=["POST"]), Route("/file", file, methods=["POST"]),
+                        Route("/save", save, methods=["POST"])])
 uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[1]), log_level="warning", access_log=False)
 """
 
@@ -201,7 +250,7 @@ def main() -> None:
     with _sandbox(tmp, args.workers, args.src) as sandbox:
         base = sandbox.base
         paths = _bodies(base, tmp, min(bodies_count, 60000))
-        anchor_args = [sys.executable, "-c", ANCHOR, str(anchor_port), str(tmp / "reply.json")]
+        anchor_args = [sys.executable, "-c", ANCHOR, str(anchor_port), str(tmp / "reply.json"), str(tmp / "bare-save.db")]
         with serving(anchor_args, f"http://127.0.0.1:{anchor_port}/", log=tmp / "anchor.log") as anchor_server:
             anchor = anchor_server.base
             served = f"sandbox --workers {args.workers}{' from ' + args.src if args.src else ''}"
@@ -210,7 +259,7 @@ def main() -> None:
             print(f"{'path':<22} {'ours req/s':>10} {'p50 ms':>8} {'p99 ms':>8} {'anchor req/s':>13} {'p50 ms':>8} {'ratio':>7}")
             for name in args.paths:
                 path, bodies = paths[name]
-                ours, theirs, orthanc = [], [], []
+                ours, theirs, orthanc, bare = [], [], [], []
                 anchor_path = "/file" if name == "queryImgCahe" else "/json"
                 with _orthanc(tmp, name == "queryImgCahe" and not args.no_orthanc) as orthanc_url:
                     for r in range(args.rounds):
@@ -218,6 +267,9 @@ def main() -> None:
                         theirs.append(_wrk(anchor, anchor_path, bodies[:50], args.seconds, args.connections, tmp))
                         if orthanc_url:
                             orthanc.append(_wrk_get(orthanc_url, args.seconds, args.connections))
+                        if name == "saveExamRpotImgIndx":  # the bare save has a database of its own: the same share
+                            bare.append(_wrk(anchor, "/save", _round(name, bodies, r, args.rounds), args.seconds,
+                                             args.connections, tmp))
                 best, top = max(ours, key=lambda r: r["rps"]), max(theirs, key=lambda r: r["rps"])
                 note = f"  ({best['non2xx']:.0f} non-2xx)" if best["non2xx"] else ""
                 if name in ONCE and best["sent"] > best["distinct"]:  # wrapped around: replays measured too
@@ -228,6 +280,11 @@ def main() -> None:
                     o = max(orthanc, key=lambda r: r["rps"])
                     print(f"{'  vs Orthanc (file GET)':<22} {best['rps']:>10.0f} {best['p50']:>8.1f} {best['p99']:>8.1f} "
                           f"{o['rps']:>13.0f} {o['p50']:>8.2f} {best['rps'] / o['rps']:>7.3f}")
+                if bare:
+                    b = max(bare, key=lambda r: r["rps"])
+                    flag = f"  ({b['non2xx']:.0f} non-2xx)" if b["non2xx"] else ""
+                    print(f"{'  vs a bare save':<22} {best['rps']:>10.0f} {best['p50']:>8.1f} {best['p99']:>8.1f} "
+                          f"{b['rps']:>13.0f} {b['p50']:>8.2f} {best['rps'] / b['rps']:>7.3f}{flag}")
 
 if __name__ == "__main__":
     main()
