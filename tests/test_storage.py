@@ -1,6 +1,7 @@
 """Storage on both backends: SQLite (WAL) and PostgreSQL, migrations, restart, rollback, blobs."""
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +39,37 @@ def test_sqlite_runs_in_wal_mode(tmp_path):
         assert conn.execute(text("pragma journal_mode")).scalar() == "wal"
     db.dispose()
 
+
+
+def test_a_read_on_postgresql_opens_no_transaction_and_a_write_still_rolls_back(storage_url):
+    """``Database.reading`` runs in autocommit on PostgreSQL (no ``BEGIN`` / ``ROLLBACK`` round trips:
+    READ COMMITTED gives each statement its own snapshot either way); a writing unit of work that
+    fails is still undone whole, and the pooled connection is a transactional one again after a read."""
+    db = Database(storage_url)
+    db.migrate()
+    postgres = db.engine.dialect.name == "postgresql"
+    with db.reading() as session:
+        assert session.execute(select(IndexRecord.hi_img_indx).limit(1)).all() == []
+        driver = session.connection().connection.driver_connection
+        if postgres:
+            from psycopg.pq import TransactionStatus
+
+            assert driver.info.transaction_status == TransactionStatus.IDLE  # no transaction was begun
+    with pytest.raises(RuntimeError), db.session() as session:
+        now = datetime(2026, 12, 2, 12, 0)
+        session.add(IndexRecord(hi_img_indx="H1", inf_code="S51080200001", profile="default", row={"a": 1}, msgid="m1",
+                                created_at=now, updated_at=now))
+        session.flush()
+        raise RuntimeError("undone")
+    with db.reading() as session:
+        assert session.scalars(select(IndexRecord)).all() == []
+    if postgres:
+        with db.session() as session:
+            session.execute(text("select 1"))
+            from psycopg.pq import TransactionStatus
+
+            assert session.connection().connection.driver_connection.info.transaction_status == TransactionStatus.INTRANS
+    db.dispose()
 
 def test_rows_survive_a_restart(storage_url, make_config, make_running):
     running = make_running(make_config(storage={"url": storage_url}))
