@@ -203,8 +203,7 @@ class Database:
         statement a snapshot of its own inside a transaction too, so a read sees the same data
         without the ``BEGIN`` before it and the ``ROLLBACK`` after — two of the four round trips of a
         one-query read (with the pool's ping), each a wait for another process on a busy machine
-        (issue 12's 200-user run: the doctors' queries, read in the thread pool, ~300 ms inside the
-        sandbox at the median when the machine was saturated, against ~6 ms idle)."""
+        (issue 12: 829 → 550 µs a one-query read session, in a loop on an idle machine)."""
         with self._connection("DEFERRED") as conn:
             if self.engine.dialect.name == "postgresql":
                 conn = conn.execution_options(isolation_level="AUTOCOMMIT")
