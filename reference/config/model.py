@@ -168,12 +168,16 @@ class ValidationConfig(_Strict):
 class StorageConfig(_Strict):
     #: SQLAlchemy URL; default SQLite file in the data home.
     url: str | None = None
-    #: Connections each process (each ``--workers`` worker) keeps, and may add under load; a
-    #: unit of work that waits longer than ``busy_after`` seconds for a connection (or, on
-    #: SQLite, for the write lock) is answered with the family's "busy, retry" reply.  With
-    #: PostgreSQL, workers x (pool_size + max_overflow) must stay under its max_connections.
-    pool_size: int = Field(default=8, ge=1, le=200)
-    max_overflow: int = Field(default=8, ge=0, le=200)
+    #: Connections each process (each ``--workers`` worker) keeps open once opened, and
+    #: ``max_overflow`` more it may open under load — each closed again when it is returned
+    #: while ``pool_size`` are idle, so a load that keeps more than ``pool_size`` busy opens a new
+    #: PostgreSQL connection (a server process forked, its catalog cache cold) every few
+    #: requests: 26 a second in issue 12's 200-user run with 8 + 8.  Hence a fixed pool by
+    #: default.  A unit of work that waits longer than ``busy_after`` seconds for a connection
+    #: (or, on SQLite, for the write lock) is answered with the family's "busy, retry" reply.
+    #: With PostgreSQL, workers x (pool_size + max_overflow) must stay under its max_connections.
+    pool_size: int = Field(default=16, ge=1, le=200)
+    max_overflow: int = Field(default=0, ge=0, le=200)
     busy_after: float = Field(default=20.0, gt=0, le=600)
 
 

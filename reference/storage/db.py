@@ -57,7 +57,7 @@ def _sqlite_begin(conn: Connection) -> None:
         conn.connection.driver_connection.execute(sql)  # type: ignore[union-attr]
 
 
-def make_engine(url: str, *, pool_size: int = 8, max_overflow: int = 8, busy_after: float = 20.0) -> Engine:
+def make_engine(url: str, *, pool_size: int = 16, max_overflow: int = 0, busy_after: float = 20.0) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
@@ -136,7 +136,7 @@ def _writes(statement: str) -> bool:
 class Database:
     """Engine + units of work; ``migrate()`` brings the schema to the newest revision."""
 
-    def __init__(self, url: str, *, pool_size: int = 8, max_overflow: int = 8, busy_after: float = 20.0) -> None:
+    def __init__(self, url: str, *, pool_size: int = 16, max_overflow: int = 0, busy_after: float = 20.0) -> None:
         self.url = url
         self.engine = make_engine(url, pool_size=pool_size, max_overflow=max_overflow, busy_after=busy_after)
         self.sqlite = self.engine.dialect.name == "sqlite"
