@@ -203,3 +203,33 @@ def test_a_save_body_is_masked_in_its_text_not_walked(monkeypatch):
     monkeypatch.setattr(masking, "mask", walk)
     row["accessToken"] = "abcdefghijkl"
     assert masking.mask_json(body, _FIELDS) == json.dumps(walk(body, _FIELDS))
+
+
+def test_a_binary_body_is_masked_without_walking_its_base64(monkeypatch):
+    """A binary body kept whole (``{"size", "media_type", "base64"}``) is stored exactly as the walk
+    would store it, but its base64 text (no quote, ``<``, ``&`` or ``?``: nothing a pattern can
+    match) is neither walked nor searched, though it spells ``key`` or ``sign`` by chance; the rest
+    of the record is still masked, and a record with a key after its bytes takes the general way."""
+    import base64
+    import os
+
+    from reference.exchanges import masking, recorder
+    from reference.exchanges.record import body_record
+
+    for size in (0, 1, 3, 1000, 40_000):
+        data = os.urandom(size) if size != 1000 else b"\x00\xffkeysign token" * 66
+        record = body_record(data, "application/pdf", limit=65536, head=1024)
+        assert recorder._masked(record, _FIELDS).text == json.dumps(masking.mask(record, _FIELDS)), size
+    spelled = body_record(base64.b64decode("keysignAtokenAAA" * 2500), "application/octet-stream", limit=65536, head=1024)
+    assert spelled["base64"].startswith("keysignA") and masking._mentioned(spelled["base64"], tuple(_FIELDS))
+    walk = masking.mask
+    monkeypatch.setattr(masking, "mask", lambda *a: pytest.fail("walked"))
+    monkeypatch.setattr(recorder, "mask", lambda *a: pytest.fail("walked"))
+    assert recorder._masked(spelled, _FIELDS).text == json.dumps(spelled)  # the mentions in its bytes: not walked
+    monkeypatch.setattr(masking, "mask", walk)
+    named = {**spelled, "media_type": "application/key"}  # a mention outside the bytes: that part walked
+    assert recorder._masked(named, _FIELDS).text == json.dumps(walk(named, _FIELDS))
+    secret = {"size": 3, "key": "FC0BDD78BDD3FDE1A2B3", "base64": "AAAA"}
+    assert recorder._masked(secret, _FIELDS).text == '{"size": 3, "key": "****A2B3", "base64": "AAAA"}'
+    marked = {**spelled, "fault": {"kind": "status"}}  # not last: the general way
+    assert recorder._masked(marked, _FIELDS).text == json.dumps(walk(marked, _FIELDS))
