@@ -111,6 +111,49 @@ def test_a_journal_line_is_the_stored_row_and_each_json_column_is_serialised_as_
         assert texts == {k: json.dumps(stored[k]) for k in ("request", "response", "findings")}
 
 
+def test_a_dicom_files_record_takes_the_journal_lines_quick_way_and_is_stored_as_before(monkeypatch):
+    """A served DICOM file's head starts with 128 NULs: kept as ``log.storable`` would store them
+    (``\\u0000``), so its line is not suspect — the record is neither parsed again nor walked — and
+    the stored row is the one the walk made of the raw head; a real NUL or surrogate still is."""
+    from reference.exchanges import log
+    from reference.exchanges.record import body_record
+
+    dicom = b"\x00" * 128 + b"DICM" + bytes(range(256)) * 4000
+    response = body_record(dicom, "application/dicom", limit=65536, head=1024)
+    walked = log.storable({"head": dicom[:1024].decode("utf-8", errors="replace")})["head"]
+    assert response["truncated"] and response["head"] == walked and "\x00" not in response["head"]
+    walk = log.storable
+    monkeypatch.setattr(log, "storable", lambda *a: pytest.fail("walked"))
+    stored, line, texts = _storable_line(_row(response=response))
+    assert texts is not None and json.loads(texts["response"])["head"] == walked
+    assert json.loads(line)["response"]["head"] == walked
+    monkeypatch.setattr(log, "storable", walk)
+    for raw in ("\x00", "\ud800", "\\\x00", "a\\\\\x00"):  # real ones, after an even number of backslashes too
+        stored, line, texts = _storable_line(_row(response={"head": raw}))
+        assert texts is None and "\x00" not in stored["response"]["head"], raw
+    for text in ("\\u0000", "\\\\\\u0000", "\\ud800"):  # an escaped backslash before u0000: text, not an escape
+        assert not log._suspect(json.dumps(text)), text
+
+
+def test_a_line_is_suspect_exactly_when_its_text_holds_a_nul_or_a_lone_surrogate():
+    """``log._suspect`` reads escapes as JSON does: whatever run of backslashes, quotes and hex digits
+    a string holds, its line is suspect exactly when the string holds a NUL or a lone surrogate."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from reference.exchanges import log
+
+    tricky = st.text(st.sampled_from(["\\", "u", "0", "d", "8", "f", '"', "\x00", "\ud800", "\udfff", "x"]), max_size=24)
+
+    @settings(max_examples=1500, deadline=None, database=None)
+    @given(st.lists(tricky, min_size=1, max_size=3))
+    def agrees(texts: list[str]) -> None:
+        unstorable = any(c == "\x00" or "\ud800" <= c <= "\udfff" for t in texts for c in t)
+        assert log._suspect(json.dumps({"request": {"body": texts}})) == unstorable, texts
+
+    agrees()
+
+
 def test_a_sealed_response_is_logged_masked_once_and_unsealed_when_a_fault_marks_it(config):
     sandbox = Sandbox.open(config)
     try:
