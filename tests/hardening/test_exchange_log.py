@@ -117,11 +117,15 @@ def test_a_dicom_files_record_takes_the_journal_lines_quick_way_and_is_stored_as
     the stored row is the one the walk made of the raw head; a real NUL or surrogate still is."""
     from reference.exchanges import log
     from reference.exchanges.record import body_record
+    from reference.transports.http.recorder import _Capture
 
     dicom = b"\x00" * 128 + b"DICM" + bytes(range(256)) * 4000
     response = body_record(dicom, "application/dicom", limit=65536, head=1024)
     walked = log.storable({"head": dicom[:1024].decode("utf-8", errors="replace")})["head"]
     assert response["truncated"] and response["head"] == walked and "\x00" not in response["head"]
+    captured = _Capture(65536)  # a reply as the HTTP recorder keeps it while sending it
+    captured.feed(dicom)
+    assert captured.record("application/dicom", 1024)["head"] == walked
     walk = log.storable
     monkeypatch.setattr(log, "storable", lambda *a: pytest.fail("walked"))
     stored, line, texts = _storable_line(_row(response=response))

@@ -18,7 +18,7 @@ from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from reference.exchanges import ExchangeDraft, Recording, body_record, recording
-from reference.exchanges.record import Sealed
+from reference.exchanges.record import Sealed, head_text
 from reference.exchanges.recorder import sealing
 from reference.families import Family, FamilyRouter
 from reference.sandbox import Sandbox
@@ -64,7 +64,7 @@ class _Capture:
             "media_type": media_type,
             "sha256": self.known[0] if self.known else self.sha.hexdigest(),
             "truncated": True,
-            "head": bytes(self.kept[:head]).decode("utf-8", errors="replace"),
+            "head": head_text(bytes(self.kept[:head])),
         }
 
 
