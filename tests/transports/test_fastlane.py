@@ -34,19 +34,22 @@ CASES: list[tuple[str, Any]] = [
 ]
 
 
-def _post(running: Any, path: str, body: Any, query: str) -> tuple[Any, dict[str, Any]]:
+def _post(running: Any, path: str, body: Any, query: str,
+          headers: list[tuple[str, str]] = []) -> tuple[Any, dict[str, Any]]:
     data = body if isinstance(body, bytes) else json.dumps(body, ensure_ascii=False).encode("utf-8")
-    r = running.client.post(path + query, content=data, headers={"content-type": "application/json"})
+    r = running.client.post(path + query, content=data, headers=[("content-type", "application/json"), *headers])
     record = running.sandbox.exchanges.query(uid=r.headers["x-imgcloud-exchange"])[0]
     return r, record
 
 
 def test_the_lane_serves_the_hot_operations():
-    assert {"getToken", "imgDld", "saveExamRpotImgIndx"} <= HOT
+    assert {"getToken", "imgDld", "saveExamRpotImgIndx", "queryFormerlyExam", "queryExamPdfData",
+            "getdigitalImageUrl"} <= HOT
 
 
-@pytest.mark.parametrize(("path", "body"), CASES)
-def test_the_lane_answers_as_connexion_does(running, monkeypatch, path, body):
+def _both_ways(running: Any, monkeypatch: Any, path: str, body: Any,
+               headers: list[tuple[str, str]] = []) -> tuple[int, dict[str, Any]]:
+    """Post ``body`` to the lane and to Connexion; both answers alike; how many went by the lane."""
     served: list[str] = []
     route = FastLane._route
 
@@ -57,16 +60,53 @@ def test_the_lane_answers_as_connexion_does(running, monkeypatch, path, body):
         return found
 
     monkeypatch.setattr(FastLane, "_route", counted)
-    fast, fast_record = _post(running, path, body, "")
+    fast, fast_record = _post(running, path, body, "", headers)
     lane = len(served)
-    slow, slow_record = _post(running, path, body, "?via=connexion")
+    slow, slow_record = _post(running, path, body, "?via=connexion", headers)
     assert len(served) == lane  # the query string: Connexion's
-    assert lane == (0 if len(path) > 40 else 1)  # a centre code over its maxLength: Connexion's
     assert (fast.status_code, fast.headers["content-type"], fast.content) == \
         (slow.status_code, slow.headers["content-type"], slow.content)
     for key in ("family", "operation", "institution", "verdict", "status"):
         assert fast_record[key] == slow_record[key], key
     assert [f["rule"] for f in fast_record["findings"]] == [f["rule"] for f in slow_record["findings"]]
+    return lane, fast_record
+
+
+@pytest.mark.parametrize(("path", "body"), CASES)
+def test_the_lane_answers_as_connexion_does(running, monkeypatch, path, body):
+    lane, _ = _both_ways(running, monkeypatch, path, body)
+    assert lane == (0 if len(path) > 40 else 1)  # a centre code over its maxLength: Connexion's
+
+
+def test_the_lane_answers_the_doctors_operations_as_connexion_does(running, monkeypatch):
+    """003's doctor operations take their token in the ``X-Token`` header parameter: the lane judges
+    it as Connexion does, and leaves to Connexion a value its schema refuses (over 99 characters) or
+    the header sent twice; everything else — the handler's 403 for a missing or unknown token, a
+    token sent in the body, a body the schema refuses, no data found — answered alike either way."""
+    from tests.province_cloud.helpers import enc, token
+
+    mine = token(running)
+    history = {"searchType": "1", "idCardNo": enc(running), "patientName": "张三", "queryDocName": "黄医生",
+               "queryDocCode": "10101", "queryDeptName": "放射科", "queryDeptCode": "0301", "mac": "00-1B-44-11-3A-B7"}
+    pdf = {"accessNumber": "NO-SUCH-ACCESS", "queryDocName": "黄医生", "queryDocCode": "10101"}
+    cases: list[tuple[str, Any, list[tuple[str, str]], int, str]] = [
+        ("queryFormerlyExam", history, [("X-Token", mine)], 1, "PCLOUD-NO-DATA"),
+        ("queryFormerlyExam", history, [], 1, "PCLOUD-TOKEN-MISSING"),
+        ("queryFormerlyExam", history, [("x-token", "no-such-token")], 1, "PCLOUD-TOKEN-UNKNOWN"),
+        ("queryFormerlyExam", {**history, "token": mine}, [], 1, "PCLOUD-TOKEN-IN-BODY"),
+        ("queryFormerlyExam", {**history, "searchType": "9"}, [("X-Token", mine)], 1, ""),
+        ("queryFormerlyExam", history, [("X-Token", "t" * 100)], 0, ""),
+        ("queryFormerlyExam", history, [("X-Token", mine), ("X-Token", mine)], 0, ""),
+        ("queryExamPdfData", pdf, [("X-Token", mine)], 1, "PCLOUD-NO-DATA"),
+        ("queryExamPdfData", {}, [("X-Token", mine)], 1, ""),
+        ("getdigitalImageUrl", {"examId": "NO-SUCH-EXAM"}, [("X-Token", mine)], 1, "PCLOUD-EXAM-UNKNOWN"),
+        ("getdigitalImageUrl", [1], [("X-Token", mine)], 1, ""),
+    ]
+    for operation, body, headers, by_lane, rule in cases:
+        lane, record = _both_ways(running, monkeypatch, f"/interface/{operation}", body, headers)
+        assert lane == by_lane, (operation, headers)
+        assert record["operation"] == operation and record["verdict"] != "pass", record
+        assert not rule or rule in [f["rule"] for f in record["findings"]], (rule, record["findings"])
 
 
 @pytest.mark.parametrize("schema", [{"type": "string", "maxLength": 20}, {"type": "string", "pattern": "^S[0-9]+$"},

@@ -9,8 +9,9 @@ built once at startup from the same joined spec: the route (path template and me
 body validator class (``validation.py``: the same findings, rule ids and native refusals), the same
 handler (``FamilyResolver``), the same response building (Connexion's own response decorator) and
 the same error boundary (``boundary.py``), with Connexion's request context set so handlers are
-unchanged.  Anything not plain — another content type or charset, a query string, a path parameter
-its schema refuses — is left to Connexion, which answers it exactly as before.
+unchanged.  Anything not plain — another content type or charset, a query string, a path or header
+parameter its schema refuses, a header parameter sent twice or a required one missing — is left to
+Connexion, which answers it exactly as before.
 """
 from __future__ import annotations
 
@@ -37,8 +38,10 @@ from reference.transports.http.resolver import FamilyResolver
 from reference.transports.http.specs import JoinedSpec
 from reference.validation.quick import compile_quick
 
-#: The operations served by the lane: the hot paths of issue 12's benchmark.
-HOT = frozenset({"getToken", "imgDld", "saveExamRpotImgIndx"})
+#: The operations served by the lane: the hot paths of issue 12's benchmark, and the JSON operations of
+#: its 200-user retrieval mix (003's doctor: history, the report PDF, the film URL; ~1 ms of each).
+HOT = frozenset({"getToken", "imgDld", "saveExamRpotImgIndx",
+                 "queryFormerlyExam", "queryExamPdfData", "getdigitalImageUrl"})
 #: Content types the lane takes (lower case, spaces removed); any other goes to Connexion.
 PLAIN_JSON = frozenset({b"application/json", b"application/json;charset=utf-8"})
 Boundary = Callable[[ConnexionRequest, Exception], ConnexionResponse]
@@ -51,6 +54,7 @@ class Lane:
     operation: OpenAPIOperation
     pattern: re.Pattern[str]
     params: dict[str, Callable[[str], bool]]  # path parameter -> whether its schema accepts a value
+    headers: tuple[tuple[bytes, bool, Callable[[str], bool]], ...]  # header parameter (lower case), required, check
     schema: dict[str, Any]          # the application/json body schema (the object Connexion validates)
     required: bool
     function: Callable[..., Any]    # the handler, as Connexion resolves it
@@ -68,6 +72,15 @@ class Lane:
         if any(not valid(found[name]) for name, valid in self.params.items()):
             return None
         return found
+
+    def headers_plain(self, headers: list[tuple[bytes, bytes]]) -> bool:
+        """Each header parameter sent at most once, a required one sent, and every value one its schema
+        accepts (read as Starlette reads a header: latin-1)."""
+        for name, required, valid in self.headers:
+            values = [v for k, v in headers if k.lower() == name]
+            if len(values) > 1 or (required and not values) or (values and not valid(values[0].decode("latin-1"))):
+                return False
+        return True
 
 
 def _param_check(schema: dict[str, Any]) -> Callable[[str], bool]:
@@ -88,8 +101,10 @@ def _lane(joined: JoinedSpec, resolver: FamilyResolver, jsonifier: Jsonifier, pa
                           components=joined.spec.get("components", {}))
     params = op.parameters
     if op.security or list(op.consumes) != ["application/json"] or any(
-            p.get("in") != "path" or (p.get("schema") or {}).get("type") != "string" for p in params):
+            p.get("in") not in ("path", "header") or (p.get("schema") or {}).get("type") != "string" for p in params):
         return None  # not a plain JSON operation: Connexion's
+    in_header = [p for p in params if p["in"] == "header"]
+    params = [p for p in params if p["in"] == "path"]
     names = [p["name"] for p in params]
     regex = re.sub(r"\\\{([^}]+)\\\}", lambda m: f"(?P<{m.group(1)}>[^/]+)", re.escape(path))
     if sorted(re.findall(r"\(\?P<([^>]+)>", regex)) != sorted(names):
@@ -98,6 +113,8 @@ def _lane(joined: JoinedSpec, resolver: FamilyResolver, jsonifier: Jsonifier, pa
     signature = inspect.signature(function)
     return Lane(operation=op, pattern=re.compile(regex),
                 params={p["name"]: _param_check(p["schema"]) for p in params},
+                headers=tuple((p["name"].lower().encode("latin-1"), bool(p.get("required")), _param_check(p["schema"]))
+                              for p in in_header),
                 schema=op.body_schema("application/json"), required=bool(op.request_body.get("required", False)),
                 function=function, takes_body="body" in signature.parameters,
                 is_async=asyncio.iscoroutinefunction(function),
@@ -137,7 +154,7 @@ class FastLane:
         for lane in self.by_method.get(scope["method"], ()):
             found = lane.path_params(scope["path"])
             if found is not None:
-                return (lane, found) if _plain(scope) else None
+                return (lane, found) if _plain(scope) and lane.headers_plain(scope["headers"]) else None
         return None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
