@@ -1,6 +1,8 @@
 """Flow C against the simulated provincial cloud, and every documented code (seeds/003)."""
 from __future__ import annotations
 
+import pytest
+
 from tests.province_cloud.helpers import H1, H2, enc, exam_body, exam_files, post, token, upload_exam, upload_files
 
 QUERY = {"searchType": "1", "patientName": "张三", "queryDocName": "黄医生", "queryDocCode": "10101",
@@ -132,3 +134,21 @@ def test_upload_dicom_checks_the_files_own_uids(running):
     assert r.json()["code"] == 400 and "PCLOUD-PDF-TOO-LARGE" in r.json()["msg"]
     r = running.client.post("/interface/saveExamPdf", data=pdf_form, files={"examPdf": ("r.pdf", inst.data)}, headers={"X-Token": tok})
     assert r.json()["code"] == 400 and "PCLOUD-NOT-PDF" in r.json()["msg"]
+
+
+def test_a_token_is_read_once_a_process_and_forgotten_with_its_tenant(running, monkeypatch):
+    """``holder`` reads an issued token from the database once while no worker has written tokens
+    since (the generation every worker maps), expiry still judged at each call; a tenant's reset
+    removes the token and bumps the generation, so the next call reads again and refuses it."""
+    from reference.families.province_cloud import tokens
+
+    tok = token(running)
+    assert tokens.holder(running.sandbox, tok) == (H1, [])  # read from the database
+    reading = running.sandbox.db.reading
+    monkeypatch.setattr(running.sandbox.db, "reading", lambda *a, **k: pytest.fail("read again"))
+    assert tokens.holder(running.sandbox, tok) == (H1, [])
+    monkeypatch.setattr(running.sandbox.db, "reading", reading)
+    assert running.client.post(f"/_sandbox/tenants/{H1}/reset").status_code == 200
+    uid, problems = tokens.holder(running.sandbox, tok)
+    assert uid is None and [f.rule for f in problems] == ["PCLOUD-TOKEN-UNKNOWN"]
+    assert post(running, "getdigitalImageUrl", {"examId": "1"}, tok).json()["code"] == 403

@@ -61,5 +61,5 @@ def resetTenantState(sandbox: Sandbox, code: str) -> dict[str, int]:
             "province_tokens": delete_rows(session, ProvinceToken, ProvinceToken.uid == code),
             "province_auth": delete_rows(session, ProvinceAuth, ProvinceAuth.uid == code),
         }
-    tokens.forget_spent(sandbox)  # after the commit: no worker answers 11004 from memory for it
+    tokens.forget_spent(sandbox)  # after the commit: no worker answers 11004, or a token, from memory for it
     return counts

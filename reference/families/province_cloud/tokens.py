@@ -8,7 +8,9 @@
 - concurrent calls for one uid are serialised on its ``province_auth`` row, so the limits hold
   exactly under load, on SQLite and PostgreSQL, with any number of workers;
 - the 11004 a load test hits once the 30 are issued is answered from memory (``spent_known``) while
-  no call of any worker has written since it was read (``reference.storage.generation``).
+  no call of any worker has written since it was read (``reference.storage.generation``); so is the
+  uid and expiry of an ``X-Token`` (``holder``): a token never changes once issued, and only a
+  tenant's reset, which bumps the same generation, removes one.
 """
 from __future__ import annotations
 
@@ -60,15 +62,21 @@ def _spent(sandbox: Sandbox, uid: str, secret: str, day: datetime) -> list[Findi
 
 
 class _SpentCache:
-    """This process's (uid, day) pairs read as spent, each with the generation it was read at: the
-    answer holds while no worker has written ``province_auth`` / ``province_tokens`` since (every
-    serialised call bumps the generation after its commit; a pair is stored with the generation read
-    before the database read, so a write racing with it invalidates it)."""
+    """This process's (uid, day) pairs read as spent, and tokens read as issued, each with the
+    generation it was read at: the answer holds while no worker has written ``province_auth`` /
+    ``province_tokens`` since (every serialised call bumps the generation after its commit, and so
+    does a tenant's reset; an answer is stored with the generation read before the database read,
+    so a write racing with it invalidates it)."""
+
+    #: Tokens ``holder`` keeps at most (only issued ones: at most 30 a day per uid).
+    HOLDERS = 4096
 
     def __init__(self, home: Path) -> None:
         self.generation = Generation(home / "generations" / "province-auth")
         #: (uid, day) -> (generation, the uid's secret: comparing it costs no HMAC derivation)
         self.spent: dict[tuple[str, datetime], tuple[int, str]] = {}
+        #: token -> (generation, its uid, when it expires)
+        self.holders: dict[str, tuple[int, str, datetime]] = {}
 
     def close(self) -> None:  # by ``Sandbox.close``
         self.generation.close()
@@ -145,13 +153,24 @@ def _serialised(sandbox: Sandbox, uid: str, secret: str, now: datetime, day: dat
 
 
 def holder(sandbox: Sandbox, token: str | None) -> tuple[str | None, list[Finding]]:
-    """The uid a live token was issued to, or the 403 finding."""
+    """The uid a live token was issued to, or the 403 finding.  An issued token is read from the
+    database once per process while no worker has written tokens since (issue 12: a database session
+    of every 003 call but getToken); an unknown one every time."""
     if not token:
         return None, [RULES.finding("PCLOUD-TOKEN-MISSING")]
-    with sandbox.db.reading() as session:
-        row = session.get(ProvinceToken, token)
-        if row is None:
-            return None, [RULES.finding("PCLOUD-TOKEN-UNKNOWN")]
-        if sandbox.now() >= row.expires_at:
-            return None, [RULES.finding("PCLOUD-TOKEN-EXPIRED", expired=f"{row.expires_at:%Y-%m-%d %H:%M:%S}")]
-        return row.uid, []
+    cache = _cache(sandbox)
+    generation = cache.generation.read()
+    known = cache.holders.get(token)
+    if known is None or known[0] != generation:
+        with sandbox.db.reading() as session:
+            row = session.get(ProvinceToken, token)
+            if row is None:
+                return None, [RULES.finding("PCLOUD-TOKEN-UNKNOWN")]
+            known = (generation, row.uid, row.expires_at)  # the generation read before the database
+        if len(cache.holders) >= cache.HOLDERS:
+            cache.holders.clear()
+        cache.holders[token] = known
+    _, uid, expires_at = known
+    if sandbox.now() >= expires_at:
+        return None, [RULES.finding("PCLOUD-TOKEN-EXPIRED", expired=f"{expires_at:%Y-%m-%d %H:%M:%S}")]
+    return uid, []
