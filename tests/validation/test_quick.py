@@ -54,6 +54,14 @@ def _valid_bodies() -> dict[str, dict[str, Any]]:
                    "imgFileSn": {"examUuid": "1.2.3", "snUuid": "1.2.3.4", "instUuid": "1.2.3.4.5"}},
         "saveExamRpotImgIndx": envelope(config, centre, "saveExamRpotImgIndx", rows,
                                         now=datetime(2026, 11, 20, 10, 30), sequence=1),
+        # 003's doctor operations of the 200-user retrieval mix (the idCardNo is SM2 ciphertext, hex)
+        "queryFormerlyExam": {"searchType": "1", "idCardNo": "04" + "ab" * 96, "patientName": "张三",
+                              "queryDocName": "黄医生", "queryDocCode": "10101", "queryDeptName": "放射科",
+                              "queryDeptCode": "0301", "mac": "00-1B-44-11-3A-B7",
+                              "checkStartTime": "2026-11-01 00:00:00", "checkEndTime": "2026-11-20 10:30:00"},
+        "queryExamPdfData": {"accessNumber": "CS23213233", "hospitalCode": hospital.code, "queryDocName": "黄医生",
+                             "queryDocCode": "10101"},
+        "getdigitalImageUrl": {"examId": "E20261120000001"},
     }
 
 
