@@ -82,3 +82,23 @@ def test_rsa_sign_and_its_mistakes():
         with pytest.raises(rsa.SignError) as caught:
             rsa.decrypt_sign(value, key)
         assert caught.value.kind == kind
+
+
+def test_an_oaep_sign_that_passes_pkcs1_v15_by_chance_is_still_named_oaep():
+    """About 1 OAEP ciphertext in 430 also passes PKCS#1 v1.5's padding check (to bytes that are not
+    text): it is still diagnosed as OAEP, not as a plaintext that is not UTF-8."""
+    import random
+
+    from Crypto.Cipher import PKCS1_OAEP, PKCS1_v1_5
+
+    key = rsa.key_for_seed(20251122)
+    for seed in range(5000):
+        draw = random.Random(seed)
+        data = PKCS1_OAEP.new(key.public_key(), randfunc=draw.randbytes).encrypt(b"app,0011,LICENSE")
+        if PKCS1_v1_5.new(key).decrypt(data, None) is not None:
+            break
+    else:
+        pytest.fail("no OAEP ciphertext passing v1.5's check in 5000")
+    with pytest.raises(rsa.SignError) as caught:
+        rsa.decrypt_sign(base64.b64encode(data).decode(), key)
+    assert caught.value.kind == "oaep"
