@@ -34,27 +34,36 @@ SEALED_LIMIT = 4096
 
 
 class _Capture:
-    """The first ``limit + 1`` bytes of a stream, its size and its sha256."""
+    """The first ``limit + 1`` bytes of a stream, its size and, once it outgrows ``limit``, its sha256.
+
+    A body within the limit is kept whole and never hashed: its digest is not recorded.  Hashing
+    every body cost a save's event loop more than its CPU: ``hashlib`` lets go of the GIL for data
+    of 2 KB or more (a one-row save is ~2.9 KB), and under load the event loop then waited for the
+    handlers' threads to give it back — a third of the event loop's time in a save (issue 12)."""
 
     def __init__(self, limit: int) -> None:
         self.limit = limit
         self.kept = bytearray()
         self.size = 0
-        self.sha: Any = hashlib.sha256()
+        self.sha: Any = None  # started when the stream outgrows ``limit`` (``feed``)
         self.known: tuple[str, int] | None = None
 
     def know(self, digest: tuple[str, int] | None) -> None:
-        """The body's digest is already known: stop hashing it."""
+        """The body's digest is already known: never hash it."""
         if digest is not None:
             self.known, self.sha = digest, None
 
     def feed(self, chunk: bytes) -> None:
         self.size += len(chunk)
-        if self.sha is not None:
-            self.sha.update(chunk)
         room = self.limit + 1 - len(self.kept)
         if room > 0:
             self.kept.extend(chunk[:room])
+            chunk = chunk[room:]
+        if self.size > self.limit and self.known is None:
+            if self.sha is None:  # just outgrown: ``kept`` holds every byte before ``chunk``'s rest
+                self.sha = hashlib.sha256(self.kept)
+            if chunk:
+                self.sha.update(chunk)
 
     def record(self, media_type: str | None, head: int) -> dict[str, Any]:
         if self.size <= self.limit:
