@@ -43,6 +43,7 @@ from reference.storage import raw as statements
 from reference.storage.models import Exchange
 
 from .record import Sealed, Serialized
+from .record import suspect as _suspect
 
 logger = logging.getLogger("imgcloud.exchanges")
 
@@ -72,22 +73,6 @@ def _fitted(row: dict[str, Any]) -> dict[str, Any]:
     code is still logged, shortened; the bodies keep it whole); ``row`` itself when none is longer."""
     cut = {k: v[:n] for k, n in _COLUMNS.items() if isinstance(v := row.get(k), str) and len(v) > n}
     return {**row, **cut} if cut else row
-
-
-#: What ``json.dumps`` (ASCII) writes for a character ``storable`` escapes: a surrogate or NUL.
-_SUSPECT = re.compile(r"\\u(?:d[89a-f][0-9a-f]{2}|0000)")
-
-
-def _suspect(line: str) -> bool:
-    """Whether a record's journal line holds a character ``storable`` escapes; when it does not, the
-    record is storable as it is, without walking it.  Only a real escape counts: an escaped backslash
-    followed by ``u0000`` is text — a binary body's head, its NULs written so by
-    ``record.body_record``.  Escaped backslashes are dropped first: JSON's escapes read left to
-    right and ``\\\\`` is the only one whose second character is a backslash, so each pair found is
-    one (a lookbehind in the pattern cost 100x its literal search on a 40 KB body)."""
-    if "\\\\" in line:
-        line = line.replace("\\\\", "")
-    return _SUSPECT.search(line) is not None
 
 
 def _without_bodies(queued: Queued, why: str) -> dict[str, Any]:
@@ -138,13 +123,14 @@ class Journal:
 
     def append(self, line: str) -> None:
         """One record, as ``_storable_line`` wrote it."""
-        data = line.encode("ascii") + b"\n"
-        end = self._used + len(data)
+        data = line.encode("ascii")
+        end = self._used + len(data) + 1
         if end >= len(self._map):  # one NUL always follows the last line
             grown = self._allocated(max(2 * len(self._map), end + self.SIZE))
             self._map.close()
             self._map = grown
-        self._map[self._used:end] = data  # in the page cache: a killed process loses nothing so far
+        self._map[self._used:end - 1] = data  # in the page cache: a killed process loses nothing so far
+        self._map[end - 1] = 0x0A  # its newline (written apart: a 64 KB line is not copied once more for it)
         self._used = end
 
     @property
@@ -192,7 +178,11 @@ def _storable_line(row: dict[str, Any]) -> tuple[dict[str, Any], str, dict[str, 
         fitted = _fitted(row)
         rest = json.dumps({k: v for k, v in fitted.items() if k not in texts}, default=_iso)
         line = "{" + ", ".join([*([rest[1:-1]] if len(rest) > 2 else []), *(f'"{k}": {t}' for k, t in texts.items())]) + "}"
-        if not _suspect(line):
+        # the line is suspect exactly when one of its parts is (an escape never spans two: each lies in
+        # a string of one part); a sealed body record knows its own answer (issue 12: a 48 KB PDF's
+        # base64 scanned anew for each request)
+        if not (_suspect(rest) or any(not row[k].clean if isinstance(row[k], Sealed) else _suspect(t)
+                                      for k, t in texts.items())):
             return fitted, line, texts
     row = {k: v.value() if isinstance(v, Serialized) else v for k, v in row.items()}
     line = json.dumps(row, default=_iso)

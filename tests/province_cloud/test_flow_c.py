@@ -152,3 +152,30 @@ def test_a_token_is_read_once_a_process_and_forgotten_with_its_tenant(running, m
     uid, problems = tokens.holder(running.sandbox, tok)
     assert uid is None and [f.rule for f in problems] == ["PCLOUD-TOKEN-UNKNOWN"]
     assert post(running, "getdigitalImageUrl", {"examId": "1"}, tok).json()["code"] == 403
+
+
+def test_a_report_pdf_sent_again_is_recorded_whole_and_encoded_once(running, monkeypatch):
+    """The PDF's digest is the handler's (its blob's address): each exchange's record holds the PDF
+    whole, as before, but it is encoded, masked and serialised once (issue 12: ~30 % of the
+    operation's time holding the GIL went to doing that anew for each request)."""
+    import base64
+
+    from reference.exchanges import record
+
+    tok = token(running, H1)
+    upload_exam(running, tok)
+    upload_files(running, tok)
+    made = []
+    content = record._content
+    monkeypatch.setattr(record, "_content", lambda data, media_type: made.append(media_type) or content(data, media_type))
+    for _ in range(3):
+        pdf = post(running, "queryExamPdfData", {"accessNumber": "CS23213233", "queryDocName": "黄医生",
+                                                 "queryDocCode": "1"}, tok)
+        assert pdf.content == exam_files()[2]
+    assert made.count("application/pdf") == 1  # the old recorder encoded the PDF for each of the three
+    entries = running.sandbox.exchanges.query(operation="queryExamPdfData", limit=3)
+    assert len(entries) == 3
+    for entry in entries:
+        response = entry["response"]
+        assert base64.b64decode(response["base64"]) == exam_files()[2] and response["size"] == len(exam_files()[2])
+        assert response["media_type"] == "application/pdf" and "truncated" not in response

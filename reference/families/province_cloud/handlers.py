@@ -159,7 +159,9 @@ def queryFormerlyExam(body: Any) -> Any:
 def queryExamPdfData(body: Any) -> Any:
     """检查报告结果PDF查询接口 — seeds/003 检查类标准接口 (the PDF bytes)."""
     def op(sandbox: Sandbox, uid: str, body: dict[str, Any], findings: list[Finding]) -> Response:
-        return Response(service.exam_pdf(sandbox, uid, body, findings), media_type="application/pdf")
+        digest, pdf = service.exam_pdf(sandbox, uid, body, findings)
+        context["exchange"].response_digest = (digest, len(pdf))  # the recorder's record of it is kept once
+        return Response(pdf, media_type="application/pdf")
 
     return _json_operation("queryExamPdfData", op)
 

@@ -241,13 +241,14 @@ def query_formerly_exam(sandbox: Sandbox, uid: str, body: dict[str, Any], findin
         return [_formerly_item(sandbox, session, e) for e in exams]
 
 
-def exam_pdf(sandbox: Sandbox, uid: str, body: dict[str, Any], findings: list[Finding]) -> bytes:
+def exam_pdf(sandbox: Sandbox, uid: str, body: dict[str, Any], findings: list[Finding]) -> tuple[str, bytes]:
+    """The exam's report PDF: its sha256 (its address in the blob store) and its bytes."""
     with sandbox.db.reading() as session:
         exam = _exam_by_access(session, body.get("hospitalCode"), body["accessNumber"])
         if exam is None or exam.pdf_sha256 is None:
             raise NativeError([*findings, RULES.finding("PCLOUD-NO-DATA")])
         digest = exam.pdf_sha256
-    return sandbox.blobs.get(digest)
+    return digest, sandbox.blobs.get_cached(digest)
 
 
 def project_contrast(sandbox: Sandbox, uid: str, body: dict[str, Any], findings: list[Finding]) -> None:

@@ -29,8 +29,10 @@ UNRECORDED_PREFIXES = ("/_sandbox",)
 UNRECORDED_PATHS = ("/", "/favicon.ico")
 #: Response header naming the exchange record, so a caller can fetch its findings.
 EXCHANGE_HEADER = b"x-imgcloud-exchange"
-#: Sealed response records kept (``ExchangeRecorder._response``): a load test's working set of files.
+#: Sealed response records kept (``ExchangeRecorder._response``): a load test's working set of files,
+#: and at most about this many characters of their text (a whole one is up to ~88 K: 64 KB in base64).
 SEALED_LIMIT = 4096
+SEALED_CHARS = 32 << 20
 
 
 class _Capture:
@@ -84,6 +86,7 @@ class ExchangeRecorder:
         self.router = router
         self._refresh: asyncio.Task[None] | None = None
         self._sealed: dict[tuple[Any, ...], Sealed] = {}
+        self._sealed_chars = 0
 
     def _recorded(self, path: str) -> bool:
         return (not path.startswith(UNRECORDED_PREFIXES) and path not in UNRECORDED_PATHS
@@ -169,18 +172,23 @@ class ExchangeRecorder:
         )
 
     def _response(self, response: _Capture, media_type: str | None, head: int) -> dict[str, Any]:
-        """The reply's record; a large reply whose digest the handler knew (a prebuilt file sent again)
-        is the record kept for the same digest, size, type and head, masked and serialised once."""
-        if response.known is None or response.size <= response.limit:
+        """The reply's record; a reply whose digest the handler knew (a stored file sent again: a
+        ``queryImgCahe`` reply, a report PDF, a DICOM file) is the record kept for the same digest,
+        size, type and head, masked and serialised once — whole when within the body limit (a 48 KB
+        PDF's base64 was encoded, serialised and scanned anew for each request: ~30 % of a
+        ``queryExamPdfData``'s time holding the GIL, issue 12), else its head."""
+        if response.known is None:
             return {"headers": {"content-type": media_type}, **response.record(media_type, head)}
         fields = sealing(self.sandbox.config.exchange_log)
         key = (response.known[0], response.size, media_type, head, bytes(response.kept[:head]), fields)
         sealed = self._sealed.get(key)
         if sealed is None:
-            if len(self._sealed) >= SEALED_LIMIT:
+            if len(self._sealed) >= SEALED_LIMIT or self._sealed_chars > SEALED_CHARS:
                 self._sealed.clear()
+                self._sealed_chars = 0
             record = {"headers": {"content-type": media_type}, **response.record(media_type, head)}
             sealed = self._sealed[key] = Sealed(record, fields)
+            self._sealed_chars += len(sealed.text)
         return sealed
 
 
