@@ -210,6 +210,14 @@ class Database:
             with Session(bind=conn, expire_on_commit=False) as session:
                 yield session
 
+    def scalar(self, statement: Any, params: dict[str, Any]) -> Any:
+        """The first value of a read-only Core statement, as ``reading`` would read it, without an ORM
+        session (its transaction state and identity map: a hot read's time, issue 12)."""
+        with self._connection("DEFERRED") as conn:
+            if self.engine.dialect.name == "postgresql":
+                conn = conn.execution_options(isolation_level="AUTOCOMMIT")
+            return conn.execute(statement, params).scalar()
+
     @contextmanager
     def transaction(self) -> Iterator[Connection]:
         """A Core connection in a writing transaction (bulk inserts), under the same lock."""

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from connexion.context import context
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from starlette.responses import Response
 
 from reference.dicomtext import form_of
@@ -31,12 +31,19 @@ def wado(hospitalCode: str, requestType: str, studyUID: str, seriesUID: str, obj
     """WADO-URI retrieval of one instance — DICOM PS3.18 §6.2; seeds/001 §4.2 (in the character-set
     form ``parties.hospital.dicom_charset`` names, as the PACS SCP serves it; as stored when unset)."""
     sandbox: Sandbox = context["sandbox"]
-    with sandbox.db.reading() as session:
-        instance = session.scalar(select(PacsInstance).where(
-            PacsInstance.hospital_code == hospitalCode, PacsInstance.study_uid == studyUID,
-            PacsInstance.series_uid == seriesUID, PacsInstance.sop_uid == objectUID))
-    if instance is None:
+    digest = sandbox.db.scalar(_WADO, {"hospital": hospitalCode, "study": studyUID, "series": seriesUID,
+                                       "sop": objectUID})
+    if digest is None:
         raise NativeError([RULES.finding("HOSP-WADO-UNKNOWN", hospital=hospitalCode, studyUID=studyUID,
                                          seriesUID=seriesUID, objectUID=objectUID)])
     form = form_of(sandbox.config.parties["hospital"].dicom_charset)
-    return Response(served_file(sandbox, instance.sha256, form), media_type="application/dicom")
+    data, as_stored = served_file(sandbox, digest, form, sandbox.blobs.get_cached(digest))
+    if as_stored:  # the recorder need not hash what the store's address already says
+        context["exchange"].response_digest = (digest, len(data))
+    return Response(data, media_type="application/dicom")
+
+
+#: WADO's one indexed read (built once: no ORM object, no statement made per request; issue 12).
+_WADO = (select(PacsInstance.sha256)
+         .where(PacsInstance.hospital_code == bindparam("hospital"), PacsInstance.study_uid == bindparam("study"),
+                PacsInstance.series_uid == bindparam("series"), PacsInstance.sop_uid == bindparam("sop")))

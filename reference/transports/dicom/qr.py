@@ -242,14 +242,14 @@ def header(sandbox: Sandbox, sha256: str) -> Dataset:
     return stored_file(sandbox, sha256).header
 
 
-def served_file(sandbox: Sandbox, sha256: str, form: Form | None) -> bytes:
-    """A stored Part-10 file as a party serving ``form`` sends it (as stored when None)."""
-    data = sandbox.blobs.get(sha256)
+def served_file(sandbox: Sandbox, sha256: str, form: Form | None, data: bytes) -> tuple[bytes, bool]:
+    """The stored Part-10 file ``data`` as a party serving ``form`` sends it (as stored when None),
+    and whether it is sent as stored (its digest is then ``sha256``)."""
     served = STORED_FILES.served(sha256, sandbox.blobs, form) if form is not None else None
     if served is None:
-        return data
+        return data, True
     offset = stored_file(sandbox, sha256).offset
-    return data[:offset] + served.header + data[offset + served.tail:]
+    return data[:offset] + served.header + data[offset + served.tail:], False
 
 
 # -- matching (PS3.4 C.2.2.2) ----------------------------------------------------------------
