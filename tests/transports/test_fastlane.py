@@ -1,10 +1,11 @@
 """The fast lane (reference/transports/http/fastlane.py) answers its operations exactly as Connexion
 does: the same status, content type, reply bytes and findings (the refusals here change no state,
-so the second answer is the first's).  A query string sends a request
-to Connexion instead (the lane takes only plain requests), so each body is posted both ways."""
+so the second answer is the first's).  Each request is sent twice, the same bytes: once with the
+lane on, once with it off (every request then Connexion's)."""
 from __future__ import annotations
 
 import json
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -34,51 +35,69 @@ CASES: list[tuple[str, Any]] = [
 ]
 
 
-def _post(running: Any, path: str, body: Any, query: str,
-          headers: list[tuple[str, str]] = []) -> tuple[Any, dict[str, Any]]:
-    data = body if isinstance(body, bytes) else json.dumps(body, ensure_ascii=False).encode("utf-8")
-    r = running.client.post(path + query, content=data, headers=[("content-type", "application/json"), *headers])
+def _send(running: Any, path: str, body: Any, headers: list[tuple[str, str]] = []) -> tuple[Any, dict[str, Any]]:
+    """``body`` posted to ``path`` (a GET of ``path`` when None); the reply and its exchange record."""
+    if body is None:
+        r = running.client.get(path, headers=headers)
+    else:
+        data = body if isinstance(body, bytes) else json.dumps(body, ensure_ascii=False).encode("utf-8")
+        r = running.client.post(path, content=data, headers=[("content-type", "application/json"), *headers])
     record = running.sandbox.exchanges.query(uid=r.headers["x-imgcloud-exchange"])[0]
     return r, record
 
 
 def test_the_lane_serves_the_hot_operations():
     assert {"getToken", "imgDld", "saveExamRpotImgIndx", "queryFormerlyExam", "queryExamPdfData",
-            "getdigitalImageUrl"} <= HOT
+            "getdigitalImageUrl", "filmPage", "wado"} <= HOT
 
 
-def _both_ways(running: Any, monkeypatch: Any, path: str, body: Any,
-               headers: list[tuple[str, str]] = []) -> tuple[int, dict[str, Any]]:
-    """Post ``body`` to the lane and to Connexion; both answers alike; how many went by the lane."""
-    served: list[str] = []
+@pytest.fixture
+def lane(monkeypatch: Any) -> SimpleNamespace:
+    """The lane switched on or off (``on``), and the paths it served (``served``)."""
+    switch = SimpleNamespace(on=True, served=[])
     route = FastLane._route
 
-    def counted(self: FastLane, scope: Any) -> Any:
-        found = route(self, scope)
+    def switched(self: FastLane, scope: Any) -> Any:
+        found = route(self, scope) if switch.on else None
         if found is not None:
-            served.append(scope["path"])
+            switch.served.append(scope["path"])
         return found
 
-    monkeypatch.setattr(FastLane, "_route", counted)
-    fast, fast_record = _post(running, path, body, "", headers)
-    lane = len(served)
-    slow, slow_record = _post(running, path, body, "?via=connexion", headers)
-    assert len(served) == lane  # the query string: Connexion's
+    monkeypatch.setattr(FastLane, "_route", switched)
+    return switch
+
+
+def _both_ways(running: Any, lane: SimpleNamespace, path: str, body: Any,
+               headers: list[tuple[str, str]] = []) -> tuple[int, dict[str, Any]]:
+    """Send the same request with the lane on and off; both answers alike; how many went by the lane."""
+    before = len(lane.served)
+    fast, fast_record = _send(running, path, body, headers)
+    served = len(lane.served) - before
+    lane.on = False
+    try:
+        slow, slow_record = _send(running, path, body, headers)
+    finally:
+        lane.on = True
     assert (fast.status_code, fast.headers["content-type"], fast.content) == \
         (slow.status_code, slow.headers["content-type"], slow.content)
-    for key in ("family", "operation", "institution", "verdict", "status"):
+    for key in ("family", "operation", "institution", "verdict", "status", "url"):
         assert fast_record[key] == slow_record[key], key
     assert [f["rule"] for f in fast_record["findings"]] == [f["rule"] for f in slow_record["findings"]]
-    return lane, fast_record
+    return served, fast_record
 
 
 @pytest.mark.parametrize(("path", "body"), CASES)
-def test_the_lane_answers_as_connexion_does(running, monkeypatch, path, body):
-    lane, _ = _both_ways(running, monkeypatch, path, body)
-    assert lane == (0 if len(path) > 40 else 1)  # a centre code over its maxLength: Connexion's
+def test_the_lane_answers_as_connexion_does(running, lane, path, body):
+    served, _ = _both_ways(running, lane, path, body)
+    assert served == (0 if len(path) > 40 else 1)  # a centre code over its maxLength: Connexion's
 
 
-def test_the_lane_answers_the_doctors_operations_as_connexion_does(running, monkeypatch):
+def test_a_query_string_on_an_operation_with_a_body_is_connexions(running, lane):
+    served, _ = _both_ways(running, lane, IMGDLD + "?via=connexion", {"serviceName": "bogus"})
+    assert served == 0
+
+
+def test_the_lane_answers_the_doctors_operations_as_connexion_does(running, lane):
     """003's doctor operations take their token in the ``X-Token`` header parameter: the lane judges
     it as Connexion does, and leaves to Connexion a value its schema refuses (over 99 characters) or
     the header sent twice; everything else — the handler's 403 for a missing or unknown token, a
@@ -103,10 +122,44 @@ def test_the_lane_answers_the_doctors_operations_as_connexion_does(running, monk
         ("getdigitalImageUrl", [1], [("X-Token", mine)], 1, ""),
     ]
     for operation, body, headers, by_lane, rule in cases:
-        lane, record = _both_ways(running, monkeypatch, f"/interface/{operation}", body, headers)
-        assert lane == by_lane, (operation, headers)
+        served, record = _both_ways(running, lane, f"/interface/{operation}", body, headers)
+        assert served == by_lane, (operation, headers)
         assert record["operation"] == operation and record["verdict"] != "pass", record
         assert not rule or rule in [f["rule"] for f in record["findings"]], (rule, record["findings"])
+
+
+WADO = "/hospital/H51080200011/wado"
+UIDS = "studyUID=1.2.3&seriesUID=1.2.3.4&objectUID=1.2.3.4.5"
+
+
+@pytest.mark.parametrize(("query", "by_lane", "status"), [
+    (f"requestType=WADO&{UIDS}&contentType=application%2Fdicom", 1, 404),  # an unknown instance: the handler's 404
+    (f"requestType=WADO&{UIDS}", 1, 404),                       # contentType left out: its default
+    (f"{UIDS}&requestType=WADO", 1, 404),                       # in another order
+    (UIDS, 0, 400),                                             # requestType missing
+    (f"requestType=WADO&{UIDS}&contentType=image%2Fjpeg", 0, 400),  # a value its enum refuses
+    ("requestType=WADO&studyUID=1.2.x&seriesUID=1&objectUID=1", 0, 400),  # a pattern refused
+    ("requestType=WADO&studyUID=&seriesUID=1&objectUID=1", 0, 400),  # blank
+    (f"requestType=WADO&{UIDS}&objectUID=9", None, None),       # a parameter sent twice
+    (f"requestType=WADO&{UIDS}&frameNumber=1", 0, 404),         # a parameter the operation does not name
+])
+def test_the_lane_answers_wado_as_connexion_does(running, lane, query, by_lane, status):
+    """A GET's string query parameters: taken by the lane when plain, else left to Connexion, the
+    answer alike either way (Connexion's own answer to a parameter sent twice is whatever it is)."""
+    served, record = _both_ways(running, lane, f"{WADO}?{query}", None)
+    assert record["operation"] == "wado"
+    if by_lane is not None:
+        assert (served, record["status"]) == (by_lane, status)
+    else:
+        assert served == 0
+
+
+@pytest.mark.parametrize(("query", "by_lane"), [("Info=1.nosuchsignature", 1), ("", 0), ("Info=" + "x" * 101, 0),
+                                                 ("Info=1.x&Info=2.y", 0), ("Info=1.x&more=1", 0)])
+def test_the_lane_answers_the_film_page_as_connexion_does(running, lane, query, by_lane):
+    """003's film page (HTML, its refusals pages): the same page either way."""
+    served, record = _both_ways(running, lane, f"/film/?{query}" if query else "/film/", None)
+    assert served == by_lane and record["operation"] == "filmPage" and record["status"] >= 400
 
 
 @pytest.mark.parametrize("schema", [{"type": "string", "maxLength": 20}, {"type": "string", "pattern": "^S[0-9]+$"},

@@ -41,6 +41,8 @@ def _schemas() -> dict[str, dict[str, Any]]:
 
 
 SCHEMAS = _schemas()
+#: The fast lane's operations with a JSON body (its GETs, WADO and the film page, have none to inspect).
+LANE_BODIES = sorted(op for op in HOT if op in SCHEMAS)
 
 
 def _valid_bodies() -> dict[str, dict[str, Any]]:
@@ -87,7 +89,7 @@ def _same(quick: Any, full: Any) -> None:
     assert (quick.rows_nodes, quick.mode, quick.profile) == (full.rows_nodes, full.mode, full.profile)
 
 
-@pytest.mark.parametrize("operation", sorted(HOT))
+@pytest.mark.parametrize("operation", LANE_BODIES)
 @pytest.mark.parametrize("profile", PROFILES)
 def test_the_lanes_valid_bodies_pass_the_quick_check(operation, profile):
     compiled = inspection._schema_for(SCHEMAS[operation], operation, profile)
@@ -163,7 +165,7 @@ def _mutated(draw: st.DrawFn, operation: str) -> Any:
     return body
 
 
-@pytest.mark.parametrize("operation", sorted(HOT))
+@pytest.mark.parametrize("operation", LANE_BODIES)
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_the_quick_check_never_changes_a_lanes_report(operation, data):

@@ -9,9 +9,12 @@ built once at startup from the same joined spec: the route (path template and me
 body validator class (``validation.py``: the same findings, rule ids and native refusals), the same
 handler (``FamilyResolver``), the same response building (Connexion's own response decorator) and
 the same error boundary (``boundary.py``), with Connexion's request context set so handlers are
-unchanged.  Anything not plain — another content type or charset, a query string, a path or header
-parameter its schema refuses, a header parameter sent twice or a required one missing — is left to
-Connexion, which answers it exactly as before.
+unchanged.  An operation without a body (a ``GET``: WADO-URI, 003's film page) takes its string
+query parameters as Connexion's parameter decorator passes them (decoded as Starlette decodes them,
+a schema default for one left out).  Anything not plain — another content type or charset, a query
+string on an operation with a body, a path, query or header parameter its schema refuses, a query
+parameter the operation does not name, a parameter sent twice or a required one missing — is left
+to Connexion, which answers it exactly as before.
 """
 from __future__ import annotations
 
@@ -31,6 +34,7 @@ from connexion.lifecycle import ConnexionRequest, ConnexionResponse
 from connexion.operations import OpenAPIOperation
 from jsonschema import Draft4Validator
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import QueryParams
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -41,10 +45,12 @@ from reference.validation.quick import compile_quick
 #: The operations served by the lane: the hot paths of issue 12's benchmark, and the JSON operations of
 #: its 200-user retrieval mix (003's doctor: history, the report PDF, the film URL: 16-22 % of their CPU).
 HOT = frozenset({"getToken", "imgDld", "saveExamRpotImgIndx",
-                 "queryFormerlyExam", "queryExamPdfData", "getdigitalImageUrl"})
+                 "queryFormerlyExam", "queryExamPdfData", "getdigitalImageUrl", "filmPage", "wado"})
 #: Content types the lane takes (lower case, spaces removed); any other goes to Connexion.
 PLAIN_JSON = frozenset({b"application/json", b"application/json;charset=utf-8"})
 Boundary = Callable[[ConnexionRequest, Exception], ConnexionResponse]
+#: A query parameter's schema without a default.
+_NO_DEFAULT = object()
 
 
 @dataclass(frozen=True)
@@ -55,6 +61,7 @@ class Lane:
     pattern: re.Pattern[str]
     params: dict[str, Callable[[str], bool]]  # path parameter -> whether its schema accepts a value
     headers: tuple[tuple[bytes, bool, Callable[[str], bool]], ...]  # header parameter (lower case), required, check
+    query: dict[str, tuple[bool, Callable[[str], bool], Any]]  # query parameter -> required, check, default
     schema: dict[str, Any]          # the application/json body schema (the object Connexion validates)
     required: bool
     function: Callable[..., Any]    # the handler, as Connexion resolves it
@@ -72,6 +79,31 @@ class Lane:
         if any(not valid(found[name]) for name, valid in self.params.items()):
             return None
         return found
+
+    def query_params(self, query_string: bytes) -> dict[str, Any] | None:
+        """The query's parameters as the handler takes them (a default for one left out), or ``None``
+        when the request is not plain: a body operation's query string, a name not the operation's,
+        a name sent twice, a required one missing, a value its schema refuses."""
+        if not query_string:
+            found: list[tuple[str, str]] = []
+        elif self.takes_body or not self.query:
+            return None
+        else:
+            found = QueryParams(query_string).multi_items()
+        given = dict(found)
+        if len(given) != len(found) or any(name not in self.query for name in given):
+            return None
+        params = {}
+        for name, (required, valid, default) in self.query.items():
+            if name in given:
+                if not valid(given[name]):
+                    return None
+                params[name] = given[name]
+            elif required:
+                return None
+            elif default is not _NO_DEFAULT:
+                params[name] = default
+        return params
 
     def headers_plain(self, headers: list[tuple[bytes, bytes]]) -> bool:
         """Each header parameter sent at most once, a required one sent, and every value one its schema
@@ -100,10 +132,12 @@ def _lane(joined: JoinedSpec, resolver: FamilyResolver, jsonifier: Jsonifier, pa
                           security_schemes=joined.spec.get("components", {}).get("securitySchemes", {}),
                           components=joined.spec.get("components", {}))
     params = op.parameters
-    if op.security or list(op.consumes) != ["application/json"] or any(
-            p.get("in") not in ("path", "header") or (p.get("schema") or {}).get("type") != "string" for p in params):
-        return None  # not a plain JSON operation: Connexion's
+    if op.security or list(op.consumes) not in (["application/json"], []) or any(
+            p.get("in") not in ("path", "header", "query") or (p.get("schema") or {}).get("type") != "string"
+            or p.get("style", "form") != "form" for p in params):
+        return None  # not a plain JSON operation, nor a GET of string parameters: Connexion's
     in_header = [p for p in params if p["in"] == "header"]
+    in_query = [p for p in params if p["in"] == "query"]
     params = [p for p in params if p["in"] == "path"]
     names = [p["name"] for p in params]
     regex = re.sub(r"\\\{([^}]+)\\\}", lambda m: f"(?P<{m.group(1)}>[^/]+)", re.escape(path))
@@ -111,10 +145,16 @@ def _lane(joined: JoinedSpec, resolver: FamilyResolver, jsonifier: Jsonifier, pa
         return None
     function = op.function
     signature = inspect.signature(function)
+    if ("body" in signature.parameters) != bool(op.consumes) or (in_query and (
+            op.consumes or any(p["name"] not in signature.parameters for p in in_query))):
+        return None  # a body the handler does not take (or the reverse), a body and query parameters, or a
+        # query parameter the handler does not take: Connexion's
     return Lane(operation=op, pattern=re.compile(regex),
                 params={p["name"]: _param_check(p["schema"]) for p in params},
                 headers=tuple((p["name"].lower().encode("latin-1"), bool(p.get("required")), _param_check(p["schema"]))
                               for p in in_header),
+                query={p["name"]: (bool(p.get("required")), _param_check(p["schema"]), p["schema"].get("default", _NO_DEFAULT))
+                       for p in in_query},
                 schema=op.body_schema("application/json"), required=bool(op.request_body.get("required", False)),
                 function=function, takes_body="body" in signature.parameters,
                 is_async=asyncio.iscoroutinefunction(function),
@@ -134,10 +174,8 @@ def lanes(joined: JoinedSpec, resolver: FamilyResolver, jsonifier: Jsonifier,
     return found
 
 
-def _plain(scope: Scope) -> bool:
-    """No query string and one ``application/json`` (utf-8) content type."""
-    if scope.get("query_string"):
-        return False
+def _plain_json(scope: Scope) -> bool:
+    """One ``application/json`` (utf-8) content type."""
     types = [v for k, v in scope["headers"] if k.lower() == b"content-type"]
     return len(types) == 1 and types[0].lower().replace(b" ", b"") in PLAIN_JSON
 
@@ -148,13 +186,18 @@ class FastLane:
     def __init__(self, app: ASGIApp, by_method: dict[str, list[Lane]], validator: type[Any], boundary: Boundary) -> None:
         self.app, self.by_method, self.validator, self.boundary = app, by_method, validator, boundary
 
-    def _route(self, scope: Scope) -> tuple[Lane, dict[str, str]] | None:
+    def _route(self, scope: Scope) -> tuple[Lane, dict[str, Any]] | None:
+        """The lane and the handler's parameters (path, then query) of a plain request, else ``None``."""
         if scope["type"] != "http":
             return None
         for lane in self.by_method.get(scope["method"], ()):
             found = lane.path_params(scope["path"])
-            if found is not None:
-                return (lane, found) if _plain(scope) and lane.headers_plain(scope["headers"]) else None
+            if found is None:
+                continue
+            query = lane.query_params(scope.get("query_string", b""))
+            if query is None or (lane.takes_body and not _plain_json(scope)) or not lane.headers_plain(scope["headers"]):
+                return None
+            return lane, {**found, **query}
         return None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -162,11 +205,11 @@ class FastLane:
         if routed is None:
             await self.app(scope, receive, send)
             return
-        lane, path_params = routed
+        lane, params = routed
         extensions = scope.setdefault("extensions", {})
         context = extensions.setdefault("connexion_context", {})
         extensions.setdefault("connexion_routing", {}).update({"api_base_path": "", "operation_id": lane.operation.operation_id})
-        scope["path_params"] = path_params
+        scope["path_params"] = {name: params[name] for name in lane.params}
         _context.set(context)
         _operation.set(lane.operation)
         _scope.set(scope)
@@ -179,7 +222,7 @@ class FastLane:
             await send(message)
 
         try:
-            response = await self._serve(lane, path_params, scope, receive)
+            response = await self._serve(lane, params, scope, receive)
         except Exception as exc:
             if started:
                 raise
@@ -189,13 +232,13 @@ class FastLane:
             return
         await response(scope, receive, send_)
 
-    async def _serve(self, lane: Lane, path_params: dict[str, str], scope: Scope, receive: Receive) -> Response:
-        validator = self.validator(schema=lane.schema, required=lane.required, nullable=False, encoding="utf-8",
-                                   strict_validation=False)
-        report = await validator.report(receive, scope)
-        _receive.set(_replay(report.body))
-        kwargs: dict[str, Any] = dict(path_params)
+    async def _serve(self, lane: Lane, params: dict[str, Any], scope: Scope, receive: Receive) -> Response:
+        kwargs: dict[str, Any] = dict(params)
         if lane.takes_body:
+            validator = self.validator(schema=lane.schema, required=lane.required, nullable=False, encoding="utf-8",
+                                       strict_validation=False)
+            report = await validator.report(receive, scope)
+            _receive.set(_replay(report.body))
             kwargs["body"] = report.body
         if lane.is_async:
             result = await lane.function(**kwargs)
