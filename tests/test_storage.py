@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import event, select, text
+from sqlalchemy import bindparam, event, select, text
 
 from reference.config.model import StorageConfig
 from reference.storage import BlobStore, Database
@@ -65,6 +65,11 @@ def test_a_read_on_postgresql_opens_no_transaction_and_a_write_still_rolls_back(
         raise RuntimeError("undone")
     with db.reading() as session:
         assert session.scalars(select(IndexRecord)).all() == []
+    with db.reading_core() as conn:  # the same without a session (a hot path's prebuilt statements)
+        assert conn.execute(select(IndexRecord.hi_img_indx)).all() == []
+        if postgres:
+            assert conn.connection.driver_connection.info.transaction_status == TransactionStatus.IDLE
+    assert db.scalar(select(IndexRecord.hi_img_indx).where(IndexRecord.hi_img_indx == bindparam("hi")), {"hi": "H1"}) is None
     if postgres:
         with db.session() as session:
             session.execute(text("select 1"))

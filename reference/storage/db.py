@@ -210,12 +210,16 @@ class Database:
             with Session(bind=conn, expire_on_commit=False) as session:
                 yield session
 
-    def scalar(self, statement: Any, params: dict[str, Any]) -> Any:
-        """The first value of a read-only Core statement, as ``reading`` would read it, without an ORM
-        session (its transaction state and identity map: a hot read's time, issue 12)."""
+    @contextmanager
+    def reading_core(self) -> Iterator[Connection]:
+        """``reading``'s connection without an ORM session, for a hot path's prebuilt Core statements
+        (a session's transaction state, identity map and ORM execution: a hot read's time, issue 12)."""
         with self._connection("DEFERRED") as conn:
-            if self.engine.dialect.name == "postgresql":
-                conn = conn.execution_options(isolation_level="AUTOCOMMIT")
+            yield conn.execution_options(isolation_level="AUTOCOMMIT") if self.engine.dialect.name == "postgresql" else conn
+
+    def scalar(self, statement: Any, params: dict[str, Any]) -> Any:
+        """The first value of a read-only Core statement (``reading_core``)."""
+        with self.reading_core() as conn:
             return conn.execute(statement, params).scalar()
 
     @contextmanager
