@@ -10,7 +10,7 @@ import hashlib
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Connection, Row, bindparam, select
 
 from reference.config import ValidationMode
 from reference.crypto import sm2
@@ -179,9 +179,23 @@ def _exam_by_id(session: Any, exam_id: str) -> ProvinceExam | None:
     return session.scalar(select(ProvinceExam).where(ProvinceExam.exam_id == exam_id))
 
 
+#: The doctor's reads (the 200-user retrieval mix's), built once: no ORM object loaded, no statement made
+#: per request, on a session-less connection (``Database.reading_core``; issue 12).
+_OWNER = select(ProvinceExam.exam_id, ProvinceExam.hospital_code).where(ProvinceExam.exam_id == bindparam("exam"))
+_FORMERLY = (select(ProvinceExam.exam_id, ProvinceExam.hospital_code, ProvinceExam.exam_project_code, ProvinceExam.row)
+             .where(ProvinceExam.id_card_no == bindparam("card"), ProvinceExam.patient_name == bindparam("name"),
+                    ProvinceExam.check_time >= bindparam("start"), ProvinceExam.check_time <= bindparam("end"))
+             .order_by(ProvinceExam.check_time.desc()))
+_PROJECT = select(ProvinceProject.item, ProvinceProject.standard_codes).where(
+    ProvinceProject.hospital_code == bindparam("hospital"), ProvinceProject.project_item_code == bindparam("code"))
+_PDF_ANY = (select(ProvinceExam.pdf_sha256).where(ProvinceExam.access_number == bindparam("access"))
+            .order_by(ProvinceExam.id).limit(1))
+_PDF_OF = _PDF_ANY.where(ProvinceExam.hospital_code == bindparam("hospital"))
+
+
 def digital_image_url(sandbox: Sandbox, uid: str, body: dict[str, Any], findings: list[Finding]) -> str:
-    with sandbox.db.reading() as session:
-        exam = _exam_by_id(session, body["examId"])
+    with sandbox.db.reading_core() as conn:
+        exam = conn.execute(_OWNER, {"exam": body["examId"]}).first()
         if exam is None:
             raise NativeError([*findings, RULES.finding("PCLOUD-EXAM-UNKNOWN", path="$.examId", what=body["examId"])])
         inst = sandbox.config.institution(uid)
@@ -192,13 +206,12 @@ def digital_image_url(sandbox: Sandbox, uid: str, body: dict[str, Any], findings
         return film.film_url(sandbox, exam.exam_id)
 
 
-def _standard_codes(session: Any, hospital: str, code: str) -> list[str] | None:
-    project = session.scalar(select(ProvinceProject).where(
-        ProvinceProject.hospital_code == hospital, ProvinceProject.project_item_code == code))
+def _standard_codes(conn: Connection, hospital: str, code: str) -> list[str] | None:
+    project = conn.execute(_PROJECT, {"hospital": hospital, "code": code}).first()
     return None if project is None else list(project.standard_codes)
 
 
-def _formerly_item(sandbox: Sandbox, session: Any, exam: ProvinceExam) -> dict[str, Any]:
+def _formerly_item(sandbox: Sandbox, conn: Connection, exam: Row[Any]) -> dict[str, Any]:
     row = exam.row
     keep = ("hospitalCode", "patientId", "patientName", "accessNumber", "patientType", "studyUid", "patientAge",
             "patientAgeUnit", "sex", "outpatientNo", "pepatientNo", "hospitalizedNo", "wardNo", "bedNo", "modality",
@@ -207,8 +220,7 @@ def _formerly_item(sandbox: Sandbox, session: Any, exam: ProvinceExam) -> dict[s
     item = {k: row.get(k) for k in keep if row.get(k) not in (None, "")}
     inst = sandbox.config.institution(exam.hospital_code)
     url = film.film_url(sandbox, exam.exam_id)
-    projects = session.scalar(select(ProvinceProject).where(
-        ProvinceProject.hospital_code == exam.hospital_code, ProvinceProject.project_item_code == exam.exam_project_code))
+    projects = conn.execute(_PROJECT, {"hospital": exam.hospital_code, "code": exam.exam_project_code}).first()
     return {"examId": exam.exam_id, **item, "HospitalName": inst.name if inst else exam.hospital_code,
             "imageViewPath": url, "imageViewPaths": [url],
             "standardProjectList": (projects.item.get("standardProjectList") or []) if projects else []}
@@ -224,30 +236,27 @@ def query_formerly_exam(sandbox: Sandbox, uid: str, body: dict[str, Any], findin
     end = _time(body.get("checkEndTime")) or sandbox.now()
     start = _time(body.get("checkStartTime")) or end - DEFAULT_WINDOW
     hospital = body.get("hospitalCode") or uid
-    with sandbox.db.reading() as session:
-        query = select(ProvinceExam).where(ProvinceExam.id_card_no == plain, ProvinceExam.patient_name == body["patientName"],
-                                           ProvinceExam.check_time >= start, ProvinceExam.check_time <= end)
-        exams = list(session.scalars(query.order_by(ProvinceExam.check_time.desc())))
+    with sandbox.db.reading_core() as conn:
+        exams = list(conn.execute(_FORMERLY, {"card": plain, "name": body["patientName"], "start": start, "end": end}))
         if search == "2":
             code = body["examProjectCode"]
-            wanted = _standard_codes(session, hospital, code)
+            wanted = _standard_codes(conn, hospital, code)
             if wanted is None:
                 raise NativeError([*findings, RULES.finding("PCLOUD-PROJECT-NOT-UPLOADED", path="$.examProjectCode", code=code)])
             if not wanted:
                 raise NativeError([*findings, RULES.finding("PCLOUD-PROJECT-NOT-MAPPED", path="$.examProjectCode", code=code)])
-            exams = [e for e in exams if set(_standard_codes(session, e.hospital_code, e.exam_project_code) or ()) & set(wanted)]
+            exams = [e for e in exams if set(_standard_codes(conn, e.hospital_code, e.exam_project_code) or ()) & set(wanted)]
         if not exams:
             raise NativeError([*findings, RULES.finding("PCLOUD-NO-DATA")])
-        return [_formerly_item(sandbox, session, e) for e in exams]
+        return [_formerly_item(sandbox, conn, e) for e in exams]
 
 
 def exam_pdf(sandbox: Sandbox, uid: str, body: dict[str, Any], findings: list[Finding]) -> tuple[str, bytes]:
     """The exam's report PDF: its sha256 (its address in the blob store) and its bytes."""
-    with sandbox.db.reading() as session:
-        exam = _exam_by_access(session, body.get("hospitalCode"), body["accessNumber"])
-        if exam is None or exam.pdf_sha256 is None:
-            raise NativeError([*findings, RULES.finding("PCLOUD-NO-DATA")])
-        digest = exam.pdf_sha256
+    hospital = body.get("hospitalCode")
+    digest = sandbox.db.scalar(_PDF_OF if hospital else _PDF_ANY, {"access": body["accessNumber"], "hospital": hospital})
+    if digest is None:  # no such exam (the first uploaded under this number, as before), or no PDF for it
+        raise NativeError([*findings, RULES.finding("PCLOUD-NO-DATA")])
     return digest, sandbox.blobs.get_cached(digest)
 
 
