@@ -204,11 +204,8 @@ class Database:
         without the ``BEGIN`` before it and the ``ROLLBACK`` after — two of the four round trips of a
         one-query read (with the pool's ping), each a wait for another process on a busy machine
         (issue 12: 829 → 550 µs a one-query read session, in a loop on an idle machine)."""
-        with self._connection("DEFERRED") as conn:
-            if self.engine.dialect.name == "postgresql":
-                conn = conn.execution_options(isolation_level="AUTOCOMMIT")
-            with Session(bind=conn, expire_on_commit=False) as session:
-                yield session
+        with self.reading_core() as conn, Session(bind=conn, expire_on_commit=False) as session:
+            yield session
 
     @contextmanager
     def reading_core(self) -> Iterator[Connection]:
