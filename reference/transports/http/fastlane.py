@@ -42,8 +42,9 @@ from reference.transports.http.resolver import FamilyResolver
 from reference.transports.http.specs import JoinedSpec
 from reference.validation.quick import compile_quick
 
-#: The operations served by the lane: the hot paths of issue 12's benchmark, and the JSON operations of
-#: its 200-user retrieval mix (003's doctor: history, the report PDF, the film URL: 16-22 % of their CPU).
+#: The operations served by the lane: the hot paths of issue 12's benchmark, and the rest of its 200-user
+#: retrieval mix — 003's doctor (history, the report PDF, the film URL: 16-22 % of their CPU; the film
+#: page) and the viewer's WADO-URI GET (~64 % of its CPU was Connexion's stack).
 HOT = frozenset({"getToken", "imgDld", "saveExamRpotImgIndx",
                  "queryFormerlyExam", "queryExamPdfData", "getdigitalImageUrl", "filmPage", "wado"})
 #: Content types the lane takes (lower case, spaces removed); any other goes to Connexion.
