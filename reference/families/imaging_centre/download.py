@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import Connection, bindparam, select
 from starlette.responses import Response
 
 from reference.errors import NativeError
@@ -21,25 +21,29 @@ from reference.storage.generation import Generation
 from reference.storage.models import CentreExam, CentreInstance
 from reference.validation import BodyReport
 
-from .service import current_exam
-
 LIST, FILE = "queryImgCaheFileSn", "queryImgCahe"
 
 
-def _exam_id(sandbox: Sandbox, centre_code: str, hi: str) -> int:
-    with sandbox.db.reading() as session:
-        exam = current_exam(session, centre_code, hi)
-        if exam is None:
-            raise NativeError([RULES.finding("IMGDLD-UNKNOWN-INDEX", hi=hi)])
-        return exam.id
+#: The list's two reads, built once (no ORM object, no statement made per request: the province's
+#: first call of each pull in the 200-user retrieval mix; issue 12).  An exam as ``current_exam`` finds it.
+_EXAM_ID = select(CentreExam.id).where(CentreExam.centre_code == bindparam("centre"), CentreExam.hi_img_indx == bindparam("hi"),
+                                       CentreExam.deleted_at.is_(None))
+_FILES = (select(CentreInstance.study_uid, CentreInstance.series_uid, CentreInstance.sop_uid)
+          .where(CentreInstance.exam_id == bindparam("exam"))
+          .order_by(CentreInstance.series_number, CentreInstance.instance_number, CentreInstance.id))
+
+
+def _exam_id(conn: Connection, centre_code: str, hi: str) -> int:
+    exam_id = conn.execute(_EXAM_ID, {"centre": centre_code, "hi": hi}).scalar()
+    if exam_id is None:
+        raise NativeError([RULES.finding("IMGDLD-UNKNOWN-INDEX", hi=hi)])
+    return int(exam_id)
 
 
 def file_list(sandbox: Sandbox, centre_code: str, hi: str) -> dict[str, Any]:
-    exam_id = _exam_id(sandbox, centre_code, hi)
-    with sandbox.db.reading() as session:
-        instances = session.scalars(select(CentreInstance).where(CentreInstance.exam_id == exam_id)
-                                    .order_by(CentreInstance.series_number, CentreInstance.instance_number, CentreInstance.id))
-        entries = [{"examUuid": i.study_uid, "snUuid": i.series_uid, "instUuid": i.sop_uid} for i in instances]
+    with sandbox.db.reading_core() as conn:
+        files = conn.execute(_FILES, {"exam": _exam_id(conn, centre_code, hi)})
+        entries = [{"examUuid": study, "snUuid": series, "instUuid": sop} for study, series, sop in files]
     reply = success([])
     reply["data"] = {"hiImgIndx": hi, "imgFileSnList": entries}
     return reply
@@ -123,7 +127,8 @@ def file_content(sandbox: Sandbox, draft: ExchangeDraft, centre_code: str, hi: s
     if found is not None:
         replies.put(_key(centre_code, hi, sn), generation, (found[0], found[1]))
     if found is None:
-        _exam_id(sandbox, centre_code, hi)  # unknown index, or else:
+        with sandbox.db.reading_core() as conn:
+            _exam_id(conn, centre_code, hi)  # unknown index, or else:
         raise NativeError([RULES.finding("IMGDLD-UNKNOWN-INSTANCE", hi=hi, examUuid=sn.get("examUuid"),
                                          snUuid=sn.get("snUuid"), instUuid=sn.get("instUuid"))])
     digest, size = found
