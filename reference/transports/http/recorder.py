@@ -60,12 +60,11 @@ class _Capture:
         room = self.limit + 1 - len(self.kept)
         if room > 0:
             self.kept.extend(chunk[:room])
-            chunk = chunk[room:]
         if self.size > self.limit and self.known is None:
-            if self.sha is None:  # just outgrown: ``kept`` holds every byte before ``chunk``'s rest
+            if self.sha is None:  # just outgrown: ``kept`` holds every byte before the chunk's rest
                 self.sha = hashlib.sha256(self.kept)
-            if chunk:
-                self.sha.update(chunk)
+            if room < len(chunk):  # the rest, not copied (a served file's reply is ~700 KB)
+                self.sha.update(memoryview(chunk)[max(room, 0):])
 
     def record(self, media_type: str | None, head: int) -> dict[str, Any]:
         if self.size <= self.limit:
