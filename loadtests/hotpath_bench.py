@@ -279,19 +279,18 @@ def _wrk(base: str, path: str, bodies: list[str], seconds: int, connections: int
     (tmp / "post.lua").write_text(lua)
     out = subprocess.run(["wrk", f"-t{THREADS}", f"-c{connections}", f"-d{seconds}s", "-s", str(tmp / "post.lua"), "--latency",
                           base], capture_output=True, text=True, check=True).stdout
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
-    lat = dict(re.findall(r"^\s+(50|99)%\s+([\d.]+\w+)", out, re.M))
-    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    sent = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
-    return {"rps": rps, "sent": sent, "distinct": float(len(bodies)),
-            "p50": _ms(lat.get("50", "0ms")), "p99": _ms(lat.get("99", "0ms")),
-            "non2xx": float(non2xx.group(1)) if non2xx else 0.0}
+    return {**_figures(out), "distinct": float(len(bodies))}
 
 
 def _wrk_get(url: str, seconds: int, connections: int) -> dict[str, float]:
-    """wrk GET of one URL (Orthanc's ``/instances/{id}/file``)."""
-    out = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", url],
+    """wrk GET of one URL (Orthanc's ``/instances/{id}/file``, WADO, the film page, the anchor's replies)."""
+    out = subprocess.run(["wrk", f"-t{THREADS}", f"-c{connections}", f"-d{seconds}s", "--latency", url],
                          capture_output=True, text=True, check=True).stdout
+    return _figures(out)
+
+
+def _figures(out: str) -> dict[str, float]:
+    """What wrk's ``--latency`` output says: requests/s, requests sent, p50 and p99 (ms), non-2xx replies."""
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
     lat = dict(re.findall(r"^\s+(50|99)%\s+([\d.]+\w+)", out, re.M))
     non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
