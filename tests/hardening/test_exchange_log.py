@@ -158,6 +158,35 @@ def test_a_line_is_suspect_exactly_when_its_text_holds_a_nul_or_a_lone_surrogate
     agrees()
 
 
+def test_reading_the_first_escapes_one_by_one_agrees_with_the_search():
+    """``suspect`` reads a line's first escapes one by one (each backslash found by a ``memchr``:
+    a pulled file's base64 is not read character by character) and searches the rest only past
+    ``_FEW`` of them; on any text, JSON or not, it answers as dropping the escaped backslashes and
+    searching the pattern does."""
+    import re
+
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from reference.exchanges import record
+
+    pattern = re.compile(r"\\u(?:d[89a-f][0-9a-f]{2}|0000)")
+    searched = lambda line: pattern.search(line.replace("\\\\", "")) is not None  # noqa: E731
+    pieces = st.sampled_from(["\\", "\\\\", "\\u0000", "\\ud800", "\\udfff", "\\uDFFF", "\\u6210", "\\u00", "\\n",
+                              "u0000", "ud8", "0", "d", "f", "g", "x"])
+    lines = st.lists(pieces, max_size=40).map("".join)
+
+    @settings(max_examples=1500, deadline=None, database=None)
+    @given(lines)
+    def agrees(line: str) -> None:
+        assert record.suspect(line) == searched(line), line
+        assert record.suspect("A" * 3000 + line) == searched(line), line  # found past a long run
+
+    agrees()
+    assert record.suspect('{"message": "\\u6210\\u529f", "data": "' + "QUJD" * 12000 + '\\u0000"}')
+    assert not record.suspect('{"message": "\\u6210\\u529f", "data": "' + "QUJD" * 12000 + '\\\\u0000"}')
+
+
 def test_a_line_is_judged_by_its_parts_as_it_would_be_judged_whole():
     """``_storable_line`` judges each part of a journal line apart (a sealed body record by its own
     answer, made once: a 48 KB PDF's base64 is not scanned for each request) and takes the quick way
