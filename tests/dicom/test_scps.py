@@ -6,6 +6,7 @@ from __future__ import annotations
 import shutil
 import socket
 import subprocess
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -182,6 +183,41 @@ def test_association_limit_then_serves_again(env):
     _echo_ok(env)
     limited = [x for x in _log(env, family="hospital-pacs", operation="A-ASSOCIATE") if x["response"].get("reason") == 2]
     assert limited and limited[0]["findings"][0]["rule"] == "DICOM-ASSOC-REJECTED"
+
+
+def test_a_fault_rejection_is_marked_when_the_peer_closes_first(env, monkeypatch):
+    """A peer refused by a ``reject`` fault closes as soon as the A-ASSOCIATE-RJ arrives; on a loaded
+    machine the DUL's thread saw the close (EVT_CONN_CLOSE) before the association's thread reported
+    the rejection, and the rejection was logged without its fault's mark.  Here the report waits
+    until the connection has closed: the record still carries the mark."""
+    from reference.runtime import Fault
+    from reference.transports.dicom import faults
+
+    real, closed = faults.evt.trigger, threading.Event()
+
+    def after_the_close(assoc: Any, event: Any, attrs: dict[str, Any]) -> Any:
+        if event is evt.EVT_REJECTED:
+            assert closed.wait(10)  # the peer's close handled first (the DUL's thread goes on meanwhile)
+        handled = real(assoc, event, attrs)
+        if event is evt.EVT_CONN_CLOSE:
+            closed.set()
+        return handled
+
+    monkeypatch.setattr(faults.evt, "trigger", after_the_close)
+    runtime = env["sandbox"].runtime
+    runtime.set_faults([Fault(id="rj", party="hospital", kind="reject", operation="A-ASSOCIATE",
+                              params={"result": 2, "source": 3, "reason": 1})])
+    try:
+        ae = AE(ae_title="PORTAL")
+        ae.add_requested_context(Verification)
+        assert ae.associate("127.0.0.1", env["pacs"].port, ae_title="HOSP_PACS").is_rejected
+    finally:
+        runtime.set_faults([])
+    _idle(env)
+    recorded = _log(env, family="hospital-pacs", operation="A-ASSOCIATE")[0]
+    assert recorded["response"]["result"] == "rejected" and recorded["response"]["fault"]["kind"] == "reject"
+    assert not env["pacs"].recorder._assocs  # its state dropped once reported, though the close came first
+    _echo_ok(env)
 
 
 def test_find_and_get_match_a_list_of_uids(env):

@@ -67,6 +67,8 @@ class _Op:
 class _Assoc:
     record: Recording
     operations: int = 0
+    #: the connection closed before the association's end was reported (``_on_close``)
+    closed: bool = False
 
 
 class DicomRecorder:
@@ -142,7 +144,14 @@ class DicomRecorder:
 
     def _on_close(self, event: evt.Event) -> None:
         with self._lock:
-            self._assocs.pop(id(event.assoc), None)
+            state = self._assocs.get(id(event.assoc))
+            if state is not None and state.record.draft.fault is not None and not state.record.finished:
+                # a peer refused by a fault closes once the A-ASSOCIATE-RJ arrives, and the DUL's thread can
+                # see that before the association's thread reports the rejection: the record keeps its
+                # fault's mark for ``_on_end``, which drops it (a loaded machine logged the rejection unmarked)
+                state.closed = True
+            else:
+                self._assocs.pop(id(event.assoc), None)
             for key in [k for k in self._ops if k[0] == id(event.assoc)]:
                 self._ops.pop(key, None)
             for key in [k for k in self._marks if k[0] == id(event.assoc)]:
@@ -194,6 +203,10 @@ class DicomRecorder:
         request = {"calling": _calling(event), "called": self.called,
                    "peer": f"{event.assoc.requestor.address}:{event.assoc.requestor.port}"}
         record.finish(method="A-ASSOCIATE", url=self._url(event), status=status, request=request, response=response)
+        if state is not None:
+            with self._lock:
+                if state.closed and self._assocs.get(id(event.assoc)) is state:
+                    del self._assocs[id(event.assoc)]
 
     def _unsupported(self, event: evt.Event, response: dict[str, Any]) -> Finding | None:
         """The contexts refused (PS3.8 §9.3.3.2 result 3: abstract syntax not supported; 4: no
