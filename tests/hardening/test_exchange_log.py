@@ -159,10 +159,10 @@ def test_a_line_is_suspect_exactly_when_its_text_holds_a_nul_or_a_lone_surrogate
 
 
 def test_reading_the_first_escapes_one_by_one_agrees_with_the_search():
-    """``suspect`` reads a line's first escapes one by one (each backslash found by a ``memchr``:
+    """``suspect`` reads a long line's first escapes one by one (each backslash found by a ``memchr``:
     a pulled file's base64 is not read character by character) and searches the rest only past
-    ``_FEW`` of them; on any text, JSON or not, it answers as dropping the escaped backslashes and
-    searching the pattern does."""
+    ``_FEW`` of them (a short line: at once); on any text, JSON or not, it answers as dropping the
+    escaped backslashes and searching the pattern does."""
     import re
 
     from hypothesis import given, settings
@@ -180,7 +180,7 @@ def test_reading_the_first_escapes_one_by_one_agrees_with_the_search():
     @given(lines)
     def agrees(line: str) -> None:
         assert record.suspect(line) == searched(line), line
-        assert record.suspect("A" * 3000 + line) == searched(line), line  # found past a long run
+        assert record.suspect("A" * record._LONG_LINE + line) == searched(line), line  # a long line: read one by one
 
     agrees()
     assert record.suspect('{"message": "\\u6210\\u529f", "data": "' + "QUJD" * 12000 + '\\u0000"}')
