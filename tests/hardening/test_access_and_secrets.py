@@ -312,3 +312,40 @@ def test_setting_long_strings_aside_agrees_with_the_walk(monkeypatch):
 
     agrees()
     assert min(restored.values()) >= 5, restored  # set aside and written back, and a marker spelled: walked
+
+
+def test_a_large_body_without_a_long_string_is_not_copied(monkeypatch):
+    """``mask_json(..., large=True)`` looks for a long string before it copies a body to set strings
+    aside: an 18-row save (large, every string short) is judged as it is, and ``_holds_long`` finds
+    a long string wherever it is, as a value of any depth (not as a key)."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from reference.exchanges import masking
+
+    def strings(value: Any) -> list[str]:
+        if isinstance(value, str):
+            return [value]
+        items = value.values() if isinstance(value, dict) else value if isinstance(value, list) else []
+        return [s for item in items for s in strings(item)]
+
+    monkeypatch.setattr(masking, "LONG", 6)
+
+    @settings(max_examples=300, deadline=None, database=None)
+    @given(_json_values())
+    def finds(value: Any) -> None:
+        assert masking._holds_long(value) == any(len(s) >= 6 for s in strings(value))
+
+    finds()
+    monkeypatch.undo()
+
+    def copied(*args: Any) -> Any:
+        raise AssertionError("a body without a long string was copied to set strings aside")
+
+    monkeypatch.setattr(masking, "_set_aside", copied)
+    rows = [{"hiImgIndx": f"S51080200001{i:014d}", "psnName": "张三", "key": "0123456789abcdef"} for i in range(18)]
+    body = {"size": 9000, "media_type": "application/json", "json": {"data": rows, "sign": "abcdefghijklmnop"}}
+    assert masking.mask_json(body, _FIELDS, large=True) == json.dumps(masking.mask(body, _FIELDS))
+    body["json"]["data"][17]["psnName"] = "x" * masking.LONG
+    with pytest.raises(AssertionError, match="copied"):
+        masking.mask_json(body, _FIELDS, large=True)
