@@ -59,9 +59,26 @@ def pg_schema_url() -> Iterator[str]:
     engine.dispose()
 
 
+#: Fixtures that open a sandbox: a test's ``storage_url`` must be set up before (torn down after) them.
+_OPENING = ("make_running", "running")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test requesting ``storage_url`` after a sandbox-opening fixture is refused (``storage_url``)."""
+    for item in items:
+        names = list(getattr(item, "fixturenames", ()))
+        if "storage_url" in names and any(n in names[:names.index("storage_url")] for n in _OPENING):
+            raise pytest.UsageError(f"{item.nodeid}: request storage_url before make_running / running "
+                                    "(its schema is dropped at teardown, before a sandbox set up later is closed)")
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def storage_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """Both storage backends; each PostgreSQL test gets its own schema."""
+    """Both storage backends; each PostgreSQL test gets its own schema.  Request it before
+    ``make_running`` / ``running``: fixtures are torn down in the reverse order, and the schema is
+    dropped at teardown — under a sandbox still open, its exchange log's writer can be inserting
+    then, and PostgreSQL ends the drop and the insert in a deadlock (``pytest_collection_modifyitems``
+    refuses the other order)."""
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'sandbox.db'}"
         return

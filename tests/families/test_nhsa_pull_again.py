@@ -86,7 +86,7 @@ def test_a_withdrawn_index_saved_again_is_pulled_again(running, monkeypatch, now
     assert (centre.pulls, record.deleted_at, record.pull_status) == (2, None, "pulled")
 
 
-def test_save_replay_conflict_and_resave_on_both_databases(make_config, make_running, storage_url, monkeypatch):
+def test_save_replay_conflict_and_resave_on_both_databases(storage_url, make_config, make_running, monkeypatch):
     """The save's unit of work: SQLite's own connection (``storage.raw``) or Core (PostgreSQL) — the
     same answers, the same stored index, the same decision to pull."""
     from tests.families.nhsa_helpers import SAVE, request, rules_in

@@ -26,7 +26,7 @@ from reference.storage import Database
 SAVE = "/mie/api/mie/saveExamRpotImgIndx"
 
 
-def test_lone_surrogate_is_stored_escaped_and_the_log_stays_readable(make_config, make_running, storage_url):
+def test_lone_surrogate_is_stored_escaped_and_the_log_stays_readable(storage_url, make_config, make_running):
     running = make_running(make_config(storage={"url": storage_url}))
     raw = b'{"infno": "saveExamRpotImgIndx", "infCode": "S51080200001", "input": [{"psnName": "\\ud800 \\u0000"}]}'
     for _ in range(3):  # in the same batches as legitimate records
