@@ -33,7 +33,7 @@ from reference.transports.http.fastlane import FastLane, lanes
 from reference.transports.http.faults import ReplyFaults
 from reference.transports.http.recorder import ExchangeRecorder
 from reference.transports.http.resolver import FamilyResolver
-from reference.transports.http.specs import joined_spec
+from reference.transports.http.specs import joined_spec, validate_each_spec_once
 from reference.transports.http.validation import make_body_validator
 from reference.transports.soap.front import soap_routes
 
@@ -50,6 +50,7 @@ def build_connexion_app(sandbox: Sandbox, router: FamilyRouter) -> ASGIApp:
     (``fastlane.py``: the same spec, validator, handlers and error boundary, without the stack)."""
     families = all_families()
     joined = joined_spec(families)
+    validate_each_spec_once()
     jsonifier = Jsonifier(json, ensure_ascii=False)
     resolver = FamilyResolver(families, joined.owners)
     validator = make_body_validator(sandbox.config)

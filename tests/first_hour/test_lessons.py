@@ -3,6 +3,7 @@ text — the exact shell lines a trainee copies (curl, imgcloud sm2, DCMTK) — 
 the lesson's grading moves on.  The flow-A lesson, with a deliberate mistake, is test_tour_flow_a."""
 from __future__ import annotations
 
+import math
 import os
 import shutil
 import subprocess
@@ -35,10 +36,13 @@ def test_a_lesson_completes_by_running_what_it_shows(world, lesson, tmp_path: Pa
     trainee = f"runner-{lesson}"
     with httpx.Client(base_url=world.base, timeout=300) as http:
         view = http.post("/_sandbox/training/progress", json={"trainee": trainee, "lesson": lesson}).json()
+        shown = time.time()
         for expected in range(view["steps"]):
             assert view["step"] == expected and not view["complete"], view.get("last")
-            time.sleep(1.1)  # a step shown within the second of the last would repeat its msgid time
+            # a step shown within the second of the last would repeat its msgid time: show it in a later second
+            time.sleep(max(0.0, math.floor(shown) + 1.05 - time.time()))
             view = http.get(f"/_sandbox/training/progress/{trainee}/{lesson}").json()
+            shown = time.time()  # the show was at this moment or before
             done = subprocess.run(["bash", "-c", view["current"]["text"]], cwd=tmp_path, env=env, capture_output=True,
                                   text=True, timeout=300)
             assert done.returncode == 0, f"{view['current']['id']}: {done.stdout[-2000:]}\n{done.stderr[-2000:]}"

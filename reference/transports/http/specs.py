@@ -7,8 +7,11 @@ API whose paths are the union of the families' paths, each with its refs resolve
 """
 from __future__ import annotations
 
+import hashlib
+import inspect
+import json
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -16,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 from connexion.json_schema import resolve_refs
+from connexion.spec import OpenAPISpecification
 
 if TYPE_CHECKING:
     from reference.families import Family
@@ -85,3 +89,33 @@ def _template(path: str) -> re.Pattern[str]:
     parts = re.split(r"\{[^}]+\}", path)
     return re.compile("".join(re.escape(p) + ("[^/]+" if i < len(parts) - 1 else "") for i, p in enumerate(parts)) + r"\Z",
                       re.DOTALL)
+
+
+#: Fingerprints of the specs Connexion has validated in this process (``validate_each_spec_once``).
+_VALIDATED: set[str] = set()
+
+
+def validate_each_spec_once() -> None:
+    """Make Connexion validate a given spec against the OpenAPI schema once per process.
+
+    Connexion validates the spec each time an app is built (``Specification.__init__``, no option
+    to skip it): ~0.2 s of jsonschema for the joined spec, in every test that builds a sandbox's app
+    (a few hundred) and each ``with_base_path`` clone.  The same text is as valid the second time:
+    a spec is now known by a hash of its JSON (~5 ms), and only one never seen before (or one that
+    failed) is validated.  Idempotent."""
+    current = inspect.getattr_static(OpenAPISpecification, "_validate_spec")  # a classmethod, inherited
+    if getattr(current, "validates_once", False):
+        return
+    OpenAPISpecification._validate_spec = _once(current.__func__)
+
+
+def _once(validate: Callable[[type, dict[str, Any]], None]) -> Any:
+    def checked(cls: type, spec: dict[str, Any]) -> None:
+        text = json.dumps(spec, sort_keys=True, default=str, ensure_ascii=False).encode("utf-8", "surrogatepass")
+        key = f"{cls.__qualname__}:{hashlib.blake2b(text).hexdigest()}"
+        if key not in _VALIDATED:
+            validate(cls, spec)  # raises InvalidSpecification: not remembered
+            _VALIDATED.add(key)
+
+    checked.validates_once = True  # type: ignore[attr-defined]
+    return classmethod(checked)
