@@ -31,3 +31,21 @@ def test_a_spec_is_validated_once_and_a_changed_or_invalid_one_again() -> None:
         with pytest.raises(InvalidSpecification):
             Specification.from_dict(copy.deepcopy(spec))
     assert len(specs._VALIDATED) == len(known) + 1
+
+
+
+def test_a_spec_without_a_fingerprint_is_validated_each_time() -> None:
+    """Keys of mixed types (``200`` and ``"default"``: YAML's, before ``from_dict`` makes them strings)
+    cannot be sorted into a fingerprint: such a spec goes to the validation each time, as without the memo."""
+    seen: list[object] = []
+
+    class Spy:
+        pass
+
+    checked = specs._once(lambda cls, spec: seen.append(spec)).__func__
+    plain = {"paths": {"/x": {"get": {"responses": {"200": {"description": "ok"}}}}}}
+    mixed = {"paths": {"/x": {"get": {"responses": {200: {"description": "ok"}, "default": {"description": "no"}}}}}}
+    for _ in range(2):
+        checked(Spy, plain)
+        checked(Spy, mixed)
+    assert seen == [plain, mixed, mixed]

@@ -111,7 +111,11 @@ def validate_each_spec_once() -> None:
 
 def _once(validate: Callable[[type, dict[str, Any]], None]) -> Any:
     def checked(cls: type, spec: dict[str, Any]) -> None:
-        text = json.dumps(spec, sort_keys=True, default=str, ensure_ascii=False).encode("utf-8", "surrogatepass")
+        try:
+            text = json.dumps(spec, sort_keys=True, default=str, ensure_ascii=False).encode("utf-8", "surrogatepass")
+        except (TypeError, ValueError):  # keys of mixed types (a spec not made by ``from_dict``): no fingerprint
+            validate(cls, spec)
+            return
         key = f"{cls.__qualname__}:{hashlib.blake2b(text).hexdigest()}"
         if key not in _VALIDATED:
             validate(cls, spec)  # raises InvalidSpecification: not remembered
