@@ -6,6 +6,7 @@ import os
 import signal
 import socket
 import subprocess
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -55,10 +56,24 @@ def wait_up(url: str, proc: subprocess.Popen[bytes], timeout: float = 60) -> Non
     raise RuntimeError(f"{url} did not answer")
 
 
+def _exit(signum: int, _frame: object) -> None:
+    raise SystemExit(128 + signum)
+
+
+def unwind_on_sigterm() -> None:
+    """Let SIGTERM unwind the script (``SystemExit``), as Ctrl-C does: its servers run in sessions of
+    their own, which the signal does not reach, and only the ``serving`` blocks' ``finally`` stops them
+    — a benchmark ended by ``timeout`` or a CI job's end left its sandbox, anchor and Orthanc running.
+    Installed by ``serving`` in the main thread, unless the script has its own handler."""
+    if threading.current_thread() is threading.main_thread() and signal.getsignal(signal.SIGTERM) == signal.SIG_DFL:
+        signal.signal(signal.SIGTERM, _exit)
+
+
 @contextmanager
 def serving(args: list[str], health: str, env: dict[str, str] | None = None, log: Path | None = None,
             cwd: str | None = None) -> Iterator[Server]:
     """Run ``args`` in a new session until the block ends; yields once ``health`` answers."""
+    unwind_on_sigterm()
     with (log.open("wb") if log else open(os.devnull, "wb")) as out:
         proc = subprocess.Popen(args, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True, cwd=cwd)
         try:
