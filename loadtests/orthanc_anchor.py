@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+from serving import unwind_on_sigterm  # beside this file
 
 AE_TITLE = "ORTHANC"
 
@@ -58,6 +59,7 @@ def start(root: Path, http_port: int, dicom_port: int, modalities: dict[str, tup
         "DicomModalities": {name: [title, "127.0.0.1", port] for name, (title, port) in modalities.items()},
     }
     (root / "orthanc.json").write_text(json.dumps(config, indent=1))
+    unwind_on_sigterm()  # a script ended by SIGTERM still stops it (its caller's finally)
     log = open(root / "orthanc.log", "wb")  # noqa: SIM115 - the process owns it until it ends
     process = subprocess.Popen([binary, str(root / "orthanc.json")], stdout=log, stderr=subprocess.STDOUT,
                                env={**os.environ, "TCP_NODELAY": "1"})  # DCMTK inside Orthanc reads it
