@@ -33,7 +33,6 @@ def test_a_spec_is_validated_once_and_a_changed_or_invalid_one_again() -> None:
     assert len(specs._VALIDATED) == len(known) + 1
 
 
-
 def test_a_spec_without_a_fingerprint_is_validated_each_time() -> None:
     """Keys of mixed types (``200`` and ``"default"``: YAML's, before ``from_dict`` makes them strings)
     cannot be sorted into a fingerprint: such a spec goes to the validation each time, as without the memo."""
