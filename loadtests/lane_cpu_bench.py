@@ -55,7 +55,7 @@ def _validation(paths: dict[str, tuple[str, list[str]]], names: list[str], repea
 
     schemas = {op["operationId"]: op["requestBody"]["content"]["application/json"]["schema"]
                for item in joined_spec(all_families()).spec["paths"].values() for op in item.values()
-               if isinstance(op, dict) and op.get("operationId") in HOT}
+               if isinstance(op, dict) and op.get("operationId") in HOT and "requestBody" in op}  # not WADO's GET
     operation = {"queryImgCahe": "imgDld", "getToken": "getToken", "saveExamRpotImgIndx": "saveExamRpotImgIndx"}
     for name in names:
         op, text = operation[name], paths[name][1][0]
