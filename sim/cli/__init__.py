@@ -10,38 +10,54 @@ import sys
 import threading
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+from typer.core import TyperGroup
 
 from reference import __version__
-from reference.app import CONFIG_ENV, OVERRIDES_ENV
 from reference.config import Config
-from reference.families import all_families
-from reference.sandbox import Sandbox
-from reference.storage.problems import shown
-from sim import demo_world
-from sim.actors import ACTORS
-from sim.contract import cli as contract_cli
-from sim.server import PARENT_ENV, settle_garbage
 
-from . import dicom, listings, scenario, tour
-from . import load as load_cli
 from .common import ConfigOption, console, load
+from .mounts import lazy_commands
 
-app = typer.Typer(help="imgcloud-sandbox: 医保影像云 interface sandbox", no_args_is_help=True, add_completion=False)
+if TYPE_CHECKING:
+    from typer import _click
+
+    from reference.sandbox import Sandbox
+
+
+class LazyGroup(TyperGroup):
+    """The ``imgcloud`` group: the sub-commands of ``mounts.lazy_commands()`` are imported when one
+    runs, or when ``--help`` lists them (``sim/cli/mounts.py`` says why)."""
+
+    def list_commands(self, ctx: _click.Context) -> list[str]:
+        return [*super().list_commands(ctx), *(name for name in lazy_commands() if name not in self.commands)]
+
+    def get_command(self, ctx: _click.Context, cmd_name: str) -> _click.Command | None:
+        target = lazy_commands().get(cmd_name)
+        if cmd_name not in self.commands and target is not None:
+            self.commands[cmd_name] = _mounted(cmd_name, target)
+        return super().get_command(ctx, cmd_name)
+
+
+def _mounted(name: str, target: str) -> _click.Command:
+    """``module:attribute`` as the command ``name``: a ``typer.Typer``'s group, or a function's command."""
+    module, _, attribute = target.partition(":")
+    found = getattr(importlib.import_module(module), attribute)
+    if isinstance(found, typer.Typer):
+        group = typer.main.get_group(found)
+        group.name = name
+        return group
+    single = typer.Typer(add_completion=False)
+    single.command(name)(found)
+    return typer.main.get_command(single)
+
+
+app = typer.Typer(cls=LazyGroup, help="imgcloud-sandbox: 医保影像云 interface sandbox", no_args_is_help=True,
+                  add_completion=False)
 fake_app = typer.Typer(help="Generate deterministic fake data (zh_CN).", no_args_is_help=True)
 app.add_typer(fake_app, name="fake")
-app.add_typer(scenario.app, name="scenario")
-app.add_typer(contract_cli.app, name="contract")
-app.add_typer(dicom.app, name="dicom")
-app.command("exams")(listings.exams)
-app.command("indexes")(listings.indexes)
-app.add_typer(tour.app, name="tour")
-app.add_typer(load_cli.app, name="load")
-for _family in all_families():
-    if _family.sim_cli:
-        app.add_typer(importlib.import_module(_family.sim_cli).app, name=_family.sim_cli_name or _family.name)
 
 
 def _version(show: bool) -> None:
@@ -70,6 +86,11 @@ def serve(
 
     A fresh data home is seeded with a demo world in the background (exams of each modality
     through flows A and C, their studies in the hospital PACS), unless --empty."""
+    from reference.app import CONFIG_ENV, OVERRIDES_ENV
+    from sim import demo_world
+    from sim.actors import ACTORS
+    from sim.server import PARENT_ENV, settle_garbage
+
     from .serving import Http, StartError, bind_http, open_storage, start_scps
 
     listen = {k: v for k, v in (("host", host), ("port", port)) if v is not None}
@@ -117,6 +138,7 @@ def serve(
 def _print_banner(cfg: Config, workers: int, config: Path | None, scps: list, sandbox: Sandbox,
                   demo: dict) -> None:
     """Printed once every listener is bound: where things are, what is there, what to open first."""
+    from reference.storage.problems import shown
     from sim.parties import credentials
 
     base = cfg.public_url
@@ -140,6 +162,8 @@ def _print_banner(cfg: Config, workers: int, config: Path | None, scps: list, sa
 
 
 def _demo_lines(sandbox: Sandbox, demo: dict) -> list[str]:
+    from sim import demo_world
+
     status = demo.get("status")
     if status in demo_world.RESUMABLE:
         plan = demo_world.DemoPlan.of(demo["plan"])

@@ -1,0 +1,75 @@
+"""``imgcloud``'s sub-commands are imported when one runs (``sim/cli/mounts.py``): a command needing
+only its helpers does not import every family, the served app and pynetdicom."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from reference.families import all_families
+from sim.cli import app, mounts
+
+ROOT = Path(__file__).resolve().parents[1]
+PROBE = """
+import json, sys
+from sim.cli import main
+sys.argv = ["imgcloud", *sys.argv[1:]]
+try:
+    main()
+except SystemExit:
+    pass
+print(json.dumps(sorted(m for m in sys.modules if m.startswith(("reference.families.", "reference.app", "pynetdicom", "connexion")))))
+"""
+
+
+def _imported_by(*argv: str) -> list[str]:
+    done = subprocess.run([sys.executable, "-c", PROBE, *argv], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_family_commands_read_from_the_declarations_match_the_records() -> None:
+    records = {f.sim_cli_name or f.name: f"{f.sim_cli}:app" for f in all_families() if f.sim_cli}
+    assert list(mounts.family_clis().items()) == list(records.items())
+
+
+@pytest.mark.parametrize("argv", [("sm2", "--help"), ("aes", "--help"), ("--version",)])
+def test_a_helper_command_imports_no_family_nor_the_served_app(argv: tuple[str, ...]) -> None:
+    assert _imported_by(*argv) == []
+
+
+def test_a_command_imports_what_it_runs() -> None:
+    assert "pynetdicom" in _imported_by("dicom", "--help")
+
+
+def test_help_lists_every_command() -> None:
+    shown = CliRunner().invoke(app, ["--help"], env={"COLUMNS": "200"}).output
+    for name in ["serve", "credentials", "fake", *mounts.lazy_commands()]:
+        assert f" {name} " in shown, name
+
+
+def test_a_mounted_function_keeps_its_options_and_no_completion_options() -> None:
+    shown = CliRunner().invoke(app, ["exams", "--help"], env={"COLUMNS": "200"}).output
+    assert "--limit" in shown and "--install-completion" not in shown
+
+
+def test_a_declaration_read_as_written(tmp_path: Path) -> None:
+    text = 'from x import y\nFAMILY = Family(name="demo", sim_cli="sim.cli.demo", sim_cli_name="d", fallback=True, error=y)\n'
+    assert mounts._declared(text) == {"name": "demo", "sim_cli": "sim.cli.demo", "sim_cli_name": "d", "fallback": True}
+    assert mounts._declared("FAMILY = make()\n") is None
+    assert mounts._declared("def broken(:\n") is None
+
+
+def test_a_declaration_not_written_as_literals_is_imported(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    imported: list[str] = []
+    monkeypatch.setattr(mounts, "_imported", lambda package: imported.append(package) or {"name": "x", "sim_cli": "m"})
+    literal, computed = tmp_path / "literal" / "__init__.py", tmp_path / "computed" / "__init__.py"
+    for init, value in ((literal, '"sim.cli.x"'), (computed, "CLI")):
+        init.parent.mkdir()
+        init.write_text(f'CLI = "sim.cli.x"\nFAMILY = Family(name="{init.parent.name}", sim_cli={value})\n')
+    assert mounts._family(literal) == {"name": "literal", "sim_cli": "sim.cli.x"} and imported == []
+    assert mounts._family(computed) == {"name": "x", "sim_cli": "m"} and imported == ["reference.families.computed"]
