@@ -9,6 +9,8 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from reference.resources import load_yaml
+
 from .model import Config
 
 DEFAULT_CONFIG = Path(__file__).with_name("default.yaml")
@@ -29,7 +31,7 @@ def _merge(base: Any, override: Any) -> Any:
 
 def _read(path: Path) -> dict[str, Any]:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = load_yaml(path.read_text(encoding="utf-8")) or {}
     except OSError as exc:
         raise ConfigError(f"cannot read config file {path}: {exc.strerror}") from exc
     except yaml.YAMLError as exc:

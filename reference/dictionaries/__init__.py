@@ -22,7 +22,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Final
 
-import yaml
+from reference.resources import load_yaml
 
 __all__ = ["Dictionary", "DEFAULT_PROFILE", "get", "codes", "label", "names", "all_dictionaries"]
 
@@ -84,7 +84,7 @@ def _removals(raw: object, where: str) -> Mapping[str, frozenset[str]]:
 
 
 def _load(path: Path) -> Dictionary:
-    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    raw = load_yaml(path.read_text(encoding="utf-8"))
     where = path.name
     if not isinstance(raw, dict) or raw.get("name") != path.stem:
         raise ValueError(f"{where}: 'name' must equal the file name")

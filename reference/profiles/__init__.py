@@ -13,7 +13,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import yaml
+from reference.resources import load_yaml
 
 PROFILE_DIR = Path(__file__).parent
 
@@ -32,7 +32,7 @@ def get(name: str) -> Profile:
     path = PROFILE_DIR / f"{name}.yaml"
     if not path.is_file():
         raise KeyError(f"unknown profile {name!r}; profiles are {', '.join(names())}")
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data = load_yaml(path.read_text(encoding="utf-8"))
     known = {k: data[k] for k in ("name", "source", "description", "row_node", "operations") if k in data}
     return Profile(**known)
 

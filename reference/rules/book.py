@@ -7,9 +7,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
-
 from reference.config import ValidationMode
+from reference.resources import load_yaml
 
 Severity = Literal["error", "warning"]
 CATALOGUE_DIR = Path(__file__).with_name("catalogue")
@@ -92,7 +91,7 @@ class RuleBook:
     def load(cls, directory: Path = CATALOGUE_DIR) -> RuleBook:
         rules: list[Rule] = []
         for path in sorted(directory.glob("*.yaml")):
-            for entry in yaml.safe_load(path.read_text(encoding="utf-8")) or []:
+            for entry in load_yaml(path.read_text(encoding="utf-8")) or []:
                 rules.append(Rule(**entry))
         return cls(rules)
 

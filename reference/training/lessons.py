@@ -19,6 +19,8 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from reference.resources import load_yaml
+
 Verdict = Literal["pass", "warn", "fail", "error"]
 
 
@@ -128,7 +130,7 @@ class LessonError(Exception):
 
 def _parse(name: str, text: str) -> Lesson:
     try:
-        lesson = Lesson.model_validate(yaml.safe_load(text))
+        lesson = Lesson.model_validate(load_yaml(text))
     except (yaml.YAMLError, ValidationError) as exc:
         raise LessonError(f"lesson {name}: {exc}") from None
     if lesson.id != name.rsplit(".", 1)[0]:

@@ -32,8 +32,7 @@ from datetime import date, datetime, time, timedelta
 from importlib import resources
 from typing import Any, Final
 
-import yaml
-
+from reference.resources import load_yaml
 from reference.validators import hiimgindx, idcard
 from sim.fakedata.institutions import CITIES, Institution, faker, rng, serial, stable_int
 from sim.fakedata.patients import Patient, age_on, make_patient
@@ -190,7 +189,7 @@ def _check(catalogue: Catalogue) -> Catalogue:
 def load_catalogue() -> Catalogue:
     """The packaged ``exam_catalogue.yaml``, parsed and checked (cached)."""
     text = resources.files("sim.fakedata").joinpath("exam_catalogue.yaml").read_text("utf-8")
-    raw = yaml.safe_load(text)
+    raw = load_yaml(text)
     return _check(
         Catalogue(
             modalities={k: _modality(k, v) for k, v in raw["modalities"].items()},

@@ -17,9 +17,10 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import yaml
 from connexion.json_schema import resolve_refs
 from connexion.spec import OpenAPISpecification
+
+from reference.resources import load_yaml
 
 if TYPE_CHECKING:
     from reference.families import Family
@@ -31,7 +32,7 @@ HTML = "text/html"
 @cache
 def resolved_spec(path: Path) -> dict[str, Any]:
     """A spec file with every ``$ref`` (local and relative-file) resolved."""
-    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    raw = load_yaml(path.read_text(encoding="utf-8"))
     return dict(resolve_refs(raw, base_uri=path.as_uri()))
 
 
