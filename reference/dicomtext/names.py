@@ -14,8 +14,6 @@ import unicodedata
 from collections.abc import Callable
 from typing import Any, Final
 
-from pypinyin import Style, lazy_pinyin, pinyin
-
 from .forms import NameStyle
 
 __all__ = ["split_chinese", "romanize_name", "person_name", "romanize_text", "groups", "pn_matcher",
@@ -52,6 +50,8 @@ def split_chinese(name: str) -> tuple[str, str]:
 
 
 def _syllables(text: str) -> list[str]:
+    from pypinyin import Style, lazy_pinyin  # its dictionaries take ~0.25 s to import: not at every start-up
+
     syllables: Any = lazy_pinyin(text, style=Style.NORMAL, v_to_u=False, errors="default")
     return [str(s) for s in syllables]
 
@@ -121,6 +121,8 @@ def ideographic_in_first_group(value: str) -> bool:
 
 @functools.lru_cache(maxsize=4096)
 def _char_readings(ch: str) -> tuple[str, ...]:
+    from pypinyin import Style, pinyin
+
     options = pinyin(ch, style=Style.NORMAL, heteronym=True, v_to_u=False)[0]
     extra = (SURNAME_READINGS[ch],) if ch in SURNAME_READINGS else ()
     return tuple(dict.fromkeys([*options, *extra]))

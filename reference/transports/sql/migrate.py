@@ -9,8 +9,6 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from alembic import command
-from alembic.config import Config as AlembicConfig
 from sqlalchemy import Engine
 
 _done: set[tuple[str, str]] = set()
@@ -24,6 +22,9 @@ def upgrade(engine: Engine, script_location: Path, version_table: str) -> None:
     with _lock:
         if key in _done:
             return
+        from alembic import command  # ~0.2 s to import: only in the processes that migrate
+        from alembic.config import Config as AlembicConfig
+
         cfg = AlembicConfig()
         cfg.set_main_option("script_location", str(script_location))
         with engine.begin() as connection:
