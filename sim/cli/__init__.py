@@ -1,6 +1,7 @@
 """The ``imgcloud`` command line: serve the sandbox, show credentials, generate data, run
 scenarios, and each family's own commands (``Family.sim_cli``: ``imgcloud hospital …``,
-``imgcloud sm2 …``), mounted from the family records."""
+``imgcloud sm2 …``), mounted from the family records; a sub-command's module is imported when it
+runs (``mounts.py``), so a helper does not wait for every family to load."""
 from __future__ import annotations
 
 import importlib
