@@ -100,12 +100,15 @@ class Http:
         import uvicorn
         from uvicorn.supervisors import Multiprocess
 
+        from reference.transports.http.wire import CoalescingHttpToolsProtocol
+
         host, port = self.sock.getsockname()[:2]
         # keep-alive 30 s, not uvicorn's 5: a client's pool keeps an idle connection 5 s too (httpx's
         # default), so a request sent just then met a connection closing under it (a load test's
         # failure, not the vendor's); longer here, the client closes first.  No access log: the
         # exchange log records every request (and "warning" hid it anyway, after formatting).
         config = uvicorn.Config("sim.server:asgi_factory", factory=True, host=host, port=port, workers=self.workers,
+                                http=CoalescingHttpToolsProtocol,
                                 log_level="warning", access_log=False, timeout_keep_alive=KEEP_ALIVE_S,
                                 timeout_worker_healthcheck=WORKER_HEALTHCHECK_S)
         server = uvicorn.Server(config)

@@ -19,6 +19,7 @@ from reference.app import start_dicom
 from reference.clock import Clock
 from reference.config import Config, load_config
 from reference.sandbox import Sandbox
+from reference.transports.http.wire import CoalescingHttpToolsProtocol
 from sim.server import create_app
 
 logger = logging.getLogger("imgcloud.scenario")
@@ -54,7 +55,7 @@ def running_sandbox(config: Config | str | os.PathLike[str] | None = None, *, ho
         cfg = load_config(Path(config) if config is not None else None, listen={"public_url": url})
     sandbox = Sandbox.open(cfg, clock=clock)
     server = uvicorn.Server(uvicorn.Config(create_app(sandbox=sandbox), log_level="warning", access_log=False,
-                                           lifespan="off"))
+                                           lifespan="off", http=CoalescingHttpToolsProtocol))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name=f"sandbox {url}", daemon=True)
     scps: list[Any] = []
     try:
