@@ -40,6 +40,22 @@ def test_a_body_within_the_limit_is_never_hashed() -> None:
 
 def test_a_known_digest_is_recorded_and_nothing_hashed() -> None:
     captured = _Capture(LIMIT)
-    captured.know(("ab" * 32, 1000))
+    captured.know(("ab" * 32, 1000), 8)
     captured.feed(b"y" * 1000)
     assert captured.sha is None and captured.record(None, 8)["sha256"] == "ab" * 32
+
+
+@given(st.binary(min_size=1, max_size=3 * LIMIT), st.lists(st.integers(min_value=0, max_value=3 * LIMIT), max_size=6))
+def test_a_known_body_is_recorded_as_unknown_and_over_the_limit_only_its_head_is_kept(body: bytes, cuts: list[int]) -> None:
+    """A stored file sent again (its digest and size known): the same record as the body whole
+    names, but only the ``head`` the record shows is copied of a body over the limit (issue 12: 64 KB
+    sliced and copied from each 685 KB ``queryImgCahe`` reply, ~25 µs a request)."""
+    captured, at = _Capture(LIMIT), 0
+    captured.know((hashlib.sha256(body).hexdigest(), len(body)), 64)
+    for cut in sorted({min(c, len(body)) for c in cuts}) + [len(body)]:
+        captured.feed(body[at:cut])
+        at = cut
+    assert captured.sha is None
+    assert len(captured.kept) == (min(len(body), 64) if len(body) > LIMIT else len(body))
+    assert captured.record("application/octet-stream", 64) == body_record(body, "application/octet-stream",
+                                                                           limit=LIMIT, head=64)

@@ -45,21 +45,25 @@ class _Capture:
 
     def __init__(self, limit: int) -> None:
         self.limit = limit
+        self.keep = limit + 1  # bytes of the stream kept
         self.kept = bytearray()
         self.size = 0
         self.sha: Any = None  # started when the stream outgrows ``limit`` (``feed``)
         self.known: tuple[str, int] | None = None
 
-    def know(self, digest: tuple[str, int] | None) -> None:
-        """The body's digest is already known: never hash it."""
+    def know(self, digest: tuple[str, int] | None, head: int) -> None:
+        """The body's digest and size are already known: never hash it, and of a body over the limit
+        keep only the ``head`` its record shows (not 64 KB copied from each ``queryImgCahe`` reply)."""
         if digest is not None:
             self.known, self.sha = digest, None
+            if digest[1] > self.limit:
+                self.keep = min(self.keep, head)
 
     def feed(self, chunk: bytes) -> None:
         self.size += len(chunk)
-        room = self.limit + 1 - len(self.kept)
+        room = self.keep - len(self.kept)
         if room > 0:
-            self.kept.extend(chunk[:room])
+            self.kept += memoryview(chunk)[:room]  # no copy of the slice
         if self.size > self.limit and self.known is None:
             if self.sha is None:  # just outgrown: ``kept`` holds every byte before the chunk's rest
                 self.sha = hashlib.sha256(self.kept)
@@ -67,7 +71,7 @@ class _Capture:
                 self.sha.update(memoryview(chunk)[max(room, 0):])
 
     def record(self, media_type: str | None, head: int) -> dict[str, Any]:
-        if self.size <= self.limit:
+        if self.size <= self.limit and len(self.kept) == self.size:
             return body_record(bytes(self.kept), media_type, limit=self.limit, head=head)
         return {
             "size": self.size,
@@ -133,7 +137,7 @@ class ExchangeRecorder:
 
         async def send_(message: Message) -> None:
             if message["type"] == "http.response.start":
-                response.know(draft.response_digest)
+                response.know(draft.response_digest, self.sandbox.config.exchange_log.head_bytes)
                 meta["status"] = message["status"]
                 headers = [*message.get("headers", []), (EXCHANGE_HEADER, draft.uid.encode())]
                 message = {**message, "headers": headers}
