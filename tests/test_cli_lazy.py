@@ -73,3 +73,12 @@ def test_a_declaration_not_written_as_literals_is_imported(tmp_path: Path, monke
         init.write_text(f'CLI = "sim.cli.x"\nFAMILY = Family(name="{init.parent.name}", sim_cli={value})\n')
     assert mounts._family(literal) == {"name": "literal", "sim_cli": "sim.cli.x"} and imported == []
     assert mounts._family(computed) == {"name": "x", "sim_cli": "m"} and imported == ["reference.families.computed"]
+
+
+def test_a_command_still_runs_after_every_sub_command_was_mounted(tmp_path: Path) -> None:
+    """Mounting ``imgcloud load`` imports ``sim.cli.load``, which sets the package's attribute
+    ``load``: ``serve`` once called that module instead of its config loader (exit 1, no message)."""
+    CliRunner().invoke(app, ["--help"])  # mounts (imports) every sub-command
+    result = CliRunner().invoke(app, ["serve", "--config", str(tmp_path / "nowhere.yaml")],
+                                env={"IMGCLOUD_HOME": str(tmp_path / "home")})
+    assert result.exit_code == 2 and "cannot read config file" in result.output, result.output

@@ -19,7 +19,10 @@ from typer.core import TyperGroup
 from reference import __version__
 from reference.config import Config
 
-from .common import ConfigOption, console, load
+# ``load`` under another name: importing the sub-command module ``sim.cli.load`` (``imgcloud load``,
+# mounted on demand) sets this package's attribute ``load`` to that module
+from .common import ConfigOption, console
+from .common import load as load_config_or_exit
 from .mounts import lazy_commands
 
 if TYPE_CHECKING:
@@ -96,7 +99,7 @@ def serve(
 
     listen = {k: v for k, v in (("host", host), ("port", port)) if v is not None}
     overrides = {"listen": listen} if listen else {}
-    cfg = load(config, **overrides)
+    cfg = load_config_or_exit(config, **overrides)
     scps: list = []
     sandbox, sock = None, None
     try:
@@ -194,7 +197,7 @@ def credentials(
     from .output import Column, listing
     from .output import console as stdout
 
-    cfg = load(config)
+    cfg = load_config_or_exit(config)
     data = build(cfg)
     control = sandbox_credentials(cfg)
     if as_json:
@@ -249,7 +252,7 @@ def fake_index_rows(
     from reference.national.request import envelope as make_envelope
     from sim.demo import demo_index_rows
 
-    cfg = load(config)
+    cfg = load_config_or_exit(config)
     try:
         day = date.fromisoformat(on) if on else date.today()
         inst, rows = demo_index_rows(cfg, n, seed=seed, centre=centre, on=day)
