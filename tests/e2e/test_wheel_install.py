@@ -54,6 +54,14 @@ def test_version(installed):
     assert _run(bindir / "imgcloud", "--version", cwd=empty).stdout.strip() == f"imgcloud-sandbox {__version__}"
 
 
+def test_a_family_command_is_mounted_from_the_installed_package(installed):
+    """``imgcloud sm2`` is read from the installed ``province_cloud`` package's FAMILY declaration
+    (``sim/cli/mounts.py``): the wheel ships the files it reads."""
+    bindir, empty = installed
+    out = _run(bindir / "imgcloud", "sm2", "encrypt", "110101199003074518", cwd=empty).stdout.strip()
+    assert out.startswith("04") and len(out) > 100, out
+
+
 def test_scenario_list_lists_every_shipped_scenario(installed):
     bindir, empty = installed
     listed = [line.split()[0] for line in _run(bindir / "imgcloud", "scenario", "list", cwd=empty).stdout.splitlines()]
