@@ -4,11 +4,13 @@ so the second answer is the first's).  Each request is sent twice, the same byte
 lane on, once with it off (every request then Connexion's)."""
 from __future__ import annotations
 
+import copy
 import json
 from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from connexion.jsonifier import Jsonifier
 from jsonschema import Draft4Validator
 
 from reference.transports.http.fastlane import HOT, FastLane, _param_check
@@ -168,3 +170,49 @@ def test_the_lane_answers_the_film_page_as_connexion_does(running, lane, query, 
 def test_a_path_parameter_is_judged_as_jsonschema_judges_it(schema, value):
     """The lane's parameter check (quick check, else jsonschema) answers as jsonschema alone does."""
     assert _param_check(schema)(value) is Draft4Validator(schema, format_checker=Draft4Validator.FORMAT_CHECKER).is_valid(value)
+
+
+def _all_lanes() -> list[Any]:
+    from reference.families import all_families
+    from reference.transports.http.fastlane import lanes
+    from reference.transports.http.resolver import FamilyResolver
+    from reference.transports.http.specs import joined_spec
+
+    families = all_families()
+    joined = joined_spec(families)
+    found = lanes(joined, FamilyResolver(families, joined.owners), Jsonifier(json, ensure_ascii=False))
+    return [lane for by_method in found.values() for lane in by_method]
+
+
+@pytest.mark.parametrize("result", [
+    {"code": 0, "message": "成功", "output": [{"hiImgIndx": "X", "stas": "1"}]},
+    {"infcode": -1, "err_msg": "入参不规范 / bad input", "nested": {"when": None, "n": 1.5, "ok": True}},
+    {},
+    [{"a": 1}],
+    ({"code": 0}, 201),
+    ({"code": 0}, 200, {"X-Extra": "1"}),
+    "plain text",
+    None,
+])
+def test_a_lanes_reply_is_built_as_connexions_decorator_builds_it(result):
+    """``Lane.respond`` builds a ``dict`` result itself (without the decorator's per-request
+    inference): the same status, headers and bytes as Connexion's response decorator, for every
+    lane; anything else is the decorator's."""
+    from connexion.context import _operation
+
+    checked = 0
+    for lane in _all_lanes():
+        _operation.set(lane.operation)
+        try:
+            expected = lane.responses.build_framework_response(copy.deepcopy(result))  # (it fills in headers)
+        except Exception as exc:  # the decorator refuses it (e.g. several media types, a plain str)
+            with pytest.raises(type(exc)):
+                lane.respond(copy.deepcopy(result))
+            continue
+        got = lane.respond(copy.deepcopy(result))
+        assert (got.status_code, got.raw_headers, got.body) == \
+            (expected.status_code, expected.raw_headers, expected.body), lane.operation.operation_id
+        checked += 1
+    assert checked >= 2
+    json_lanes = {lane.operation.operation_id for lane in _all_lanes() if lane.json_type}
+    assert {"saveExamRpotImgIndx", "imgDld"} <= json_lanes and "wado" not in json_lanes  # wado: two types
