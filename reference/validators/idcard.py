@@ -20,7 +20,7 @@ from decimal import Decimal, InvalidOperation
 from operator import mul
 from typing import Final, Literal
 
-from reference.validators.problems import Problem, problem
+from reference.validators.problems import Problem, problem, remembered
 
 __all__ = [
     "IdCard",
@@ -217,7 +217,12 @@ def check(certno: str, *, on: date | None = None) -> list[Problem]:
     * ``idcard_birth_future`` ``{"birth": iso, "on": iso}``
     * ``idcard_check_digit`` ``{"expected": "X", "actual": "8"}``
     """
-    today = on or date.today()
+    return _check_on(certno, on or date.today())
+
+
+@remembered
+def _check_on(certno: str, today: date) -> list[Problem]:
+    """``check`` on a given day (remembered: a hospital's doctors are named in each of its rows)."""
     if not isinstance(certno, str):
         return [problem("idcard_length", expected=18, actual=0)]
     if len(certno) not in (15, 18):

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from reference.validators.problems import Problem, problem
+from reference.validators.problems import Problem, problem, remembered
 
 __all__ = [
     "CHARSET",
@@ -152,8 +152,9 @@ def _part_problems(value: str) -> list[Problem]:
     return problems
 
 
+@remembered
 def check(value: str) -> list[Problem]:
-    """Validate a unified social credit code.
+    """Validate a unified social credit code (remembered: a sender repeats its own).
 
     * ``uscc_length`` ``{"expected": 18, "actual": <length>}``
     * ``uscc_lowercase`` ``{}`` -- lower-case letters (then checked as upper case)
