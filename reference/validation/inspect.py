@@ -12,7 +12,7 @@ from reference.rules import Finding
 
 from .normalise import Normaliser
 from .paths import json_path
-from .quick import Check, compile_quick
+from .quick import Check, compile_quick, passes
 from .schema import compile_schema, validate
 
 __all__ = ["BodyReport", "inspect_body", "json_path", "rows_nodes_of"]
@@ -82,14 +82,16 @@ def rows_nodes_of(schema: dict[str, Any]) -> tuple[str, ...]:
 
 
 def inspect_body(
-    body: Any, schema: dict[str, Any], *, operation: str, mode: ValidationMode = "strict", profile: str = "default"
+    body: Any, schema: dict[str, Any], *, operation: str, mode: ValidationMode = "strict", profile: str = "default",
+    sent: int | None = None,
 ) -> BodyReport:
     """Normalise ``body`` in place against ``schema`` and validate it; never raises on bad input.
 
     A body its quick check passes (``quick.py``: nothing to normalise, nothing jsonschema would
-    find) is reported as it is, with no finding — what the full inspection reports for it."""
+    find) is reported as it is, with no finding — what the full inspection reports for it.  ``sent``:
+    the body's size in bytes as it was sent, when known (``quick.passes``)."""
     compiled = _schema_for(schema, operation, profile)
-    if QUICK and compiled.quick is not None and compiled.quick(body):
+    if QUICK and compiled.quick is not None and passes(compiled.quick, body, sent=sent):
         return BodyReport(body=body, rows_nodes=compiled.rows_nodes, mode=mode, profile=profile)
     normaliser = Normaliser(mode)
     body = normaliser.walk(body, compiled.schema, "$")

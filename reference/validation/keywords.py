@@ -91,6 +91,14 @@ def check_decimal(validator: Any, spec: dict[str, Any], instance: Any, schema: d
         yield _error("SCHEMA-DECIMAL", value=instance, digits=digits, scale=scale)
 
 
+#: No node of a parsed body serialises (compact, ``ensure_ascii=False``) to more than this many
+#: characters per byte of the body as sent: a string's characters come out as they went in or shorter
+#: (the parser refuses raw control characters; an escape comes out at most as long), punctuation and
+#: literals alike, whitespace goes, and a number grows the most — ``1e15`` (4) is ``1000000000000000.0``
+#: (18): 4.5 (a character is at least one byte in any encoding).  Checked in tests/transports/test_json_length.py.
+JSON_GROWTH = 5
+
+
 def check_max_json_length(validator: Any, limit: int, instance: Any, schema: dict[str, Any]) -> Iterator[ValidationError]:
     if isinstance(instance, (list, dict)):
         length = len(json.dumps(instance, ensure_ascii=False, separators=(",", ":")))

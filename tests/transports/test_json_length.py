@@ -64,3 +64,25 @@ def test_the_numbers_that_grow_most_stay_within_the_bound():
                             grown = len(json.dumps(node, ensure_ascii=False, separators=(",", ":"))) / len(raw)
                             worst = max(worst, grown)
     assert 4 < worst <= JSON_GROWTH
+
+
+def test_the_quick_check_passes_a_length_the_body_cannot_reach(monkeypatch: Any):
+    """The quick check (``quick.passes``) skips serialising a node whose body was sent too short to
+    reach its limit, and still serialises — and does not pass — one that may reach it."""
+    from reference.validation import keywords
+    from reference.validation.quick import compile_quick, passes
+    from reference.validation.schema import compile_schema
+
+    schema = {"type": "object", "properties": {"data": {"type": "array", "items": {"type": "string"},
+                                                        "x-imgcloud-max-json-length": 100}}}
+    check = compile_quick(schema, compile_schema(schema, "default"))
+    assert check is not None
+    real = json.dumps
+    sent = {"short": len(real({"data": ["x"]}).encode()), "over": len(real({"data": ["x" * 60, "y" * 60]}).encode())}
+    dumped: list[Any] = []
+    monkeypatch.setattr(keywords.json, "dumps", lambda value, **kw: dumped.append(value) or real(value, **kw))
+    assert passes(check, {"data": ["x"]}, sent=sent["short"]) and dumped == []  # 15 bytes: at most 75 characters
+    assert passes(check, {"data": ["x"]}) and len(dumped) == 1  # the size not known: serialised
+    assert not passes(check, {"data": ["x" * 60, "y" * 60]}, sent=sent["over"]) and len(dumped) == 2
+    assert passes(check, {"data": ["x"]}, sent=20) and len(dumped) == 2  # at most 100 characters
+    assert passes(check, {"data": ["x"]}, sent=21) and len(dumped) == 3

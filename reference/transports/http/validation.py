@@ -30,6 +30,7 @@ from reference.config import Config
 from reference.errors import NativeError
 from reference.rules import RULES, Finding
 from reference.validation import BodyReport, inspect_body, rows_nodes_of
+from reference.validation.keywords import JSON_GROWTH
 
 REPORT_KEY = "imgcloud.body"
 #: Bodies larger than this are inspected in a worker thread (smaller ones cost less than the hop).
@@ -78,14 +79,6 @@ def _brackets(raw: bytes, encoding: str) -> int:
     except LookupError:
         ascii_brackets = False
     return raw.count(b"[") + raw.count(b"{") if ascii_brackets else sys.maxsize
-
-
-#: No node of a parsed body serialises (compact, ``ensure_ascii=False``) to more than this many
-#: characters per byte of the body as sent: a string's characters come out as they went in or shorter
-#: (the parser refuses raw control characters; an escape comes out at most as long), punctuation and
-#: literals alike, whitespace goes, and a number grows the most — ``1e15`` (4) is ``1000000000000000.0``
-#: (18): 4.5 (a character is at least one byte in any encoding).  Checked in tests/transports/test_json_length.py.
-JSON_GROWTH = 5
 
 
 def _over_json_length(body: Any, schema: dict[str, Any], sent: int) -> list[Finding]:
@@ -141,9 +134,9 @@ def make_body_validator(config: Config) -> type[JSONRequestBodyValidator]:
                 report = self._refused(body, over)
             else:
                 if len(raw) > THREAD_ABOVE:
-                    report = await anyio.to_thread.run_sync(self._inspect, body)
+                    report = await anyio.to_thread.run_sync(self._inspect, body, len(raw))
                 else:
-                    report = self._inspect(body)
+                    report = self._inspect(body, len(raw))
             scope.setdefault("extensions", {}).setdefault("connexion_context", {})[REPORT_KEY] = report
             return report
 
@@ -184,7 +177,7 @@ def make_body_validator(config: Config) -> type[JSONRequestBodyValidator]:
             return BodyReport(body=body, findings=findings, rows_nodes=rows_nodes_of(self._schema),
                               mode=config.mode_for(code), profile=inst.profile if inst else "default")
 
-        def _inspect(self, body: Any) -> BodyReport:
+        def _inspect(self, body: Any, sent: int | None = None) -> BodyReport:
             code = _peek(body, self._schema.get("x-imgcloud-institution"))
             inst = config.institution(code) if code else None
             routing = self._scope.get("extensions", {}).get("connexion_routing", {})
@@ -194,6 +187,7 @@ def make_body_validator(config: Config) -> type[JSONRequestBodyValidator]:
                 operation=(routing.get("operation_id") or "").rpartition(".")[2],
                 mode=config.mode_for(code),
                 profile=inst.profile if inst else "default",
+                sent=sent,
             )
 
         async def _parse(self, stream: AsyncIterator[bytes], scope: Scope) -> Any:  # not used: wrap_receive reads
