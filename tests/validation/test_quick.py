@@ -219,3 +219,16 @@ def test_a_remembered_date_is_judged_as_jsonschema_judges_it():
     assert quick is not None
     for value in ["2026-11-20", "2026-11-20", "2026-02-30", "2026-02-30", "20261120", "2026-11-20 10:30:00", "2026-11-20"]:
         assert quick({"d": value}) is (not list(validator.iter_errors({"d": value}))), value
+
+
+def test_a_property_named_with_stray_spaces_has_no_quick_check():
+    """The quick check takes a key found among the properties as spelled exactly, without stripping
+    it: sound only while no property name has stray spaces, so a schema with one gets no quick check."""
+    from reference.validation.quick import compile_quick
+    from reference.validation.schema import compile_schema
+
+    plain = {"type": "object", "properties": {"x": {"type": "string"}}}
+    spaced = {"type": "object", "properties": {" x": {"type": "string"}}}
+    check = compile_quick(plain, compile_schema(plain, "default"))
+    assert check is not None and check({"x": "a"}) and not check({" x": "a"}) and not check({"x ": "a"})
+    assert compile_quick(spaced, compile_schema(spaced, "default")) is None
