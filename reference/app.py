@@ -87,4 +87,4 @@ def start_dicom(sandbox: Sandbox) -> list[Any]:
     """Start every family's DICOM services whose party is simulated (``RunningScp`` each)."""
     from reference.transports.dicom.scp import start_all
 
-    return start_all(sandbox, [(s.party, s.start) for f in all_families() for s in f.dicom])
+    return start_all(sandbox, [(s.party, s.starter()) for f in all_families() for s in f.dicom])

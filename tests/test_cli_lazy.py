@@ -42,6 +42,26 @@ def test_a_helper_command_imports_no_family_nor_the_served_app(argv: tuple[str, 
     assert _imported_by(*argv) == []
 
 
+def test_credentials_read_the_family_records_without_their_handlers() -> None:
+    """Every record is read (each party's endpoints), but no handlers, control or SCP module, nor
+    pynetdicom: the records name those modules (fails where a record imports them)."""
+    imported = _imported_by("credentials", "--json")
+    assert "reference.families.gateway" in imported and "reference.families.nhsa_index" in imported
+    assert not [m for m in imported if m.startswith("pynetdicom") or (m.startswith("reference.families.") and m.endswith(
+        (".handlers", ".control", ".store", ".pacs", ".archive")))]
+
+
+def test_every_recorded_module_is_found() -> None:
+    """What the records name as text (handlers, control, SCP starters) imports and is what it says."""
+    for family in all_families():
+        if family.handlers is not None:
+            assert family.handler(next(iter(family.operations()))) if family.contract else family.handlers
+        if family.control is not None:
+            assert family.control_action("no-such-operation") is None  # the module imported
+        for service in family.dicom:
+            assert callable(service.starter()), service
+
+
 def test_a_command_imports_what_it_runs() -> None:
     assert "pynetdicom" in _imported_by("dicom", "--help")
 

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from types import ModuleType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from reference.config import Config
 from reference.resources import contract
@@ -40,7 +40,15 @@ class DicomService:
     title and port; ``imgcloud serve`` starts them in its parent process)."""
 
     party: str
-    start: Callable[[Sandbox], RunningScp]
+    #: the function starting it, or where it is (``"module:function"``: imported when it starts, so
+    #: reading the records — ``imgcloud credentials`` — does not import pynetdicom)
+    start: Callable[[Sandbox], RunningScp] | str
+
+    def starter(self) -> Callable[[Sandbox], RunningScp]:
+        if not isinstance(self.start, str):
+            return self.start
+        module, _, name = self.start.partition(":")
+        return cast("Callable[[Sandbox], RunningScp]", getattr(importlib.import_module(module), name))
 
 
 @dataclass(frozen=True)
@@ -51,8 +59,10 @@ class Family:
     error: ErrorReply            # the native error reply of its JSON operations
     media_type: str = "application/json"  # of its JSON replies
     contract: str | None = None  # file under openapi/ (None: no HTTP interface yet)
-    handlers: ModuleType | None = None  # one function per operationId of the contract
-    control: ModuleType | None = None   # functions named after operationIds of openapi/sandbox.yaml
+    #: one function per operationId of the contract: the module, or its name (imported when a handler
+    #: is first asked for, so a command reading the records imports no handler: ``imgcloud credentials``)
+    handlers: ModuleType | str | None = None
+    control: ModuleType | str | None = None   # functions named after operationIds of openapi/sandbox.yaml (idem)
     dicom: tuple[DicomService, ...] = ()
     callers: tuple[str, ...] = ()       # institution kinds that call the party (credentials)
     links: dict[str, str] = field(default_factory=dict)  # named endpoints beyond the contract
@@ -99,15 +109,21 @@ class Family:
 
     def handler(self, operation_id: str) -> Callable[..., Any]:
         """The function serving ``operation_id`` of the family's contract."""
-        function = getattr(self.handlers, operation_id, None) if self.handlers else None
+        module = _module(self.handlers)
+        function = getattr(module, operation_id, None) if module else None
         if not callable(function):
             raise LookupError(f"family {self.name}: no handler {operation_id} in "
-                              f"{self.handlers.__name__ if self.handlers else '(no handlers module)'}")
+                              f"{module.__name__ if module else '(no handlers module)'}")
         return function
 
     def control_action(self, operation_id: str) -> Callable[..., Any] | None:
-        function = getattr(self.control, operation_id, None) if self.control else None
+        module = _module(self.control)
+        function = getattr(module, operation_id, None) if module else None
         return function if callable(function) else None
+
+
+def _module(ref: ModuleType | str | None) -> ModuleType | None:
+    return importlib.import_module(ref) if isinstance(ref, str) else ref
 
 
 @cache

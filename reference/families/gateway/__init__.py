@@ -11,19 +11,16 @@ from __future__ import annotations
 from reference.collection import replies
 from reference.families import DicomService, Family
 
-from . import control, handlers
-from .store import start_gateway_store
-
 FAMILY = Family(
     name="gateway",
     title="医保影像云前置机 imaging-cloud gateway (seeds/001 §4.3–4.5)",
     party="gateway",
     contract="gateway.yaml",
-    handlers=handlers,
-    control=control,
+    handlers="reference.families.gateway.handlers",
+    control="reference.families.gateway.control",
     error=replies.error,
     media_type=replies.MEDIA_TYPE,
-    dicom=(DicomService("gateway", start_gateway_store),),
+    dicom=(DicomService("gateway", "reference.families.gateway.store:start_gateway_store"),),
     sim_steps="sim.scenario.flow_b",
     sim_cli="sim.cli.gateway",
     sim_cli_name="gateway",

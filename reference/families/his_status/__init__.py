@@ -8,15 +8,15 @@ from __future__ import annotations
 from reference.families import Family
 from reference.transports.http import plain
 
-from . import control, handlers, replies
+from . import replies
 
 FAMILY = Family(
     name="his-status",
     title="同步检查状态信息 SynStatusInfo (HIS, SOAP)",
     party="hospital",
     error=plain.error,
-    handlers=handlers,
-    control=control,
+    handlers="reference.families.his_status.handlers",
+    control="reference.families.his_status.control",
     wsdl="soap/his-status.wsdl",
     soap_error=replies.error,
 )

@@ -8,18 +8,15 @@ from __future__ import annotations
 from reference.families import DicomService, Family
 from reference.transports.http import plain
 
-from . import control, handlers
-from .pacs import start_pacs
-
 FAMILY = Family(
     name="hospital",
     title="医疗机构文件与WADO hospital files and WADO-URI",
     party="hospital",
     contract="hospital.yaml",
-    handlers=handlers,
-    control=control,
+    handlers="reference.families.hospital.handlers",
+    control="reference.families.hospital.control",
     error=plain.error,
-    dicom=(DicomService("hospital", start_pacs),),
+    dicom=(DicomService("hospital", "reference.families.hospital.pacs:start_pacs"),),
     sim_cli="sim.cli.hospital",
     sim_cli_name="hospital",
 )

@@ -9,15 +9,13 @@ from __future__ import annotations
 from reference.collection import replies
 from reference.families import Family
 
-from . import control, handlers
-
 FAMILY = Family(
     name="hospital-pacs",
     title="院内PACS影像诊断报告 hospital PACS report pull (seeds/001 §4.1)",
     party="hospital",
     contract="hospital-pacs.yaml",
-    handlers=handlers,
-    control=control,
+    handlers="reference.families.hospital_pacs.handlers",
+    control="reference.families.hospital_pacs.control",
     error=replies.error,
     media_type=replies.MEDIA_TYPE,
 )

@@ -9,15 +9,13 @@ from __future__ import annotations
 from reference.families import Family
 from reference.national import replies
 
-from . import control, handlers
-
 FAMILY = Family(
     name="imaging-centre",
     title="地方影像云数据共享中心 imaging centre",
     party="imaging_centre",
     contract="imaging-centre.yaml",
-    handlers=handlers,
-    control=control,
+    handlers="reference.families.imaging_centre.handlers",
+    control="reference.families.imaging_centre.control",
     error=replies.error,
     callers=("hospital",),
     sim_steps="sim.scenario.flow_a",

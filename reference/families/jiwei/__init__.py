@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from reference.families import Family
 
-from . import control, handlers, replies
+from . import replies
 
 FAMILY = Family(
     name="jiwei",
     title="基卫系统 primary-care platform apply forms",
     party="jiwei",
     contract="jiwei.yaml",
-    handlers=handlers,
-    control=control,
+    handlers="reference.families.jiwei.handlers",
+    control="reference.families.jiwei.control",
     error=replies.error,
     media_type=replies.MEDIA_TYPE,
     callers=("hospital",),

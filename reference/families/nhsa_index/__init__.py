@@ -8,15 +8,13 @@ from __future__ import annotations
 from reference.families import Family
 from reference.national import replies
 
-from . import control, handlers
-
 FAMILY = Family(
     name="nhsa-index",
     title="医保影像云索引共享 national index",
     party="province_index",
     contract="nhsa-index.yaml",
-    handlers=handlers,
-    control=control,
+    handlers="reference.families.nhsa_index.handlers",
+    control="reference.families.nhsa_index.control",
     error=replies.error,
     callers=("imaging_centre",),
     sim_steps="sim.scenario.nhsa_index",

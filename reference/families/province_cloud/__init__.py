@@ -6,15 +6,15 @@ from __future__ import annotations
 
 from reference.families import Family
 
-from . import control, envelope, handlers
+from . import envelope
 
 FAMILY = Family(
     name="province-cloud",
     title="省影像云平台 provincial imaging cloud",
     party="province_cloud",
     contract="province-cloud.yaml",
-    handlers=handlers,
-    control=control,
+    handlers="reference.families.province_cloud.handlers",
+    control="reference.families.province_cloud.control",
     error=envelope.error,
     media_type=envelope.MEDIA_TYPE,
     callers=("hospital", "city_platform"),

@@ -8,19 +8,18 @@ from __future__ import annotations
 
 from reference.families import DicomService, Family
 
-from . import control, envelope, handlers
-from .archive import start_archive
+from . import envelope
 
 FAMILY = Family(
     name="regional-archive",
     title="市级远程影像平台 regional platform archive",
     party="regional_platform",
     contract="regional-archive.yaml",
-    handlers=handlers,
-    control=control,
+    handlers="reference.families.regional_archive.handlers",
+    control="reference.families.regional_archive.control",
     error=envelope.error,
     media_type=envelope.MEDIA_TYPE,
-    dicom=(DicomService("regional_platform", start_archive),),
+    dicom=(DicomService("regional_platform", "reference.families.regional_archive.archive:start_archive"),),
     callers=("hospital",),
     links={"rsa public key": "/_sandbox/regional-platform/rsa-public-key"},
     sim_steps="sim.scenario.flow_d",

@@ -6,14 +6,12 @@ from __future__ import annotations
 from reference.families import Family
 from reference.transports.http import plain
 
-from . import handlers
-
 FAMILY = Family(
     name="sandbox",
     title="sandbox control API",
     party="sandbox",
     contract="sandbox.yaml",
-    handlers=handlers,
+    handlers="reference.families.sandbox_api.handlers",
     error=plain.error,
     fallback=True,
     sim_steps="sim.scenario.control",  # sandbox.fault, sandbox.party… (issue 13)

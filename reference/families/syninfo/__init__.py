@@ -6,15 +6,15 @@ from __future__ import annotations
 from reference.families import Family
 from reference.transports.http import plain
 
-from . import control, handlers, replies
+from . import replies
 
 FAMILY = Family(
     name="syninfo",
     title="同步申请单信息 SynApplyInfo (SOAP)",
     party="regional_platform",
     error=plain.error,
-    handlers=handlers,
-    control=control,
+    handlers="reference.families.syninfo.handlers",
+    control="reference.families.syninfo.control",
     wsdl="soap/syninfo.wsdl",
     soap_error=replies.error,
     callers=("hospital",),
