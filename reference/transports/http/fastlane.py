@@ -120,7 +120,7 @@ class Lane:
 
     def respond(self, result: Any) -> Response:
         """The handler's result as Connexion's response decorator builds it.  A ``dict`` from an operation
-        declaring one JSON media type (every reply of the lanes' families) is built here directly, as
+        declaring one JSON media type (``saveExamRpotImgIndx``, ``imgDld``) is built here directly, as
         that decorator would build it (its JSON text, status 200, that type) without its
         per-request inference of the content type and status (~35 us of a save, issue 12)."""
         if type(result) is dict and self.json_type is not None:
