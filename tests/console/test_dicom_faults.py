@@ -13,6 +13,7 @@ from pynetdicom.sop_class import PatientRootQueryRetrieveInformationModelFind, S
 
 from reference.transports.dicom.net import STORAGE_CLASSES
 from tests.console.conftest import World
+from tests.flow_helpers import wait_for
 
 FINDSCU = shutil.which("findscu")
 
@@ -71,7 +72,11 @@ def test_findscu_is_rejected_by_an_association_fault(world: World) -> None:
     done = subprocess.run([FINDSCU, "-v", "-S", "-aet", "PORTAL", "-aec", "HOSP_PACS", "-k", "QueryRetrieveLevel=STUDY",
                            "127.0.0.1", str(world.pacs_port)], capture_output=True, text=True, timeout=60)
     assert done.returncode != 0 and "reject" in (done.stdout + done.stderr).lower(), done.stderr[-2000:]
-    recorded = world.http.get("/_sandbox/exchanges", params={"operation": "A-ASSOCIATE", "limit": 1}).json()[0]
+    # the SCP records the rejection in the association's thread once the A-ASSOCIATE-RJ is sent: findscu can
+    # have read it and exited first (a clean-clone CI run queried the log before it was written)
+    recorded = wait_for(lambda: world.http.get("/_sandbox/exchanges", params={"operation": "A-ASSOCIATE",
+                                                                              "limit": 1}).json()[0],
+                        lambda record: record["response"]["result"] == "rejected", timeout=10)
     assert recorded["response"]["result"] == "rejected" and recorded["response"]["fault"]["kind"] == "reject"
 
 
