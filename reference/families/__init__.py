@@ -47,8 +47,7 @@ class DicomService:
     def starter(self) -> Callable[[Sandbox], RunningScp]:
         if not isinstance(self.start, str):
             return self.start
-        module, _, name = self.start.partition(":")
-        return cast("Callable[[Sandbox], RunningScp]", getattr(importlib.import_module(module), name))
+        return cast("Callable[[Sandbox], RunningScp]", pkgutil.resolve_name(self.start))
 
 
 @dataclass(frozen=True)

@@ -99,6 +99,12 @@ def check_decimal(validator: Any, spec: dict[str, Any], instance: Any, schema: d
 JSON_GROWTH = 5
 
 
+def out_of_reach(sent: int, limit: int) -> bool:
+    """Whether no node of a body sent in ``sent`` bytes can serialise past ``limit`` characters
+    (``JSON_GROWTH``): its ``x-imgcloud-max-json-length`` is then known to pass without serialising it."""
+    return sent * JSON_GROWTH <= limit
+
+
 def check_max_json_length(validator: Any, limit: int, instance: Any, schema: dict[str, Any]) -> Iterator[ValidationError]:
     if isinstance(instance, (list, dict)):
         length = len(json.dumps(instance, ensure_ascii=False, separators=(",", ":")))

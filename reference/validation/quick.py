@@ -28,7 +28,7 @@ from collections.abc import Callable
 from contextvars import ContextVar
 from typing import Any
 
-from .keywords import JSON_GROWTH
+from .keywords import out_of_reach
 
 #: ``True``: nothing to report (see the module docstring); ``False``: not known.
 Check = Callable[[Any], bool]
@@ -80,7 +80,7 @@ def passes(check: Check, body: Any, *, sent: int | None = None) -> bool:
 def _json_length(limit: int, fallback: Check) -> Check:
     def check(value: Any) -> bool:
         sent = _SENT.get()
-        return (sent is not None and sent * JSON_GROWTH <= limit) or fallback(value)
+        return (sent is not None and out_of_reach(sent, limit)) or fallback(value)
     return check
 
 

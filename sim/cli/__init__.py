@@ -4,9 +4,9 @@ scenarios, and each family's own commands (``Family.sim_cli``: ``imgcloud hospit
 runs (``mounts.py``), so a helper does not wait for every family to load."""
 from __future__ import annotations
 
-import importlib
 import json
 import os
+import pkgutil
 import sys
 import threading
 from datetime import date
@@ -47,8 +47,7 @@ class LazyGroup(TyperGroup):
 
 def _mounted(name: str, target: str) -> _click.Command:
     """``module:attribute`` as the command ``name``: a ``typer.Typer``'s group, or a function's command."""
-    module, _, attribute = target.partition(":")
-    found = getattr(importlib.import_module(module), attribute)
+    found = pkgutil.resolve_name(target)
     if isinstance(found, typer.Typer):
         group = typer.main.get_group(found)
         group.name = name

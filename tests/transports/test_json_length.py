@@ -8,7 +8,8 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
-from reference.transports.http.validation import JSON_GROWTH, _over_json_length
+from reference.transports.http.validation import _over_json_length
+from reference.validation.keywords import JSON_GROWTH
 
 #: Number literals as a sender may write them: exponents are where a number grows the most.
 _NUMBERS = st.builds(lambda sign, digits, frac, exp: f"{sign}{digits}{frac}{exp}",

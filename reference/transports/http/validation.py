@@ -30,7 +30,7 @@ from reference.config import Config
 from reference.errors import NativeError
 from reference.rules import RULES, Finding
 from reference.validation import BodyReport, inspect_body, rows_nodes_of
-from reference.validation.keywords import JSON_GROWTH
+from reference.validation.keywords import out_of_reach
 
 REPORT_KEY = "imgcloud.body"
 #: Bodies larger than this are inspected in a worker thread (smaller ones cost less than the hop).
@@ -89,7 +89,7 @@ def _over_json_length(body: Any, schema: dict[str, Any], sent: int) -> list[Find
         return []
     for name, sub in (schema.get("properties") or {}).items():
         limit = sub.get("x-imgcloud-max-json-length") if isinstance(sub, dict) else None
-        if not limit or sent * JSON_GROWTH <= limit:
+        if not limit or out_of_reach(sent, limit):
             continue
         node = next((v for k, v in body.items() if isinstance(k, str) and k.strip() == name), None)
         if isinstance(node, (list, dict)):
@@ -177,7 +177,7 @@ def make_body_validator(config: Config) -> type[JSONRequestBodyValidator]:
             return BodyReport(body=body, findings=findings, rows_nodes=rows_nodes_of(self._schema),
                               mode=config.mode_for(code), profile=inst.profile if inst else "default")
 
-        def _inspect(self, body: Any, sent: int | None = None) -> BodyReport:
+        def _inspect(self, body: Any, sent: int) -> BodyReport:
             code = _peek(body, self._schema.get("x-imgcloud-institution"))
             inst = config.institution(code) if code else None
             routing = self._scope.get("extensions", {}).get("connexion_routing", {})
