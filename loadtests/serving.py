@@ -88,7 +88,8 @@ def serving(args: list[str], health: str, env: dict[str, str] | None = None, log
 
 
 def port_picker(spec: str | None) -> Callable[[], int]:
-    """Free loopback ports: the kernel's (``spec`` None), or the next free one of ``LO-HI``."""
+    """Free loopback ports: ``free_port``'s (``spec`` None: outside the kernel's ephemeral range), or
+    the next free one of ``LO-HI``."""
     if not spec:
         return free_port
     low, high = (int(p) for p in spec.split("-"))

@@ -3,7 +3,12 @@ configuration whose DICOM SCPs (hospital PACS, regional archive, gateway store) 
 free ports and know each other as C-MOVE destinations."""
 from __future__ import annotations
 
+import itertools
+import os
+import random
 import socket
+import threading
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -12,8 +17,73 @@ from reference.config import Config, load_config
 from sim.fakedata.exams import Exam, make_exam
 from sim.fakedata.institutions import make_institutions
 
+#: Where :func:`free_port` looks when the kernel's ephemeral range cannot be read (Linux's default).
+EPHEMERAL_DEFAULT = (32768, 60999)
+#: The lowest port :func:`free_port` hands out (above the well-known and most registered services).
+LOWEST = 20000
+#: A window narrower than this (an unusual ephemeral range) is not used: the kernel chooses.
+SMALLEST_WINDOW = 1024
+_handed: Iterator[int]
+_handed_lock = threading.Lock()
+
+
+def _start_walk() -> None:
+    """A new random start in the window (each process, forked ones too, walks from its own)."""
+    global _handed
+    _handed = itertools.count(random.SystemRandom().randrange(1 << 16))
+
+
+_start_walk()
+os.register_at_fork(after_in_child=_start_walk)
+
+
+def ephemeral_range(path: Path = Path("/proc/sys/net/ipv4/ip_local_port_range")) -> tuple[int, int]:
+    """The ports the kernel hands out for ``bind(0)`` and to outgoing connections."""
+    try:
+        low, high = (int(part) for part in path.read_text().split())
+        return low, high
+    except (OSError, ValueError):
+        return EPHEMERAL_DEFAULT
+
+
+def port_window() -> range:
+    """The ports :func:`free_port` chooses from: outside the kernel's ephemeral range."""
+    low, high = ephemeral_range()
+    below = range(LOWEST, low)
+    above = range(high + 1, 65536)
+    return max(below, above, key=len)
+
 
 def free_port() -> int:
+    """A loopback port free now, for a server started later (an SCP, ``imgcloud serve --port``).
+
+    Chosen outside the kernel's ephemeral range: a port probed free by ``bind(0)`` and released
+    may be handed out again at once — to the next ``bind(0)`` (a sandbox's HTTP socket: a clean-clone
+    CI run saw an SCP answer its health check) or as an outgoing connection's local port.  Outside
+    the range only another explicit choice can take it; this process walks the window from a random
+    start, so it never hands out one port twice before it has walked the whole window.
+    """
+    window = port_window()
+    if len(window) < SMALLEST_WINDOW:
+        return _kernel_port()
+    for _ in range(len(window)):
+        with _handed_lock:
+            port = window[next(_handed) % len(window)]
+        if _bindable(port):
+            return port
+    return _kernel_port()
+
+
+def _bindable(port: int) -> bool:
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
+
+
+def _kernel_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])

@@ -48,6 +48,9 @@ def running_sandbox(config: Config | str | os.PathLike[str] | None = None, *, ho
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, port))
+    # Listening at once: a bound socket that is not yet listening lets another SO_REUSEADDR socket
+    # bind its port too (an SCP started below on that port would answer the HTTP requests).
+    sock.listen(2048)
     url = f"http://{host}:{sock.getsockname()[1]}"
     if isinstance(config, Config):
         cfg = with_public_url(config, url)
