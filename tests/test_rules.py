@@ -48,3 +48,25 @@ def test_duplicate_rule_ids_are_refused(tmp_path):
     (tmp_path / "b.yaml").write_text("- {id: X-ONE, severity: error, zh: 错, en: bad, source: s}\n")
     with pytest.raises(ValueError, match="defined twice"):
         RuleBook.load(tmp_path)
+
+
+@pytest.mark.parametrize("rule", ALL_RULES, ids=lambda r: r.id)
+def test_messages_render_as_the_standard_formatter_renders_them(rule):
+    """``RULES.finding`` fills a message with ``str.format_map``: the same text as
+    ``string.Formatter().vformat`` for every catalogue message, its values given (braces in a value
+    kept as they are) or missing (left as ``{name}``)."""
+    import string
+
+    from reference.rules.book import _Blank, _render
+
+    for template in (rule.zh, rule.en):
+        names = set(re.findall(r"{(\w+)", template))
+        for params in ({}, {n: f"{{{n}}}-值-{i}" for i, n in enumerate(sorted(names))},
+                       {n: i for i, n in enumerate(sorted(names))}):
+            try:
+                expected = string.Formatter().vformat(template, (), _Blank(params))
+            except (ValueError, TypeError) as exc:  # e.g. a number format given a string
+                with pytest.raises(type(exc)):
+                    _render(template, params)
+                continue
+            assert _render(template, params) == expected
