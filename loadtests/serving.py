@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import threading
 import time
@@ -15,7 +14,7 @@ from pathlib import Path
 
 import httpx
 
-from sim.localnet import free_port
+from sim.localnet import bindable, free_port
 
 
 @dataclass
@@ -97,11 +96,7 @@ def port_picker(spec: str | None) -> Callable[[], int]:
 
     def pick() -> int:
         for port in candidates:
-            with socket.socket() as sock:
-                try:
-                    sock.bind(("127.0.0.1", port))
-                except OSError:
-                    continue
+            if bindable(port):
                 return port
         raise SystemExit(f"no free port left in {spec}")
     return pick

@@ -69,12 +69,13 @@ def free_port() -> int:
     for _ in range(len(window)):
         with _handed_lock:
             port = window[next(_handed) % len(window)]
-        if _bindable(port):
+        if bindable(port):
             return port
     return _kernel_port()
 
 
-def _bindable(port: int) -> bool:
+def bindable(port: int) -> bool:
+    """Whether a loopback socket can bind ``port`` now (without ``SO_REUSEADDR``: not one in TIME_WAIT)."""
     with socket.socket() as sock:
         try:
             sock.bind(("127.0.0.1", port))

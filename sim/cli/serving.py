@@ -17,6 +17,7 @@ from reference.config import Config
 from reference.sandbox import Sandbox
 from reference.storage import Database
 from reference.storage.problems import storage_problem
+from sim.listening import listening_socket
 
 #: seconds an idle kept-alive HTTP connection stays open (uvicorn's default is 5)
 KEEP_ALIVE_S = 30
@@ -58,15 +59,10 @@ def open_storage(cfg: Config) -> tuple[Sandbox, bool]:
 
 
 def bind_http(host: str, port: int) -> socket.socket:
-    """The HTTP listening socket, bound as uvicorn binds it (then handed to uvicorn)."""
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family=family)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    """The HTTP listening socket (``sim.listening``; then handed to uvicorn), or ``StartError``."""
     try:
-        sock.bind((host, port))
-        sock.listen(2048)
+        sock = listening_socket(host, port)
     except OSError as exc:
-        sock.close()
         if _busy_port(exc):
             raise StartError(f"HTTP port {port} on {host} is in use (another imgcloud serve?).\n"
                              f"  Stop it, or choose another port: imgcloud serve --port {port + 1}") from None

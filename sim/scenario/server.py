@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import os
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -20,6 +19,7 @@ from reference.clock import Clock
 from reference.config import Config, load_config
 from reference.sandbox import Sandbox
 from reference.transports.http.wire import CoalescingHttpToolsProtocol
+from sim.listening import listening_socket
 from sim.server import create_app
 
 logger = logging.getLogger("imgcloud.scenario")
@@ -45,12 +45,7 @@ def running_sandbox(config: Config | str | os.PathLike[str] | None = None, *, ho
     DICOM SCPs serve too (flow B's C-MOVEs), on the config's ports (``sim.localnet.with_free_dicom_ports``
     gives free ones); a port in use is logged and HTTP still serves, as ``imgcloud serve`` does.
     """
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, port))
-    # Listening at once: a bound socket that is not yet listening lets another SO_REUSEADDR socket
-    # bind its port too (an SCP started below on that port would answer the HTTP requests).
-    sock.listen(2048)
+    sock = listening_socket(host, port)  # listening before the SCPs start (sim.listening)
     url = f"http://{host}:{sock.getsockname()[1]}"
     if isinstance(config, Config):
         cfg = with_public_url(config, url)
