@@ -23,6 +23,9 @@ EPHEMERAL_DEFAULT = (32768, 60999)
 LOWEST = 20000
 #: A window narrower than this (an unusual ephemeral range) is not used: the kernel chooses.
 SMALLEST_WINDOW = 1024
+#: ``LO-HI``: the ports :func:`free_port` chooses from instead (a firewall's opening; the share of one
+#: of several jobs on one machine — each pytest-xdist worker of the suite has its own, ``tests/conftest.py``).
+PORTS_ENV = "IMGCLOUD_FREE_PORTS"
 _handed: Iterator[int]
 _handed_lock = threading.Lock()
 
@@ -47,11 +50,35 @@ def ephemeral_range(path: Path = Path("/proc/sys/net/ipv4/ip_local_port_range"))
 
 
 def port_window() -> range:
-    """The ports :func:`free_port` chooses from: outside the kernel's ephemeral range."""
+    """The ports :func:`free_port` chooses from: ``$IMGCLOUD_FREE_PORTS`` when set, else outside the
+    kernel's ephemeral range."""
+    given = os.environ.get(PORTS_ENV, "").strip()
+    if given:
+        return _given_window(given)
     low, high = ephemeral_range()
     below = range(LOWEST, low)
     above = range(high + 1, 65536)
     return max(below, above, key=len)
+
+
+def _given_window(text: str) -> range:
+    low, sep, high = text.partition("-")
+    try:
+        window = range(int(low), int(high) + 1) if sep else range(0)
+    except ValueError:
+        window = range(0)
+    if not window or window.start < 1024 or window.stop > 65536:
+        raise ValueError(f"{PORTS_ENV}={text!r}: expected LO-HI, two ports between 1024 and 65535, LO <= HI")
+    return window
+
+
+def share(window: range, index: int, count: int) -> range:
+    """Part ``index`` (from 0) of ``count`` equal, disjoint parts of ``window`` (the last takes the rest):
+    each of ``count`` jobs on one machine chooses ports no other job chooses."""
+    if not 0 <= index < count:
+        raise ValueError(f"part {index} of {count}")
+    size = len(window) // count
+    return window[index * size:(index + 1) * size if index < count - 1 else len(window)]
 
 
 def free_port() -> int:
@@ -61,16 +88,19 @@ def free_port() -> int:
     may be handed out again at once — to the next ``bind(0)`` (a sandbox's HTTP socket: a clean-clone
     CI run saw an SCP answer its health check) or as an outgoing connection's local port.  Outside
     the range only another explicit choice can take it; this process walks the window from a random
-    start, so it never hands out one port twice before it has walked the whole window.
+    start, so it never hands out one port twice before it has walked the whole window.  Where
+    ``$IMGCLOUD_FREE_PORTS`` is set, only its ports are chosen (none free: ``OSError``).
     """
-    window = port_window()
-    if len(window) < SMALLEST_WINDOW:
+    window, given = port_window(), bool(os.environ.get(PORTS_ENV, "").strip())
+    if len(window) < SMALLEST_WINDOW and not given:
         return _kernel_port()
     for _ in range(len(window)):
         with _handed_lock:
             port = window[next(_handed) % len(window)]
         if bindable(port):
             return port
+    if given:  # the kernel's choice would lie outside the ports allowed
+        raise OSError(f"no free loopback port in {PORTS_ENV}={os.environ[PORTS_ENV]}")
     return _kernel_port()
 
 

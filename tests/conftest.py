@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from starlette.testclient import TestClient
 
+from sim import localnet
 from sim.server import create_app
 from reference.clock import FrozenClock
 from reference.config import Config, load_config
@@ -28,6 +29,18 @@ def pytest_configure(config: pytest.Config) -> None:
     """tests/seeds.py is also a plugin: its hooks skip (fail in CI) tests marked needs_seeds without their seeds."""
     if not config.pluginmanager.is_registered(seed_lookup):
         config.pluginmanager.register(seed_lookup, "imgcloud-seeds")
+    _own_ports()
+
+
+def _own_ports() -> None:
+    """A pytest-xdist worker (``tests/run.sh`` runs two) chooses its servers' ports from its own share
+    of ``free_port``'s window — for the servers it starts in subprocesses too (they inherit it): two
+    workers walking one window from random starts could each choose a port before either has bound it."""
+    worker, count = os.environ.get("PYTEST_XDIST_WORKER", ""), os.environ.get("PYTEST_XDIST_WORKER_COUNT", "")
+    if not worker.startswith("gw") or not count.isdigit() or int(count) < 2:
+        return
+    ours = localnet.share(localnet.port_window(), int(worker[2:]), int(count))
+    os.environ[localnet.PORTS_ENV] = f"{ours.start}-{ours.stop - 1}"
 
 
 def _pg_available() -> bool:

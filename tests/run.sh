@@ -47,4 +47,6 @@ fi
 .venv/bin/python -m pip install -q --upgrade pip >/dev/null 2>&1 || true
 .venv/bin/python -m pip install -q -e ".[test]"
 
-exec .venv/bin/python -m pytest "$@"
+# Two processes (pytest-xdist): most of the suite's time is servers starting and answering, not
+# one core's CPU.  IMGCLOUD_TEST_WORKERS=0 runs it in this one process; "-n N" among the arguments wins.
+exec .venv/bin/python -m pytest -n "${IMGCLOUD_TEST_WORKERS:-2}" "$@"

@@ -12,6 +12,7 @@ import warnings
 from pathlib import Path
 
 import httpx
+import pytest
 
 from reference.config import load_config
 from sim import localnet
@@ -68,6 +69,7 @@ def test_a_port_in_use_is_passed_over(monkeypatch):
 
 
 def test_the_window_is_the_larger_side_of_the_ephemeral_range(tmp_path: Path, monkeypatch):
+    monkeypatch.delenv(localnet.PORTS_ENV, raising=False)  # (a test worker's share: tests/conftest.py)
     ranges = tmp_path / "ip_local_port_range"
     ranges.write_text("32768\t60999\n")
     assert localnet.ephemeral_range(ranges) == (32768, 60999)
@@ -89,3 +91,47 @@ def test_an_scp_given_the_sandboxs_http_port_cannot_take_it(tmp_path: Path):
     with running_sandbox(config, port=port, dicom=True) as url:
         reply = httpx.get(f"{url}/_sandbox/health", headers={"X-Imgcloud-Admin": config.admin_token()})
         assert reply.status_code == 200
+
+
+def test_a_given_range_is_the_window(monkeypatch):
+    monkeypatch.setenv(localnet.PORTS_ENV, "41000-41099")
+    assert port_window() == range(41000, 41100)
+    ports = [free_port() for _ in range(50)]
+    assert all(41000 <= port <= 41099 for port in ports) and len(set(ports)) == 50
+
+
+def test_a_given_range_with_no_free_port_is_an_error_not_a_port_outside_it(monkeypatch):
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        monkeypatch.setenv(localnet.PORTS_ENV, f"{port}-{port}")
+        with pytest.raises(OSError, match=localnet.PORTS_ENV):
+            free_port()
+
+
+@pytest.mark.parametrize("text", ["41000", "41100-41000", "80-90", "60000-70000", "a-b", "41000-"])
+def test_a_malformed_range_is_refused_naming_the_variable(monkeypatch, text):
+    monkeypatch.setenv(localnet.PORTS_ENV, text)
+    with pytest.raises(ValueError, match=localnet.PORTS_ENV):
+        free_port()
+
+
+@pytest.mark.parametrize("count", [1, 2, 3, 7])
+def test_shares_of_a_window_are_disjoint_and_cover_it(count):
+    window = range(20000, 32768)
+    parts = [localnet.share(window, index, count) for index in range(count)]
+    assert sorted(port for part in parts for port in part) == list(window)
+    with pytest.raises(ValueError):
+        localnet.share(window, count, count)
+
+
+def test_a_test_worker_chooses_from_its_own_share(monkeypatch):
+    """Under ``tests/run.sh`` (pytest-xdist) each worker's window is its share (``tests/conftest.py``)."""
+    worker, count = os.environ.get("PYTEST_XDIST_WORKER"), os.environ.get("PYTEST_XDIST_WORKER_COUNT")
+    if worker is None or count is None or int(count) < 2:
+        pytest.skip("not run by a pytest-xdist worker of two or more")
+    ours = port_window()
+    assert free_port() in ours
+    monkeypatch.delenv(localnet.PORTS_ENV)
+    assert ours == localnet.share(port_window(), int(worker[2:]), int(count))
