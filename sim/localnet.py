@@ -23,8 +23,8 @@ EPHEMERAL_DEFAULT = (32768, 60999)
 LOWEST = 20000
 #: A window narrower than this (an unusual ephemeral range) is not used: the kernel chooses.
 SMALLEST_WINDOW = 1024
-#: ``LO-HI``: the ports :func:`free_port` chooses from instead (a firewall's opening; the share of one
-#: of several jobs on one machine — each pytest-xdist worker of the suite has its own, ``tests/conftest.py``).
+#: ``LO-HI``: the ports :func:`free_port` chooses from instead (ports set aside on a shared machine; the
+#: share of one of several jobs on it — each pytest-xdist worker of the suite has its own, ``tests/conftest.py``).
 PORTS_ENV = "IMGCLOUD_FREE_PORTS"
 _handed: Iterator[int]
 _handed_lock = threading.Lock()
