@@ -83,7 +83,10 @@ def test_findscu_is_rejected_by_an_association_fault(world: World) -> None:
 def test_abort_instead_of_an_answer(world: World) -> None:
     _fault(world, operation="C-FIND", kind="abort")
     assert _statuses(world) in ([], [-3])  # no final response: the association was aborted
-    recorded = world.http.get("/_sandbox/exchanges", params={"operation": "A-ASSOCIATE", "limit": 1}).json()[0]
+    # (the SCP's abort can reach the client before the SCP's thread has recorded it: as above)
+    recorded = wait_for(lambda: world.http.get("/_sandbox/exchanges", params={"operation": "A-ASSOCIATE",
+                                                                              "limit": 1}).json()[0],
+                        lambda record: record["response"]["result"] == "aborted", timeout=10)
     assert recorded["response"]["result"] == "aborted" and recorded["response"]["fault"]["kind"] == "abort"
 
 

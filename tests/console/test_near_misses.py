@@ -12,6 +12,7 @@ from pynetdicom import AE
 from pynetdicom.sop_class import ModalityWorklistInformationFind, RTDoseStorage, Verification
 
 from tests.console.conftest import World
+from tests.flow_helpers import wait_for
 
 SERVICE = "/YlzSynInfoService/services/service"
 FINDSCU = shutil.which("findscu")
@@ -77,9 +78,13 @@ def test_an_unknown_body_operation_also_names_the_soapaction(world: World) -> No
 
 
 def _association(world: World, since: int) -> dict:
-    found = world.http.get("/_sandbox/exchanges", params={"operation": "A-ASSOCIATE", "transport": "dicom",
-                                                          "rule": "DICOM-ABSTRACT-SYNTAX-UNSUPPORTED",
-                                                          "after": since}).json()
+    """The association's record: written when the SCP sees it end — the peer's abort, which the peer's
+    process may send just before it exits, so the record can follow the peer's exit (a loaded CI run
+    asked before the SCP's thread had read the abort)."""
+    params = {"operation": "A-ASSOCIATE", "transport": "dicom", "rule": "DICOM-ABSTRACT-SYNTAX-UNSUPPORTED",
+              "after": since}
+    found = wait_for(lambda: {"rows": world.http.get("/_sandbox/exchanges", params=params).json()},
+                     lambda state: bool(state["rows"]), timeout=15)["rows"]
     assert found, "no association recorded with DICOM-ABSTRACT-SYNTAX-UNSUPPORTED"
     return found[0]
 
@@ -134,6 +139,8 @@ def test_an_association_with_one_supported_context_is_no_near_miss(world: World)
     assert assoc.is_established
     assoc.send_c_echo()
     assoc.release()
-    found = world.http.get("/_sandbox/exchanges", params={"operation": "A-ASSOCIATE", "after": since}).json()
+    found = wait_for(lambda: {"rows": world.http.get("/_sandbox/exchanges", params={"operation": "A-ASSOCIATE",
+                                                                                      "after": since}).json()},
+                     lambda state: bool(state["rows"]), timeout=15)["rows"]  # (recorded as the SCP sees the end)
     assert found and not any(f["rule"] == "DICOM-ABSTRACT-SYNTAX-UNSUPPORTED" for e in found for f in e["findings"])
     assert found[0]["response"]["rejected_contexts"][0]["abstract"] == RTDoseStorage
