@@ -41,10 +41,12 @@ class Recording:
         cfg = self.sandbox.config.exchange_log
         if isinstance(response, Sealed) and (self.draft.fault is not None or response.fields != sealing(cfg)):
             response = response.source  # masked and marked as any other record
+        if isinstance(request, Sealed) and request.fields != sealing(cfg):
+            request = request.source
         if self.draft.fault is not None:  # every injected fault is marked on its exchange
             response = {**response, "fault": self.draft.fault}
         if cfg.mask_secrets:
-            request = _masked(request, cfg.secret_fields)
+            request = request if isinstance(request, Sealed) else _masked(request, cfg.secret_fields)
             response = response if isinstance(response, Sealed) else _masked(response, cfg.secret_fields)
             url = mask_text(url, cfg.secret_fields) if url else url
         self.sandbox.exchanges.write({

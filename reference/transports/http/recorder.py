@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+from collections.abc import Callable
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
@@ -33,6 +34,9 @@ EXCHANGE_HEADER = b"x-imgcloud-exchange"
 #: and at most about this many characters of their text (a whole one is up to ~88 K: 64 KB in base64).
 SEALED_LIMIT = 4096
 SEALED_CHARS = 32 << 20
+#: A request body of at most this many bytes is recorded by a sealed record when sent again byte for
+#: byte (``ExchangeRecorder._request``): a token asked for again, an image's request repeated.
+SEALED_REQUEST_BYTES = 4096
 
 
 class _Capture:
@@ -90,6 +94,7 @@ class ExchangeRecorder:
         self._refresh: asyncio.Task[None] | None = None
         self._sealed: dict[tuple[Any, ...], Sealed] = {}
         self._sealed_chars = 0
+        self._requests_seen: set[int] = set()  # hashes of small request records' keys seen once (``_request``)
 
     def _recorded(self, path: str) -> bool:
         return (not path.startswith(UNRECORDED_PREFIXES) and path not in UNRECORDED_PATHS
@@ -167,12 +172,33 @@ class ExchangeRecorder:
             method=scope.get("method"),
             url=scope["path"] + (f"?{query}" if query else ""),
             status=meta.get("status"),
-            request={"headers": {"content-type": req_headers.get("content-type"),
-                                 "user-agent": req_headers.get("user-agent")},
-                     **request.record(req_headers.get("content-type"), head),
-                     **({"form": draft.form} if draft.form else {})},
+            request=self._request(request, req_headers.get("content-type"), req_headers.get("user-agent"), head,
+                                  draft.form),
             response=self._response(response, resp_headers.get("content-type") if resp_headers else None, head),
         )
+
+    def _request(self, request: _Capture, media_type: str | None, agent: str | None, head: int,
+                 form: dict[str, Any] | None) -> dict[str, Any]:
+        """The request's record; a small body sent again byte for byte with the same headers (a load
+        test's token request, an image asked for again) is the record kept for it, masked and
+        serialised once — each request's body parsed, masked and serialised anew was ~5 % of a
+        ``getToken``'s CPU (issue 12).  A multipart upload's (``form``) is made each time."""
+        def made() -> dict[str, Any]:
+            return {"headers": {"content-type": media_type, "user-agent": agent}, **request.record(media_type, head),
+                    **({"form": form} if form else {})}
+
+        if form or request.size > SEALED_REQUEST_BYTES or len(request.kept) != request.size:
+            return made()
+        fields = sealing(self.sandbox.config.exchange_log)
+        key = ("request", media_type, agent, bytes(request.kept), request.limit, head, fields)
+        if key not in self._sealed:
+            seen = hash(key)
+            if seen not in self._requests_seen:  # sealed when sent again: a body sent once (each save's
+                if len(self._requests_seen) >= SEALED_LIMIT:  # own msgid) is recorded as any other
+                    self._requests_seen.clear()
+                self._requests_seen.add(seen)
+                return made()
+        return self._sealed_record(key, made, fields)
 
     def _response(self, response: _Capture, media_type: str | None, head: int) -> dict[str, Any]:
         """The reply's record; a reply whose digest the handler knew (a stored file sent again: a
@@ -184,13 +210,18 @@ class ExchangeRecorder:
             return {"headers": {"content-type": media_type}, **response.record(media_type, head)}
         fields = sealing(self.sandbox.config.exchange_log)
         key = (response.known[0], response.size, media_type, head, bytes(response.kept[:head]), fields)
+        return self._sealed_record(key, lambda: {"headers": {"content-type": media_type},
+                                                 **response.record(media_type, head)}, fields)
+
+    def _sealed_record(self, key: tuple[Any, ...], made: Callable[[], dict[str, Any]],
+                       fields: frozenset[str] | None) -> Sealed:
+        """The sealed record kept for ``key``, else the one ``made`` now (and kept: bounded)."""
         sealed = self._sealed.get(key)
         if sealed is None:
             if len(self._sealed) >= SEALED_LIMIT or self._sealed_chars > SEALED_CHARS:
                 self._sealed.clear()
                 self._sealed_chars = 0
-            record = {"headers": {"content-type": media_type}, **response.record(media_type, head)}
-            sealed = self._sealed[key] = Sealed(record, fields)
+            sealed = self._sealed[key] = Sealed(made(), fields)
             self._sealed_chars += len(sealed.text)
         return sealed
 
