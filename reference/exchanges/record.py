@@ -78,11 +78,11 @@ _FEW, _LONG_LINE = 8, 4096
 
 class Sealed(dict[str, Any]):
     """A body record kept for a body sent again byte for byte (a ``queryImgCahe`` file, known by
-    its digest; a small request repeated): masked once with ``fields`` (``None``: not masked) and serialised once as ``text``
-    (``json.dumps``), so each exchange sending it refers to this record instead of masking and
-    serialising the same ~1 KB head anew (issue 12).  ``source`` is the record as it was, for a
-    record that must be masked otherwise or changed (an injected fault's mark).  Never changed once
-    made: many records share it."""
+    its digest; a small request repeated): masked once with ``fields`` (``None``: not masked) and
+    serialised once as ``text`` (``json.dumps``), so each exchange sending it refers to this record
+    instead of masking and serialising the same body or ~1 KB head anew (issue 12).  ``source`` is
+    the record as it was, for a record that must be masked otherwise or changed (an injected fault's
+    mark).  Never changed once made: many records share it."""
 
     __slots__ = ("clean", "fields", "source", "text")
 
