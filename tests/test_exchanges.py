@@ -80,25 +80,32 @@ def test_response_names_its_exchange(running):
     assert len(entry) == 1 and entry[0]["uid"] == uid and entry[0]["operation"] == "saveExamRpotImgIndx"
 
 
-def test_exchange_uids_are_distinct_version_4_uuids():
-    """Made from random bytes read 256 at a time (issue 12), with the version and variant bits set
-    as ``uuid.UUID(bytes=…, version=4)`` sets them; distinct across refills and threads."""
+def test_exchange_uids_are_distinct_time_ordered_version_7_uuids():
+    """Made from random bytes read 256 at a time (issue 12) after the Unix time in milliseconds, with
+    the version and variant bits RFC 9562 sets; distinct across refills and threads, each thread's
+    in time order (the exchange log's unique index on them grows at its end)."""
     import threading
+    import time
     import uuid
 
     from reference.exchanges.record import _Uids
 
     uids, made = _Uids(), []
+    start = time.time_ns() // 1_000_000
 
     def take() -> None:
-        made.extend(uids() for _ in range(3 * _Uids.SIZE // 16))
+        mine = [uids() for _ in range(3 * _Uids.SIZE // _Uids.RANDOM)]
+        assert [u[:12] for u in mine] == sorted(u[:12] for u in mine)
+        made.extend(mine)
 
     threads = [threading.Thread(target=take) for _ in range(4)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    assert len(made) == len(set(made)) == 12 * _Uids.SIZE // 16
+    end = time.time_ns() // 1_000_000
+    assert len(made) == len(set(made)) == 12 * _Uids.SIZE // _Uids.RANDOM
     for uid in made[:600]:
         parsed = uuid.UUID(hex=uid)
-        assert (parsed.version, parsed.variant, parsed.hex) == (4, uuid.RFC_4122, uid)
+        assert (parsed.version, parsed.variant, parsed.hex) == (7, uuid.RFC_4122, uid)
+        assert start <= int(uid[:12], 16) <= end
