@@ -49,6 +49,30 @@ def test_many_finds_in_one_association_each_answered_and_recorded(tmp_path: Path
         assert all(f["response"]["matches"] == 1 for f in finds)
 
 
+def test_a_released_association_is_in_the_log_when_the_peer_has_its_release_reply(tmp_path: Path, monkeypatch) -> None:
+    """The SCP records an association the peer releases before its A-RELEASE-RP leaves: a script that
+    reads the log as soon as its release returns finds it (here the RP is held 0.5 s after leaving;
+    recorded after it, as pynetdicom reports a release, the record came that much later)."""
+    patches.install()
+    send_release = ACSE.send_release
+
+    def slow_reply(acse: ACSE, is_response: bool = False) -> None:
+        send_release(acse, is_response=is_response)
+        if is_response:
+            time.sleep(0.5)
+
+    monkeypatch.setattr(ACSE, "send_release", slow_reply)
+    with dicom_sandbox(tmp_path / "home") as (sandbox, scps):
+        ae = AE(ae_title="PORTAL")
+        ae.add_requested_context(FIND)
+        assoc = ae.associate("127.0.0.1", scps["hospital"].port, ae_title="HOSP_PACS", evt_handlers=NODELAY_HANDLERS)
+        assert assoc.is_established
+        assoc.release()
+        assert assoc.is_released
+        records = [r for r in sandbox.exchanges.query(operation="A-ASSOCIATE", limit=20) if r["institution"] == "PORTAL"]
+        assert [r["response"]["result"] for r in records] == ["released"]
+
+
 def test_writes_on_one_socket_hold_its_send_lock() -> None:
     """``_deliver`` and the DUL's writes take the same per-socket lock: while one thread holds it,
     another's write waits."""

@@ -210,11 +210,15 @@ def run_assoc_reactor(self: Association) -> None:
         if msg:
             self._serve_request(msg, int(context_id))  # type: ignore[arg-type]
         if self.is_established and self.acse.is_release_requested():
-            self.acse.send_release(is_response=True)
-            ASSOC_LOGGER.info("Association Released")
+            # released once the peer asks (the acceptor may only agree): EVT_RELEASED — the exchange
+            # log's record of the association — before the A-RELEASE-RP leaves, so a peer holding its
+            # RP finds the record, as an HTTP client finds its exchange's before the reply's last byte
+            # (pynetdicom reports the release after sending the RP)
             self.is_released = True
             self.is_established = False
             evt.trigger(self, evt.EVT_RELEASED, {})
+            self.acse.send_release(is_response=True)
+            ASSOC_LOGGER.info("Association Released")
             self.kill()
             return
         if self.acse.is_aborted():
