@@ -15,7 +15,6 @@ from collections.abc import Callable
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from reference.exchanges import ExchangeDraft, Recording, body_record, recording
@@ -24,6 +23,7 @@ from reference.exchanges.recorder import sealing
 from reference.families import Family, FamilyRouter
 from reference.sandbox import Sandbox
 from reference.transports.http.injected import FaultingSend
+from reference.transports.http.rawheaders import header
 
 UNRECORDED_PREFIXES = ("/_sandbox",)
 #: The console (``/``) and the browser's own icon request are the sandbox's, not a party's exchanges.
@@ -146,7 +146,7 @@ class ExchangeRecorder:
                 meta["status"] = message["status"]
                 headers = [*message.get("headers", []), (EXCHANGE_HEADER, draft.uid.encode())]
                 message = {**message, "headers": headers}
-                meta["headers"] = Headers(raw=headers)
+                meta["content-type"] = header(headers, b"content-type")
             elif message["type"] == "http.response.body":
                 response.feed(message.get("body", b""))
                 if not message.get("more_body", False):  # recorded before the caller has the whole reply
@@ -163,8 +163,7 @@ class ExchangeRecorder:
                meta: dict[str, Any]) -> None:
         draft = record.draft
         head = self.sandbox.config.exchange_log.head_bytes
-        req_headers = Headers(scope=scope)
-        resp_headers: Headers | None = meta.get("headers")
+        raw = scope["headers"]
         if draft.operation is None:
             draft.operation = scope.get("extensions", {}).get("connexion_routing", {}).get("operation_id") or None
         query = scope.get("query_string", b"").decode("latin-1")
@@ -172,9 +171,8 @@ class ExchangeRecorder:
             method=scope.get("method"),
             url=scope["path"] + (f"?{query}" if query else ""),
             status=meta.get("status"),
-            request=self._request(request, req_headers.get("content-type"), req_headers.get("user-agent"), head,
-                                  draft.form),
-            response=self._response(response, resp_headers.get("content-type") if resp_headers else None, head),
+            request=self._request(request, header(raw, b"content-type"), header(raw, b"user-agent"), head, draft.form),
+            response=self._response(response, meta.get("content-type"), head),
         )
 
     def _request(self, request: _Capture, media_type: str | None, agent: str | None, head: int,

@@ -23,12 +23,12 @@ from typing import Any
 
 import anyio.to_thread
 from connexion.validators import JSONRequestBodyValidator
-from starlette.datastructures import Headers
 from starlette.types import Receive, Scope
 
 from reference.config import Config
 from reference.errors import NativeError
 from reference.rules import RULES, Finding
+from reference.transports.http.rawheaders import header
 from reference.validation import BodyReport, inspect_body, rows_nodes_of
 from reference.validation.keywords import out_of_reach
 
@@ -99,11 +99,12 @@ def _over_json_length(body: Any, schema: dict[str, Any], sent: int) -> list[Find
     return []
 
 
-def _has_body(headers: Headers) -> bool:
-    if "chunked" in headers.get("transfer-encoding", "").lower():
+def _has_body(scope: Scope) -> bool:
+    raw = scope["headers"]
+    if "chunked" in (header(raw, b"transfer-encoding") or "").lower():
         return True
     try:
-        return int(headers.get("content-length") or 0) > 0
+        return int(header(raw, b"content-length") or 0) > 0
     except ValueError:
         return False
 
@@ -124,8 +125,7 @@ def make_body_validator(config: Config) -> type[JSONRequestBodyValidator]:
             """The body read, judged and placed in the request context (``REPORT_KEY``); the fast
             lane (``fastlane.py``) calls this directly, Connexion through ``wrap_receive``."""
             self._scope = scope
-            headers = Headers(scope=scope)
-            if not _has_body(headers):
+            if not _has_body(scope):
                 raise NativeError([RULES.finding("HTTP-EMPTY-BODY")])
             raw = await self._read(receive)
             body = self._decode(raw)
