@@ -33,6 +33,7 @@ from reference.transports.http.fastlane import FastLane, lanes
 from reference.transports.http.faults import ReplyFaults
 from reference.transports.http.recorder import ExchangeRecorder
 from reference.transports.http.resolver import FamilyResolver
+from reference.transports.http.shortcut import RouterShortcut
 from reference.transports.http.specs import joined_spec, validate_each_spec_once
 from reference.transports.http.validation import make_body_validator
 from reference.transports.soap.front import soap_routes
@@ -77,10 +78,10 @@ def create_app(config: Config | None = None, *, clock: Clock | None = None, sand
     served: ASGIApp = build_connexion_app(sandbox, router)
     if any(p.reply_faults for p in sandbox.config.parties.values()):  # a deliberately non-conforming sandbox
         served = ReplyFaults(served, sandbox.config, router)
-    app = Router(routes=[Mount("/_sandbox/docs", docs_app(families, sandbox))], default=served)
+    app = RouterShortcut(Router(routes=[Mount("/_sandbox/docs", docs_app(families, sandbox))], default=served))
     http = ExchangeRecorder(app, sandbox, router)
     soap = soap_routes(sandbox, families)  # SOAP services record their own exchanges (transport soap)
-    return AdminGuard(Router(routes=soap, default=http) if soap else http, sandbox.config)
+    return AdminGuard(RouterShortcut(Router(routes=soap, default=http)) if soap else http, sandbox.config)
 
 
 def start_dicom(sandbox: Sandbox) -> list[Any]:
