@@ -7,11 +7,11 @@ Requests a second and CPU microseconds a request move by up to 3x between hours 
 executes — every thread, the exchange log's writer included; not the kernel's work (a socket's
 copy), not a cache miss's cost — the same within ~2 % run to run.  The sandbox is filled as
 ``hotpath_bench.py`` fills it; then for each round and each tree (this one, and ``--src``'s when
-given, alternating) a child process opens a copy of that home, sends each path's bodies 300 times to
-warm, and only then is counted, for ``--requests`` more.
+given, alternating) a child process opens a copy of that home, sends each path's bodies ``--warm``
+times (300), and only then is counted, for ``--requests`` more.
 
     .venv/bin/python loadtests/lane_instructions.py [--paths queryImgCahe getToken] [--requests 300]
-        [--rounds 2] [--src DIR]        # needs Debian's valgrind; ~40 s a path a tree a round
+        [--rounds 2] [--warm 300] [--src DIR]   # needs Debian's valgrind; ~40 s a path a tree a round
 
 The child is run by valgrind with instrumentation off (``--instr-atstart=no``); the parent turns it
 on (``callgrind_control -i on``) once the child has warmed, and off when its requests are answered.
@@ -30,11 +30,11 @@ import tempfile
 import time
 from pathlib import Path
 
-#: Requests each child sends before it is counted (caches, lookups, sealed records made).
+#: Requests each child sends before it is counted (caches, lookups, sealed records made): ``--warm``.
 WARM = 300
 
 
-def _child(tree: Path, prepared: Path, name: str, count: int, signals: Path) -> None:
+def _child(tree: Path, prepared: Path, name: str, count: int, signals: Path, warm: int) -> None:
     """Runs in the counted process: the app of ``tree`` on a copy of the prepared home."""
     sys.path[:0] = [str(tree), str(tree / "loadtests")]
     from inprocess import post  # the tree's own, beside its benchmarks
@@ -56,7 +56,7 @@ def _child(tree: Path, prepared: Path, name: str, count: int, signals: Path) -> 
         sandbox.exchanges.flush()  # the writer's share counted with the requests that made it
 
     loop = asyncio.new_event_loop()
-    loop.run_until_complete(send(WARM))
+    loop.run_until_complete(send(warm))
     _signal(signals, "ready")
     _wait(signals, "go")
     loop.run_until_complete(send(count))
@@ -78,13 +78,13 @@ def _wait(signals: Path, name: str, timeout: float = 900) -> None:
         time.sleep(0.05)
 
 
-def _count(tree: Path, prepared: Path, name: str, count: int) -> int:
+def _count(tree: Path, prepared: Path, name: str, count: int, warm: int) -> int:
     """Instructions a request of ``name`` in ``tree``'s app (a child under callgrind)."""
     signals = Path(tempfile.mkdtemp(prefix="lane-signals-"))
     out = signals / "callgrind.out"
     child = subprocess.Popen(
         ["valgrind", "--tool=callgrind", "--instr-atstart=no", f"--callgrind-out-file={out}", sys.executable,
-         str(Path(__file__).resolve()), "--child", str(tree), str(prepared), name, str(count), str(signals)],
+         str(Path(__file__).resolve()), "--child", str(tree), str(prepared), name, str(count), str(signals), str(warm)],
         cwd=tree, env={**os.environ, "PYTHONHASHSEED": "0", "PYTHONPATH": str(tree)},
         stdout=subprocess.DEVNULL, stderr=open(signals / "valgrind.log", "w"))  # noqa: SIM115 (closed with the child)
     try:
@@ -120,13 +120,14 @@ def _prepare(paths: list[str]) -> Path:
 
 def main() -> None:
     if sys.argv[1:2] == ["--child"]:
-        tree, prepared, name, count, signals = sys.argv[2:7]
-        _child(Path(tree), Path(prepared), name, int(count), Path(signals))
+        tree, prepared, name, count, signals, warm = sys.argv[2:8]
+        _child(Path(tree), Path(prepared), name, int(count), Path(signals), int(warm))
         return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--paths", nargs="*", default=["queryImgCahe", "getToken"], choices=["queryImgCahe", "getToken"])
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--warm", type=int, default=WARM, help="requests before the counted ones")
     parser.add_argument("--src", help="another source tree counted beside this one, alternating (e.g. a checkout of main)")
     args = parser.parse_args()
     if not shutil.which("valgrind") or not shutil.which("callgrind_control"):
@@ -134,13 +135,13 @@ def main() -> None:
     here = Path(__file__).resolve().parent.parent
     trees = [here, *([Path(args.src).resolve()] if args.src else [])]
     prepared = _prepare(args.paths)
-    print(f"callgrind, {args.requests} requests counted after {WARM}, {args.rounds} rounds; instructions a request")
+    print(f"callgrind, {args.requests} requests counted after {args.warm}, {args.rounds} rounds; instructions a request")
     try:
         for name in args.paths:
             counts: dict[Path, list[int]] = {tree: [] for tree in trees}
             for _ in range(args.rounds):
                 for tree in trees:
-                    counts[tree].append(_count(tree, prepared, name, args.requests))
+                    counts[tree].append(_count(tree, prepared, name, args.requests, args.warm))
             for tree in trees:
                 print(f"{name:<14} {str(tree):<40} " + "  ".join(f"{c:>10,}" for c in counts[tree]))
             if args.src:

@@ -33,6 +33,8 @@ RUNS = {
                   "--paths", "queryImgCahe", "getToken", "saveExamRpotImgIndx"], (),
                  ["inspect_body quick check", "queryImgCahe           min", "saveExamRpotImgIndx    min",
                   "statuses {200: 40}"]),
+    "lane-instructions": (["lane_instructions.py", "--requests", "20", "--warm", "20", "--rounds", "1", "--paths",
+                           "getToken"], ("valgrind", "callgrind_control"), ["getToken", "instructions a request"]),
     "save-profile": (["save_profile.py", "--requests", "40", "--rounds", "1", "--profile"], (),
                      ["CPU", "of which row rules", "self time by component"]),
     "upload": (["upload_bench.py", "--exams", "18", "--images", "2", "--workers", "1", "2", "--rounds", "1",
@@ -54,7 +56,7 @@ def test_benchmark_script_runs(name: str, tmp_path: Path) -> None:
     args, tools, expected = RUNS[name]
     missing = _missing(tools)
     if missing:
-        reason = f"{args[0]} needs {', '.join(missing)} (apt-get install wrk orthanc dcmtk)"
+        reason = f"{args[0]} needs {', '.join(missing)} (apt-get install wrk orthanc dcmtk valgrind)"
         if os.environ.get("CI"):
             pytest.fail(f"{reason}: .ci/run installs them")
         pytest.skip(reason)
