@@ -1,6 +1,7 @@
-"""A small request body sent again byte for byte is recorded by a sealed record (masked and
+"""A small request or reply body sent again byte for byte is recorded by a sealed record (masked and
 serialised once): the same record as made anew, secrets masked, and a body sent once — each save's
-own msgid — never sealed (issue 12: a load test's repeated token requests)."""
+own msgid, each token issued — never sealed (issue 12: a load test's repeated token requests, and
+the same refusal they get)."""
 from __future__ import annotations
 
 import json
@@ -21,6 +22,21 @@ def sealed_requests(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
     class Counted(Sealed):
         def __init__(self, record: dict[str, Any], fields: frozenset[str] | None) -> None:
             if "headers" in record and "user-agent" in record["headers"]:  # a request's record
+                made.append(record)
+            super().__init__(record, fields)
+
+    monkeypatch.setattr(http_recorder, "Sealed", Counted)
+    return made
+
+
+@pytest.fixture
+def sealed_replies(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
+    """The reply records without a digest the handler knew sealed while the test runs."""
+    made: list[dict[str, Any]] = []
+
+    class Counted(Sealed):
+        def __init__(self, record: dict[str, Any], fields: frozenset[str] | None) -> None:
+            if "headers" in record and "user-agent" not in record["headers"]:  # a reply's record
                 made.append(record)
             super().__init__(record, fields)
 
@@ -65,7 +81,7 @@ def test_a_body_sent_once_is_never_sealed(running, sealed_requests):
 
 def test_a_larger_body_is_made_anew_each_time(running, sealed_requests):
     body = json.dumps({"uid": H1, "appSecret": secret(running, H1),
-                       "pad": "x" * http_recorder.SEALED_REQUEST_BYTES}).encode()
+                       "pad": "x" * http_recorder.SEALED_BODY_BYTES}).encode()
     replies = [running.client.post("/interface/getToken", content=body, headers={"content-type": "application/json"})
                for _ in range(3)]
     assert sealed_requests == []
@@ -103,3 +119,23 @@ def test_a_seal_made_with_other_fields_is_masked_again_when_written():
     shown = written[0]["request"]
     text = shown.text if hasattr(shown, "text") else json.dumps(shown)
     assert "ABCDEFGH1234" not in text and '"****1234"' in text
+
+
+def test_a_repeated_reply_is_sealed_once_and_logged_as_the_first(running, sealed_replies):
+    body = json.dumps({"uid": H1}).encode()  # no appSecret: the same refusal each time
+    replies = [running.client.post("/interface/getToken", content=body, headers={"content-type": "application/json"})
+               for _ in range(4)]
+    assert len({reply.content for reply in replies}) == 1
+    records = [_logged(running, reply)["response"] for reply in replies]
+    assert len(sealed_replies) == 1
+    assert records[0] == records[1] == records[2] == records[3]
+    assert records[0]["json"] == replies[0].json()
+
+
+def test_replies_that_differ_are_never_sealed(running, sealed_replies):
+    body = _token_request(running)
+    replies = [running.client.post("/interface/getToken", content=body, headers={"content-type": "application/json"})
+               for _ in range(3)]
+    tokens = {reply.json()["datas"]["token"] for reply in replies}
+    assert len(tokens) == 3 and sealed_replies == []
+    assert [_logged(running, reply)["response"]["json"]["code"] for reply in replies] == [200] * 3

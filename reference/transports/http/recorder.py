@@ -34,9 +34,10 @@ EXCHANGE_HEADER = b"x-imgcloud-exchange"
 #: and at most about this many characters of their text (a whole one is up to ~88 K: 64 KB in base64).
 SEALED_LIMIT = 4096
 SEALED_CHARS = 32 << 20
-#: A request body of at most this many bytes is recorded by a sealed record when sent again byte for
-#: byte (``ExchangeRecorder._request``): a token asked for again, an image's request repeated.
-SEALED_REQUEST_BYTES = 4096
+#: A request or reply body of at most this many bytes is recorded by a sealed record when sent again
+#: byte for byte (``ExchangeRecorder._sealed_when_repeated``): a token asked for again, an image's
+#: request repeated, the same refusal of the same request.
+SEALED_BODY_BYTES = 4096
 
 
 class _Capture:
@@ -94,7 +95,7 @@ class ExchangeRecorder:
         self._refresh: asyncio.Task[None] | None = None
         self._sealed: dict[tuple[Any, ...], Sealed] = {}
         self._sealed_chars = 0
-        self._requests_seen: set[int] = set()  # hashes of small request records' keys seen once (``_request``)
+        self._bodies_seen: set[int] = set()  # hashes of small body records' keys seen once (``_sealed_when_repeated``)
 
     def _recorded(self, path: str) -> bool:
         return (not path.startswith(UNRECORDED_PREFIXES) and path not in UNRECORDED_PATHS
@@ -186,31 +187,45 @@ class ExchangeRecorder:
             return {"headers": {"content-type": media_type, "user-agent": agent}, **request.record(media_type, head),
                     **({"form": form} if form else {})}
 
-        if form or request.size > SEALED_REQUEST_BYTES or len(request.kept) != request.size:
+        if form:
             return made()
-        fields = sealing(self.sandbox.config.exchange_log)
-        key = ("request", media_type, agent, bytes(request.kept), request.limit, head, fields)
-        if key not in self._sealed:
-            seen = hash(key)
-            if seen not in self._requests_seen:  # sealed when sent again: a body sent once (each save's
-                if len(self._requests_seen) >= SEALED_LIMIT:  # own msgid) is recorded as any other
-                    self._requests_seen.clear()
-                self._requests_seen.add(seen)
-                return made()
-        return self._sealed_record(key, made, fields)
+        return self._sealed_when_repeated(("request", media_type, agent), request, head, made)
 
     def _response(self, response: _Capture, media_type: str | None, head: int) -> dict[str, Any]:
         """The reply's record; a reply whose digest the handler knew (a stored file sent again: a
         ``queryImgCahe`` reply, a report PDF, a DICOM file) is the record kept for the same digest,
         size, type and head, masked and serialised once — whole when within the body limit (a 48 KB
         PDF's base64 was encoded, serialised and scanned anew for each request: ~30 % of a
-        ``queryExamPdfData``'s time holding the GIL, issue 12), else its head."""
-        if response.known is None:
+        ``queryExamPdfData``'s time holding the GIL, issue 12), else its head.  Any other small reply sent
+        again byte for byte (the 11004 a load test's token requests get after a day's 30, an error
+        answered to the same bad request) is sealed as a small request is: ~10 % of such a
+        ``getToken``'s CPU was its reply's record, parsed and masked anew."""
+        def made() -> dict[str, Any]:
             return {"headers": {"content-type": media_type}, **response.record(media_type, head)}
+
+        if response.known is None:
+            return self._sealed_when_repeated(("response", media_type), response, head, made)
         fields = sealing(self.sandbox.config.exchange_log)
         key = (response.known[0], response.size, media_type, head, bytes(response.kept[:head]), fields)
-        return self._sealed_record(key, lambda: {"headers": {"content-type": media_type},
-                                                 **response.record(media_type, head)}, fields)
+        return self._sealed_record(key, made, fields)
+
+    def _sealed_when_repeated(self, kind: tuple[Any, ...], body: _Capture, head: int,
+                              made: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+        """``made()``, or for a body of at most ``SEALED_BODY_BYTES`` sent before with the same ``kind``
+        (its side and headers) the sealed record kept for it.  Sealed at its second sending: a body
+        sent once (each save's own msgid, each token issued) is recorded as any other, never sealed."""
+        if body.size > SEALED_BODY_BYTES or len(body.kept) != body.size:
+            return made()
+        fields = sealing(self.sandbox.config.exchange_log)
+        key = (*kind, bytes(body.kept), body.limit, head, fields)
+        if key not in self._sealed:
+            seen = hash(key)
+            if seen not in self._bodies_seen:
+                if len(self._bodies_seen) >= SEALED_LIMIT:
+                    self._bodies_seen.clear()
+                self._bodies_seen.add(seen)
+                return made()
+        return self._sealed_record(key, made, fields)
 
     def _sealed_record(self, key: tuple[Any, ...], made: Callable[[], dict[str, Any]],
                        fields: frozenset[str] | None) -> Sealed:
