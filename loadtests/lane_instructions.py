@@ -37,7 +37,7 @@ WARM = 300
 def _child(tree: Path, prepared: Path, name: str, count: int, signals: Path, warm: int) -> None:
     """Runs in the counted process: the app of ``tree`` on a copy of the prepared home."""
     sys.path[:0] = [str(tree), str(tree / "loadtests")]
-    from inprocess import post  # the tree's own, beside its benchmarks
+    from lane_cpu_bench import _run  # the tree's own loop, beside its benchmarks
 
     from reference.config import load_config
     from reference.sandbox import Sandbox
@@ -50,16 +50,13 @@ def _child(tree: Path, prepared: Path, name: str, count: int, signals: Path, war
     sandbox = Sandbox.open(load_config(None, home=str(home)))
     app = create_app(sandbox=sandbox)
 
-    async def send(n: int) -> None:
-        for i in range(n):
-            await post(app, path, bodies[i % len(bodies)], keep_body=False)
-        sandbox.exchanges.flush()  # the writer's share counted with the requests that made it
-
     loop = asyncio.new_event_loop()
-    loop.run_until_complete(send(warm))
+    loop.run_until_complete(_run(app, path, bodies, warm))
+    sandbox.exchanges.flush()
     _signal(signals, "ready")
     _wait(signals, "go")
-    loop.run_until_complete(send(count))
+    loop.run_until_complete(_run(app, path, bodies, count))
+    sandbox.exchanges.flush()  # the writer's share counted with the requests that made it
     _signal(signals, "done")
     _wait(signals, "stop")
     sandbox.close()

@@ -184,12 +184,12 @@ def _storable_line(row: dict[str, Any]) -> tuple[dict[str, Any], str, dict[str, 
                                       for k, t in texts.items())):
             return fitted, line, texts
     row = {k: v.value() if isinstance(v, Serialized) else v for k, v in row.items()}
-    line = json.dumps(row, default=_iso)
+    line = _ROW_ENCODER.encode(row)
     if _suspect(line):
         row = storable(row)
-        line = json.dumps(row, default=_iso)
+        line = _ROW_ENCODER.encode(row)
     fitted = _fitted(row)
-    return fitted, line if fitted is row else json.dumps(fitted, default=_iso), None
+    return fitted, line if fitted is row else _ROW_ENCODER.encode(fitted), None
 
 
 def _iso(value: Any) -> str:

@@ -141,6 +141,6 @@ def test_an_association_with_one_supported_context_is_no_near_miss(world: World)
     assoc.release()
     found = wait_for(lambda: {"rows": world.http.get("/_sandbox/exchanges", params={"operation": "A-ASSOCIATE",
                                                                                       "after": since}).json()},
-                     lambda state: bool(state["rows"]), timeout=15)["rows"]  # (recorded as the SCP sees the end)
+                     lambda state: bool(state["rows"]), timeout=15)["rows"]  # (waited for, as _association waits)
     assert found and not any(f["rule"] == "DICOM-ABSTRACT-SYNTAX-UNSUPPORTED" for e in found for f in e["findings"])
     assert found[0]["response"]["rejected_contexts"][0]["abstract"] == RTDoseStorage
